@@ -1,0 +1,226 @@
+/**
+ * `dbusInit()` and the Connection users hold: one bus connection, one transfer session (opened lazily, shared by
+ * every Collection and Item, reopened when the service restarts), and typed calls with deadlines.
+ */
+import { variant, isVariant } from './dbus/codec.js';
+import { DBusConnection } from './dbus/connection.js';
+import { discoverSessionBusAddress } from './dbus/address.js';
+import {
+  DBUS_NAME,
+  DBUS_PATH,
+  NO_SESSION_ERROR,
+  PROPERTIES_IFACE,
+  SECRETS_BUS_NAME,
+} from './defines.js';
+import { mapCallError } from './error-mapping.js';
+import { InvalidArgumentError, NoBackendError, ProtocolError, SecretStorageError } from './errors.js';
+import type { ServiceCallOptions, ServiceCaller } from './service-caller.js';
+import { closeSession, openSession, type EncryptionMode, type Session } from './session.js';
+
+export interface DbusInitOptions {
+  /** A D-Bus address (`unix:path=…`, `tcp:host=…,port=…`); default: the session bus. */
+  address?: string;
+  /** The bus name of the Secret Service; default `SECRET_SERVICE_BUS_NAME` from the environment, else `org.freedesktop.secrets`. */
+  serviceName?: string;
+  /** Milliseconds a method call may take before it fails with TimeoutException (default 25000, as libdbus; 0 = no limit). */
+  callTimeoutMs?: number;
+  /** Milliseconds a prompt may stay open before it is dismissed and TimeoutException thrown (default: no limit). */
+  promptTimeoutMs?: number;
+  /** `prefer` (default): DH, plain only if the service says NotSupported; `require`: DH or fail; `plain`: never encrypt. */
+  encryption?: EncryptionMode;
+}
+
+const DEFAULT_CALL_TIMEOUT_MS = 25_000;
+
+export class Connection implements ServiceCaller, AsyncDisposable {
+  readonly serviceName: string;
+  readonly encryption: EncryptionMode;
+  readonly callTimeoutMs: number;
+  readonly promptTimeoutMs: number | undefined;
+  private sessionPromise?: Promise<Session>;
+  private ownerPromise?: Promise<string>;
+  private watchingOwner?: Promise<void>;
+  private readonly stopWatching: () => void;
+
+  /** @internal Use {@link dbusInit}. */
+  constructor(
+    /** @internal */ readonly bus: DBusConnection,
+    options: Required<Pick<DbusInitOptions, 'serviceName' | 'encryption' | 'callTimeoutMs'>> & { promptTimeoutMs?: number },
+  ) {
+    this.serviceName = options.serviceName;
+    this.encryption = options.encryption;
+    this.callTimeoutMs = options.callTimeoutMs;
+    this.promptTimeoutMs = options.promptTimeoutMs;
+    this.stopWatching = bus.onSignal((message) => {
+      if (
+        message.member === 'NameOwnerChanged' &&
+        message.interface === DBUS_NAME &&
+        message.path === DBUS_PATH &&
+        message.body[0] === this.serviceName
+      ) {
+        this.serviceRestarted();
+      }
+    });
+  }
+
+  /** True once `close()` was called or the bus went away. */
+  get closed(): boolean {
+    return this.bus.closed;
+  }
+
+  private serviceRestarted(): void {
+    const previous = this.sessionPromise;
+    this.sessionPromise = undefined;
+    this.ownerPromise = undefined;
+    previous?.then((session) => session.forget(), () => undefined);
+  }
+
+  async call(
+    path: string,
+    iface: string,
+    member: string,
+    signature?: string,
+    body?: unknown[],
+    options: ServiceCallOptions = {},
+  ): Promise<unknown[]> {
+    const what = `${iface.replace('org.freedesktop.Secret.', '')}.${member} on ${path}`;
+    try {
+      const reply = await this.bus.call(
+        { destination: this.serviceName, path, interface: iface, member, signature, body },
+        { timeoutMs: options.timeoutMs ?? this.callTimeoutMs, replySignature: options.replySignature, describe: what },
+      );
+      return reply.body;
+    } catch (error) {
+      if (options.raw) throw error;
+      throw mapCallError(error, what, this.serviceName);
+    }
+  }
+
+  send(path: string, iface: string, member: string, signature?: string, body?: unknown[]): void {
+    if (this.bus.closed) return;
+    this.bus.send({ destination: this.serviceName, path, interface: iface, member, signature, body });
+  }
+
+  async getProperty(path: string, iface: string, name: string, signature: string): Promise<unknown> {
+    const [value] = await this.call(path, PROPERTIES_IFACE, 'Get', 'ss', [iface, name], { replySignature: 'v' });
+    if (!isVariant(value) || value.signature !== signature) {
+      throw new ProtocolError(
+        `${iface}.${name} of ${path} has type ${isVariant(value) ? value.signature : 'unknown'} where ${signature} was expected.`,
+      );
+    }
+    return value.value;
+  }
+
+  async setProperty(path: string, iface: string, name: string, signature: string, value: unknown): Promise<void> {
+    await this.call(path, PROPERTIES_IFACE, 'Set', 'ssv', [iface, name, variant(signature, value)], { replySignature: '' });
+  }
+
+  session(): Promise<Session> {
+    if (!this.sessionPromise) {
+      const opening = this.watchServiceOwner().then(() => openSession(this, this.encryption));
+      this.sessionPromise = opening;
+      opening.catch(() => {
+        if (this.sessionPromise === opening) this.sessionPromise = undefined;
+      });
+    }
+    return this.sessionPromise;
+  }
+
+  async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    const session = await this.session();
+    try {
+      return await fn(session);
+    } catch (error) {
+      if (!(error instanceof SecretStorageError && error.dbusName === NO_SESSION_ERROR)) throw error;
+      // The service lost our session (it restarted between calls): open a new one and try once more.
+      if (this.sessionPromise && (await this.sessionPromise.catch(() => undefined)) === session) this.serviceRestarted();
+      return fn(await this.session());
+    }
+  }
+
+  /** The unique bus name that currently owns the service name (used to check who sent a prompt's Completed). */
+  async serviceOwner(): Promise<string> {
+    await this.watchServiceOwner();
+    if (this.serviceName.startsWith(':')) return this.serviceName;
+    if (!this.ownerPromise) {
+      const lookup = this.bus
+        .call(
+          { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member: 'GetNameOwner', signature: 's', body: [this.serviceName] },
+          { timeoutMs: this.callTimeoutMs, replySignature: 's' },
+        )
+        .then((reply) => reply.body[0] as string)
+        .catch((error: unknown) => {
+          throw mapCallError(error, `Looking up the owner of ${this.serviceName}`, this.serviceName);
+        });
+      this.ownerPromise = lookup;
+      lookup.catch(() => {
+        if (this.ownerPromise === lookup) this.ownerPromise = undefined;
+      });
+    }
+    return this.ownerPromise;
+  }
+
+  private watchServiceOwner(): Promise<void> {
+    if (!this.watchingOwner) {
+      const watching = this.bus.addMatch(
+        `type='signal',sender='${DBUS_NAME}',interface='${DBUS_NAME}',member='NameOwnerChanged',arg0='${this.serviceName}'`,
+      );
+      this.watchingOwner = watching;
+      watching.catch(() => {
+        if (this.watchingOwner === watching) this.watchingOwner = undefined;
+      });
+    }
+    return this.watchingOwner;
+  }
+
+  /** Closes the session and the bus connection. Pending calls fail with ConnectionClosedError. */
+  async close(): Promise<void> {
+    if (this.bus.closed) return;
+    const session = this.sessionPromise;
+    this.sessionPromise = undefined;
+    const opened = await session?.catch(() => undefined);
+    if (opened) closeSession(this, opened);
+    this.stopWatching();
+    await this.bus.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Hides the internals from `console.log`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Connection { serviceName: '${this.serviceName}', closed: ${this.closed} }`;
+  }
+
+  toJSON(): object {
+    return { serviceName: this.serviceName, closed: this.closed };
+  }
+}
+
+/**
+ * Connects to the session bus (or `options.address`). Does not check that a Secret Service is running: see
+ * {@link checkServiceAvailability}.
+ * @throws NoBackendError when no bus address is known or the bus cannot be reached.
+ */
+export async function dbusInit(options: DbusInitOptions = {}): Promise<Connection> {
+  const encryption = options.encryption ?? 'prefer';
+  if (!['prefer', 'require', 'plain'].includes(encryption)) {
+    throw new InvalidArgumentError('encryption', `must be 'prefer', 'require' or 'plain', got ${JSON.stringify(encryption)}.`);
+  }
+  const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  if (typeof callTimeoutMs !== 'number' || !(callTimeoutMs >= 0)) {
+    throw new InvalidArgumentError('callTimeoutMs', 'must be a number of milliseconds ≥ 0.');
+  }
+  const address = options.address ?? discoverSessionBusAddress();
+  if (!address) {
+    throw new NoBackendError(
+      'No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist ' +
+        '(typical of SSH sessions, containers and CI). Run your command under `dbus-run-session -- <command>` with a ' +
+        'keyring daemon started inside it, or use `npx secretstorage headless -- <command>`, which does both.',
+    );
+  }
+  const bus = await DBusConnection.open(address, { timeoutMs: callTimeoutMs || undefined });
+  const serviceName = options.serviceName ?? (process.env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME);
+  return new Connection(bus, { serviceName, encryption, callTimeoutMs, promptTimeoutMs: options.promptTimeoutMs });
+}

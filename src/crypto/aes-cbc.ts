@@ -1,0 +1,68 @@
+/**
+ * The AES half of `dh-ietf1024-sha256-aes128-cbc-pkcs7`: AES-128-CBC with a fresh 16-byte IV per secret and strict
+ * PKCS#7 padding. Decryption checks what libsecret checks (IV length, ciphertext length, every padding byte) and
+ * never returns garbage.
+ */
+import { cbc } from '@noble/ciphers/aes';
+import { randomBytes } from 'node:crypto';
+import { ProtocolError } from '../errors.js';
+import { wipe } from './bytes.js';
+
+export const AES_BLOCK_BYTES = 16;
+
+export interface EncryptedSecret {
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+/** Pads `plaintext` with PKCS#7 (1 to 16 bytes, always) and encrypts it; the padded copy is wiped. */
+export function encryptSecret(
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  iv: Uint8Array = randomBytes(AES_BLOCK_BYTES),
+): EncryptedSecret {
+  const padLength = AES_BLOCK_BYTES - (plaintext.length % AES_BLOCK_BYTES);
+  const padded = new Uint8Array(plaintext.length + padLength);
+  padded.set(plaintext);
+  padded.fill(padLength, plaintext.length);
+  try {
+    const ciphertext = cbc(key, iv, { disablePadding: true }).encrypt(padded);
+    return { iv: Uint8Array.from(iv), ciphertext };
+  } finally {
+    wipe(padded);
+  }
+}
+
+/**
+ * Decrypts a secret sent by the service and strips its PKCS#7 padding; the padded plaintext is wiped.
+ * @throws ProtocolError for an IV that is not 16 bytes, a ciphertext that is empty or not a multiple of 16 bytes, or
+ *   invalid padding (a wrong key or a tampered message).
+ */
+export function decryptSecret(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  if (iv.length !== AES_BLOCK_BYTES) {
+    throw new ProtocolError(
+      `The Secret Service sent a secret with a ${iv.length}-byte IV; AES-128-CBC needs 16. Nothing was decrypted.`,
+    );
+  }
+  if (ciphertext.length === 0 || ciphertext.length % AES_BLOCK_BYTES !== 0) {
+    throw new ProtocolError(
+      `The Secret Service sent ${ciphertext.length} bytes of ciphertext, which is not a non-zero multiple of 16. ` +
+        'Nothing was decrypted.',
+    );
+  }
+  const padded = cbc(key, iv, { disablePadding: true }).decrypt(ciphertext);
+  try {
+    const padLength = padded[padded.length - 1];
+    let valid = padLength >= 1 && padLength <= AES_BLOCK_BYTES;
+    for (let i = padded.length - padLength; valid && i < padded.length; i++) valid = padded[i] === padLength;
+    if (!valid) {
+      throw new ProtocolError(
+        'The secret sent by the Secret Service has invalid PKCS#7 padding: the session keys disagree or the message ' +
+          'was altered. Nothing was returned; reconnect and try again.',
+      );
+    }
+    return padded.slice(0, padded.length - padLength);
+  } finally {
+    wipe(padded);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The Diffie-Hellman half of `dh-ietf1024-sha256-aes128-cbc-pkcs7`: RFC 2409's Second Oakley Group (1024-bit MODP,
+ * generator 2), keys as unsigned big-endian integers padded to 128 bytes, and HKDF-SHA256 (no salt, empty info)
+ * down to a 16-byte AES key. Pure functions: bytes in, bytes out.
+ */
+import { pow } from '@noble/curves/abstract/modular';
+import { hkdf } from '@noble/hashes/hkdf';
+import { sha256 } from '@noble/hashes/sha2';
+import { randomBytes } from 'node:crypto';
+import { ProtocolError } from '../errors.js';
+import { bigIntToBytes, bytesToBigInt, wipe } from './bytes.js';
+
+/** RFC 2409 §6.2, the Second Oakley Group prime. */
+export const DH_PRIME = BigInt(
+  '0xFFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD' +
+    'EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED' +
+    'EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF',
+);
+export const DH_GENERATOR = 2n;
+/** Length of the prime, the public keys and the shared secret on the wire. */
+export const DH_KEY_BYTES = 128;
+/** Length of the AES-128 key derived from the shared secret. */
+export const AES_KEY_BYTES = 16;
+
+export interface DhKeyPair {
+  /** The private exponent; the caller wipes it once the session key is derived. */
+  privateKey: Uint8Array;
+  /** `2^private mod p`, exactly 128 bytes. */
+  publicKey: Uint8Array;
+}
+
+/** A fresh key pair with a 1024-bit random exponent (as SecretStorage and secret-service-rs use). */
+export function generateKeyPair(random: (length: number) => Uint8Array = randomBytes): DhKeyPair {
+  const privateKey = new Uint8Array(DH_KEY_BYTES);
+  privateKey.set(random(DH_KEY_BYTES));
+  const publicKey = bigIntToBytes(pow(DH_GENERATOR, bytesToBigInt(privateKey), DH_PRIME), DH_KEY_BYTES);
+  return { privateKey, publicKey };
+}
+
+/**
+ * Parses the server's public key: any length up to 128 bytes (some servers send it unpadded), value in [2, p-2].
+ * @throws ProtocolError for an empty, oversized or degenerate key (0, 1, p-1 or ≥ p), which would make the shared
+ *   secret predictable.
+ */
+export function parseServerPublicKey(serverPublicKey: Uint8Array): bigint {
+  if (serverPublicKey.length === 0 || serverPublicKey.length > DH_KEY_BYTES) {
+    throw new ProtocolError(
+      `The Secret Service sent a ${serverPublicKey.length}-byte DH public key; 1 to ${DH_KEY_BYTES} bytes are valid. ` +
+        'The service is broken or is not a Secret Service; report it to its maintainers.',
+    );
+  }
+  const y = bytesToBigInt(serverPublicKey);
+  if (y < 2n || y > DH_PRIME - 2n) {
+    throw new ProtocolError(
+      'The Secret Service sent a degenerate DH public key (0, 1, p-1 or not below p), which would expose every secret; ' +
+        'refusing the session. The service is broken or hostile.',
+    );
+  }
+  return y;
+}
+
+/**
+ * Derives the 16-byte AES key of a session from our private key and the server's public key. The 128-byte shared
+ * secret and the HKDF intermediate are wiped before returning.
+ * @throws ProtocolError when the server key is not acceptable (see {@link parseServerPublicKey}).
+ */
+export function deriveSessionKey(privateKey: Uint8Array, serverPublicKey: Uint8Array): Uint8Array {
+  const y = parseServerPublicKey(serverPublicKey);
+  const shared = bigIntToBytes(pow(y, bytesToBigInt(privateKey), DH_PRIME), DH_KEY_BYTES);
+  try {
+    return hkdf(sha256, shared, undefined, new Uint8Array(0), AES_KEY_BYTES);
+  } finally {
+    wipe(shared);
+  }
+}

@@ -1,0 +1,533 @@
+/**
+ * One connection to a message bus: socket, SASL handshake, framing, pipelined method calls with deadlines,
+ * reference-counted match rules, signal delivery, and the few calls a service needs (replies, signals). Every pending
+ * call is settled when the connection ends, so nothing waits forever.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { ConnectionClosedError, NoBackendError, ProtocolError, TimeoutException } from '../errors.js';
+import { parseAddress, type Transport } from './address.js';
+import { decodeMessage, encodeMessage } from './codec.js';
+import { authenticate } from './sasl.js';
+import { MessageType, NO_REPLY_EXPECTED, type IncomingMessage } from './message.js';
+
+const BUS_NAME = 'org.freedesktop.DBus';
+const BUS_PATH = '/org/freedesktop/DBus';
+const FIXED_HEADER_BYTES = 16;
+/** The spec's upper bound on a whole message (2^27 bytes). */
+export const MAX_MESSAGE_BYTES = 134217728;
+
+/** An error reply to a method call: the D-Bus error name and the service's text. */
+export class DBusMethodError extends Error {
+  constructor(
+    readonly errorName: string,
+    readonly text: string,
+  ) {
+    super(`${errorName}: ${text}`);
+    this.name = 'DBusMethodError';
+  }
+}
+
+export interface MethodCall {
+  destination?: string;
+  path: string;
+  interface?: string;
+  member: string;
+  signature?: string;
+  body?: unknown[];
+}
+
+export interface CallOptions {
+  /** Milliseconds before the call fails with TimeoutException; 0 or Infinity waits as long as the connection lives. */
+  timeoutMs?: number;
+  /** The reply's signature must be exactly this, or the call fails with ProtocolError. */
+  replySignature?: string;
+  /** What the call is about, for error messages (never contains a secret). */
+  describe?: string;
+}
+
+export interface Reply {
+  signature: string;
+  body: unknown[];
+  sender?: string;
+}
+
+interface PendingCall {
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+  timer?: NodeJS.Timeout;
+  options: CallOptions;
+  what: string;
+}
+
+export type SignalListener = (message: IncomingMessage) => void;
+/** Handles an incoming method call; returns true when it took the call (and will reply). */
+export type MethodHandler = (message: IncomingMessage) => boolean;
+
+export interface OpenOptions {
+  /** Milliseconds allowed for connecting, authenticating and `Hello`. */
+  timeoutMs?: number;
+  /** SASL mechanisms, in order (default EXTERNAL, DBUS_COOKIE_SHA1, ANONYMOUS). */
+  authMethods?: string[];
+  /** Largest message accepted from the bus (default and maximum: the spec's 128 MiB). */
+  maxMessageBytes?: number;
+}
+
+function nodeMajor(): number {
+  return Number(process.versions.node.split('.')[0]);
+}
+
+function openSocket(transport: Transport): Socket {
+  switch (transport.kind) {
+    case 'unix-path':
+      return netConnect({ path: transport.path });
+    case 'unix-abstract':
+      if (nodeMajor() < 22) {
+        throw new NoBackendError(
+          `The bus address uses an abstract socket (unix:abstract=${transport.name}), which Node ${process.versions.node} ` +
+            'cannot connect to: Node 22 or later is needed (libuv 1.48 fixed abstract sockets). Upgrade Node, or run ' +
+            'the bus with a unix:path= address (dbus-daemon --address=unix:path=…).',
+        );
+      }
+      return netConnect({ path: `\0${transport.name}` });
+    case 'tcp':
+      return netConnect({
+        host: transport.host,
+        port: transport.port,
+        ...(transport.family ? { family: transport.family === 'ipv6' ? 6 : 4 } : {}),
+      });
+  }
+}
+
+function describeTransport(transport: Transport): string {
+  switch (transport.kind) {
+    case 'unix-path':
+      return `unix:path=${transport.path}`;
+    case 'unix-abstract':
+      return `unix:abstract=${transport.name}`;
+    case 'tcp':
+      return `tcp:host=${transport.host},port=${transport.port}`;
+  }
+}
+
+const CLOSED_BY_CALLER = new ConnectionClosedError(
+  'The D-Bus connection was closed by close(); open a new one with dbusInit().',
+);
+
+export class DBusConnection {
+  /** This connection's unique bus name (`:1.42`). */
+  readonly uniqueName: string;
+  private serial = 1;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly matchRules = new Map<string, number>();
+  private readonly signalListeners = new Set<SignalListener>();
+  private readonly methodHandlers = new Set<MethodHandler>();
+  private readonly closeListeners = new Set<(error?: Error) => void>();
+  private closedWith?: Error;
+
+  private constructor(
+    private readonly socket: Socket,
+    uniqueName: string,
+  ) {
+    this.uniqueName = uniqueName;
+  }
+
+  /**
+   * Connects to the first reachable server of `address`, authenticates and says `Hello`.
+   * @throws NoBackendError when no transport of the address can be reached or authentication fails.
+   */
+  static async open(address: string, options: OpenOptions = {}): Promise<DBusConnection> {
+    let transports: Transport[];
+    try {
+      transports = parseAddress(address);
+    } catch (error) {
+      throw new NoBackendError(`The D-Bus address "${address}" is not usable: ${(error as Error).message}.`);
+    }
+    const failures: string[] = [];
+    for (const transport of transports) {
+      try {
+        return await DBusConnection.openTransport(transport, options);
+      } catch (error) {
+        if (error instanceof NoBackendError && transports.length === 1) throw error;
+        failures.push(`${describeTransport(transport)}: ${(error as Error).message}`);
+      }
+    }
+    throw new NoBackendError(`Could not connect to the D-Bus session bus (${failures.join('; ')}).`);
+  }
+
+  private static openTransport(transport: Transport, options: OpenOptions): Promise<DBusConnection> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise<DBusConnection>((resolve, reject) => {
+      const socket = openSocket(transport);
+      let settled = false;
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      };
+      const timer = setTimeout(
+        () =>
+          fail(
+            new NoBackendError(
+              `${describeTransport(transport)} did not complete the D-Bus handshake within ${timeoutMs} ms.`,
+            ),
+          ),
+        timeoutMs,
+      );
+      timer.unref();
+      socket.once('error', (error: NodeJS.ErrnoException) =>
+        fail(new NoBackendError(`cannot connect to ${describeTransport(transport)}: ${error.code ?? error.message}`)),
+      );
+      socket.once('close', () =>
+        fail(new NoBackendError(`${describeTransport(transport)} closed the connection during the handshake.`)),
+      );
+      socket.once('connect', () => {
+        socket.setNoDelay?.(true);
+        authenticate(socket, options.authMethods).then(
+          () => {
+            if (settled) return;
+            const connection = new DBusConnection(socket, '');
+            connection.startReading(options.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+            connection
+              .call(
+                { destination: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'Hello' },
+                { timeoutMs, replySignature: 's' },
+              )
+              .then((reply) => {
+                if (settled) return;
+                settled = true;
+                clearTimeout(timer);
+                socket.removeAllListeners('close');
+                socket.removeAllListeners('error');
+                (connection as { uniqueName: string }).uniqueName = reply.body[0] as string;
+                connection.watchSocket();
+                resolve(connection);
+              })
+              .catch((helloError: Error) => fail(new NoBackendError(`the bus rejected Hello: ${helloError.message}`)));
+          },
+          (error: Error) =>
+            fail(new NoBackendError(`${describeTransport(transport)} refused authentication: ${error.message}`)),
+        );
+      });
+    });
+  }
+
+  /** True once `close()` was called or the bus went away. */
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** How many match rules this connection holds on the bus (for leak checks). */
+  get matchRuleCount(): number {
+    return this.matchRules.size;
+  }
+
+  /** How many method calls are waiting for a reply. */
+  get pendingCallCount(): number {
+    return this.pending.size;
+  }
+
+  private watchSocket(): void {
+    this.socket.on('error', (error: NodeJS.ErrnoException) =>
+      this.shutdown(new ConnectionClosedError(`The D-Bus connection failed (${error.code ?? error.message}).`)),
+    );
+    this.socket.on('close', () =>
+      this.shutdown(
+        new ConnectionClosedError('The D-Bus session bus closed the connection; open a new one with dbusInit().'),
+      ),
+    );
+  }
+
+  private startReading(maxMessageBytes: number): void {
+    let fixedHeader: Buffer | null = null;
+    let restLength = 0;
+    this.socket.on('readable', () => {
+      for (;;) {
+        if (this.closedWith) return;
+        if (fixedHeader === null) {
+          const header = this.socket.read(FIXED_HEADER_BYTES) as Buffer | null;
+          if (!header) return;
+          const endian = header[0];
+          if (endian !== 0x6c && endian !== 0x42) {
+            this.shutdown(
+              new ProtocolError('The bus sent a message with an invalid byte order; the connection was closed.'),
+            );
+            return;
+          }
+          const le = endian === 0x6c;
+          const fieldsLength = le ? header.readUInt32LE(12) : header.readUInt32BE(12);
+          const bodyLength = le ? header.readUInt32LE(4) : header.readUInt32BE(4);
+          restLength = (((fieldsLength + 7) >> 3) << 3) + bodyLength;
+          if (restLength + FIXED_HEADER_BYTES > maxMessageBytes) {
+            this.shutdown(
+              new ProtocolError(
+                `The bus sent a ${restLength + FIXED_HEADER_BYTES}-byte message, above the ${maxMessageBytes}-byte limit; ` +
+                  'the connection was closed.',
+              ),
+            );
+            return;
+          }
+          fixedHeader = header;
+        }
+        const rest = (restLength === 0 ? Buffer.alloc(0) : this.socket.read(restLength)) as Buffer | null;
+        if (!rest) return;
+        const header = fixedHeader;
+        fixedHeader = null;
+        this.dispatch(header, rest);
+      }
+    });
+  }
+
+  private dispatch(fixedHeader: Buffer, rest: Buffer): void {
+    let decoded;
+    try {
+      decoded = decodeMessage(fixedHeader, rest);
+    } catch {
+      // The frame length was sound, so the stream stays in sync: drop only this message.
+      return;
+    }
+    const { message } = decoded;
+    let bodyError: unknown;
+    try {
+      decoded.decodeBody();
+    } catch (error) {
+      bodyError = error;
+    }
+    if (message.type === MessageType.MethodReturn || message.type === MessageType.Error) {
+      const call = message.replySerial === undefined ? undefined : this.pending.get(message.replySerial);
+      if (!call) return;
+      this.pending.delete(message.replySerial!);
+      if (call.timer) clearTimeout(call.timer);
+      if (bodyError !== undefined) {
+        call.reject(
+          new ProtocolError(`The reply to ${call.what} could not be decoded (${(bodyError as Error).message}).`),
+        );
+      } else if (message.type === MessageType.Error) {
+        const text = typeof message.body[0] === 'string' ? message.body[0] : '';
+        call.reject(new DBusMethodError(message.errorName ?? 'org.freedesktop.DBus.Error.Failed', text));
+      } else if (call.options.replySignature !== undefined && message.signature !== call.options.replySignature) {
+        call.reject(
+          new ProtocolError(
+            `The reply to ${call.what} has signature "${message.signature}" where "${call.options.replySignature}" was ` +
+              'expected; the service does not follow the Secret Service spec.',
+          ),
+        );
+      } else {
+        call.resolve({ signature: message.signature, body: message.body, sender: message.sender });
+      }
+      return;
+    }
+    if (bodyError !== undefined) return;
+    if (message.type === MessageType.Signal) {
+      for (const listener of this.signalListeners) listener(message);
+    } else if (message.type === MessageType.MethodCall) {
+      for (const handler of this.methodHandlers) if (handler(message)) return;
+      if (!(message.flags & NO_REPLY_EXPECTED)) {
+        this.replyError(message, 'org.freedesktop.DBus.Error.UnknownMethod', `No such method ${message.member}`);
+      }
+    }
+  }
+
+  private write(fields: Parameters<typeof encodeMessage>[0]): void {
+    this.socket.write(encodeMessage(fields));
+  }
+
+  /**
+   * Calls a method and resolves with its reply. Calls are pipelined: many can be in flight at once.
+   * @throws DBusMethodError for an error reply, TimeoutException when `timeoutMs` passes, ProtocolError for a reply
+   *   of the wrong signature, ConnectionClosedError when the connection is (or becomes) closed.
+   */
+  call(call: MethodCall, options: CallOptions = {}): Promise<Reply> {
+    const what = options.describe ?? `${call.interface ?? ''}.${call.member}`;
+    if (this.closedWith) return Promise.reject(this.closedError());
+    const serial = this.serial++;
+    return new Promise<Reply>((resolve, reject) => {
+      try {
+        this.write({
+          type: MessageType.MethodCall,
+          serial,
+          destination: call.destination,
+          path: call.path,
+          interface: call.interface,
+          member: call.member,
+          signature: call.signature,
+          body: call.body,
+        });
+      } catch (error) {
+        reject(new ProtocolError(`Could not encode ${what}: ${(error as Error).message}`));
+        return;
+      }
+      const pending: PendingCall = { resolve, reject, options, what };
+      const timeoutMs = options.timeoutMs;
+      if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        pending.timer = setTimeout(() => {
+          this.pending.delete(serial);
+          reject(new TimeoutException(`${what} got no reply within ${timeoutMs} ms.`));
+        }, timeoutMs);
+        pending.timer.unref();
+      }
+      this.pending.set(serial, pending);
+    });
+  }
+
+  /** Sends a method call without waiting for (or wanting) a reply. */
+  send(call: MethodCall): void {
+    if (this.closedWith) throw this.closedError();
+    this.write({ type: MessageType.MethodCall, serial: this.serial++, flags: NO_REPLY_EXPECTED, ...call });
+  }
+
+  /** Adds a match rule on the bus, once per distinct rule however many times it is added. */
+  async addMatch(rule: string): Promise<void> {
+    const count = this.matchRules.get(rule) ?? 0;
+    this.matchRules.set(rule, count + 1);
+    if (count > 0) return;
+    try {
+      await this.call({
+        destination: BUS_NAME,
+        path: BUS_PATH,
+        interface: BUS_NAME,
+        member: 'AddMatch',
+        signature: 's',
+        body: [rule],
+      });
+    } catch (error) {
+      this.dropMatchCount(rule);
+      throw error;
+    }
+  }
+
+  /** Releases one reference to a match rule, sending `RemoveMatch` when it was the last. */
+  async removeMatch(rule: string): Promise<void> {
+    if (!this.dropMatchCount(rule) || this.closedWith) return;
+    this.send({
+      destination: BUS_NAME,
+      path: BUS_PATH,
+      interface: BUS_NAME,
+      member: 'RemoveMatch',
+      signature: 's',
+      body: [rule],
+    });
+  }
+
+  private dropMatchCount(rule: string): boolean {
+    const count = this.matchRules.get(rule);
+    if (count === undefined) return false;
+    if (count > 1) {
+      this.matchRules.set(rule, count - 1);
+      return false;
+    }
+    this.matchRules.delete(rule);
+    return true;
+  }
+
+  /** Calls `listener` for every signal this connection receives; returns the function that stops it. */
+  onSignal(listener: SignalListener): () => void {
+    this.signalListeners.add(listener);
+    return () => this.signalListeners.delete(listener);
+  }
+
+  /** Calls `listener` once when the connection ends, with the reason (none for `close()`). */
+  onClose(listener: (error?: Error) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** Lets `handler` answer incoming method calls (used by services such as the mock Secret Service). */
+  onMethodCall(handler: MethodHandler): () => void {
+    this.methodHandlers.add(handler);
+    return () => this.methodHandlers.delete(handler);
+  }
+
+  /** Asks the bus for a well-known name; resolves with the RequestName reply code (1 = primary owner). */
+  async requestName(name: string, flags = 0): Promise<number> {
+    const reply = await this.call(
+      {
+        destination: BUS_NAME,
+        path: BUS_PATH,
+        interface: BUS_NAME,
+        member: 'RequestName',
+        signature: 'su',
+        body: [name, flags],
+      },
+      { replySignature: 'u' },
+    );
+    return reply.body[0] as number;
+  }
+
+  /** Replies to a method call received by `onMethodCall`. */
+  reply(to: IncomingMessage, signature = '', body: unknown[] = []): void {
+    if (this.closedWith || to.flags & NO_REPLY_EXPECTED) return;
+    this.write({
+      type: MessageType.MethodReturn,
+      serial: this.serial++,
+      replySerial: to.serial,
+      destination: to.sender,
+      signature,
+      body,
+    });
+  }
+
+  /** Replies to a method call with a D-Bus error. */
+  replyError(to: IncomingMessage, errorName: string, text: string): void {
+    if (this.closedWith || to.flags & NO_REPLY_EXPECTED) return;
+    this.write({
+      type: MessageType.Error,
+      serial: this.serial++,
+      replySerial: to.serial,
+      destination: to.sender,
+      errorName,
+      signature: 's',
+      body: [text],
+    });
+  }
+
+  /** Emits a signal, broadcast or (with `destination`) unicast. */
+  emitSignal(
+    path: string,
+    iface: string,
+    member: string,
+    signature = '',
+    body: unknown[] = [],
+    destination?: string,
+  ): void {
+    if (this.closedWith) return;
+    this.write({
+      type: MessageType.Signal,
+      serial: this.serial++,
+      path,
+      interface: iface,
+      member,
+      signature,
+      body,
+      destination,
+    });
+  }
+
+  private closedError(): Error {
+    return new ConnectionClosedError(this.closedWith?.message ?? 'The D-Bus connection is closed.');
+  }
+
+  private shutdown(reason: Error): void {
+    if (this.closedWith) return;
+    this.closedWith = reason;
+    for (const call of this.pending.values()) {
+      if (call.timer) clearTimeout(call.timer);
+      call.reject(new ConnectionClosedError(`${call.what} failed: ${reason.message}`, { cause: reason }));
+    }
+    this.pending.clear();
+    this.matchRules.clear();
+    this.signalListeners.clear();
+    this.methodHandlers.clear();
+    if (!this.socket.destroyed) this.socket.destroy();
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const listener of listeners) listener(reason === CLOSED_BY_CALLER ? undefined : reason);
+  }
+
+  /** Closes the connection; pending calls fail with ConnectionClosedError and no handle keeps the process alive. */
+  async close(): Promise<void> {
+    this.shutdown(CLOSED_BY_CALLER);
+    if (!this.socket.closed) await new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
+  }
+}

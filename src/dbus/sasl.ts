@@ -1,0 +1,119 @@
+/**
+ * The client side of D-Bus authentication (SASL over the socket, before any message): EXTERNAL (the peer's uid, for
+ * Unix sockets), DBUS_COOKIE_SHA1 (a secret cookie in ~/.dbus-keyrings) and ANONYMOUS (what a TCP bus in a test
+ * container allows). A mechanism the server rejects, or that cannot be used here, moves on to the next one.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+
+export const DEFAULT_AUTH_METHODS = ['EXTERNAL', 'DBUS_COOKIE_SHA1', 'ANONYMOUS'];
+
+const hex = (text: string) => Buffer.from(text, 'utf8').toString('hex');
+
+class LineReader {
+  private buffered = Buffer.alloc(0);
+  private waiting?: { resolve(line: string): void; reject(error: Error): void };
+  private readonly onReadable = () => this.pump();
+  private readonly onEnd = () =>
+    this.waiting?.reject(new Error('the server closed the connection during authentication'));
+
+  constructor(private readonly socket: Socket) {
+    socket.on('readable', this.onReadable);
+    socket.on('end', this.onEnd);
+  }
+
+  next(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (!this.waiting) return;
+    let chunk: Buffer | null;
+    while ((chunk = this.socket.read() as Buffer | null) !== null)
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+    const end = this.buffered.indexOf('\r\n');
+    if (end < 0) {
+      if (this.buffered.length > 16384)
+        this.waiting.reject(new Error('the server sent an overlong authentication line'));
+      return;
+    }
+    const line = this.buffered.subarray(0, end).toString('latin1');
+    this.buffered = this.buffered.subarray(end + 2);
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting.resolve(line);
+  }
+
+  /** Stops reading, handing any bytes read past the last line back to the socket. */
+  release(): void {
+    this.socket.off('readable', this.onReadable);
+    this.socket.off('end', this.onEnd);
+    if (this.buffered.length) this.socket.unshift(this.buffered);
+  }
+}
+
+async function cookieResponse(challengeHex: string): Promise<string> {
+  const [context, cookieId, serverChallenge] = Buffer.from(challengeHex, 'hex').toString('utf8').split(' ');
+  if (!context || /[/\\.]/.test(context) || !cookieId || !serverChallenge)
+    throw new Error('malformed DBUS_COOKIE_SHA1 challenge');
+  const keyring = await readFile(join(homedir(), '.dbus-keyrings', context), 'utf8');
+  const cookie = keyring
+    .split('\n')
+    .map((line) => line.split(' '))
+    .find((fields) => fields[0] === cookieId)?.[2];
+  if (!cookie) throw new Error(`cookie ${cookieId} not found`);
+  const clientChallenge = randomBytes(16).toString('hex');
+  const digest = createHash('sha1').update(`${serverChallenge}:${clientChallenge}:${cookie}`).digest('hex');
+  return hex(`${clientChallenge} ${digest}`);
+}
+
+/** Authenticates on a freshly connected socket; resolves with the server's GUID, ready for the first message. */
+export async function authenticate(socket: Socket, methods: string[] = DEFAULT_AUTH_METHODS): Promise<string> {
+  const reader = new LineReader(socket);
+  const uid = typeof process.getuid === 'function' ? String(process.getuid()) : '0';
+  const rejections: string[] = [];
+  try {
+    socket.write('\0');
+    for (const method of methods) {
+      let line: string;
+      if (method === 'EXTERNAL') {
+        socket.write(`AUTH EXTERNAL ${hex(uid)}\r\n`);
+        line = await reader.next();
+      } else if (method === 'ANONYMOUS') {
+        socket.write(`AUTH ANONYMOUS ${hex('secretstorage')}\r\n`);
+        line = await reader.next();
+      } else if (method === 'DBUS_COOKIE_SHA1') {
+        socket.write(`AUTH DBUS_COOKIE_SHA1 ${hex(uid)}\r\n`);
+        line = await reader.next();
+        if (line.startsWith('DATA ')) {
+          try {
+            socket.write(`DATA ${await cookieResponse(line.slice(5).trim())}\r\n`);
+          } catch (error) {
+            socket.write('CANCEL\r\n');
+            rejections.push(`DBUS_COOKIE_SHA1 (${(error as Error).message})`);
+            line = await reader.next();
+            continue;
+          }
+          line = await reader.next();
+        }
+      } else {
+        rejections.push(`${method} (not implemented)`);
+        continue;
+      }
+      if (line.startsWith('OK ')) {
+        socket.write('BEGIN\r\n');
+        return line.slice(3).trim();
+      }
+      rejections.push(`${method} (${line.split(' ')[0]})`);
+    }
+    throw new Error(`no authentication mechanism was accepted: ${rejections.join(', ')}`);
+  } finally {
+    reader.release();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The exceptions this library throws. Names follow Python SecretStorage's where it has one, so code ported from it
+ * can catch the same things; every message says what happened and what to do about it, and never carries a secret.
+ */
+
+export interface SecretStorageErrorOptions {
+  /** The D-Bus error name the service replied with, when the error came from the bus. */
+  dbusName?: string;
+  cause?: unknown;
+}
+
+/** Base class of every error this library throws. */
+export class SecretStorageError extends Error {
+  /** The D-Bus error name (`org.freedesktop.Secret.Error.IsLocked`, …) when the error came from the bus. */
+  readonly dbusName?: string;
+
+  constructor(message: string, options: SecretStorageErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options.dbusName !== undefined) this.dbusName = options.dbusName;
+  }
+}
+
+/** No session bus, or nothing on it provides `org.freedesktop.secrets`. */
+export class NoBackendError extends SecretStorageError {}
+
+/** SecretStorage's name for {@link NoBackendError}. */
+export const SecretServiceNotAvailableException = NoBackendError;
+export type SecretServiceNotAvailableException = NoBackendError;
+
+/** The collection or item is locked; call `unlock()` first. */
+export class LockedException extends SecretStorageError {}
+
+/** The collection, item or alias does not exist (any more). */
+export class ItemNotFoundException extends SecretStorageError {}
+
+/**
+ * The user (or the caller, by timeout or abort) dismissed a prompt. Unlike SecretStorage, this is not a subclass of
+ * {@link ItemNotFoundException}: a dismissed prompt is not a missing item.
+ */
+export class PromptDismissedException extends SecretStorageError {}
+
+/** A call or a prompt ran out of time. A prompt that timed out has been dismissed. */
+export class TimeoutException extends SecretStorageError {}
+
+/** The caller passed an argument this library refuses before anything is sent to the bus. */
+export class InvalidArgumentError extends SecretStorageError {
+  /** The name of the offending argument. */
+  readonly argument: string;
+
+  constructor(argument: string, message: string) {
+    super(`Invalid ${argument}: ${message}`);
+    this.argument = argument;
+  }
+}
+
+/** The service answered with something the Secret Service spec does not allow; nothing it sent was used. */
+export class ProtocolError extends SecretStorageError {}
+
+/** The connection was closed (by `close()` or because the bus went away); open a new one with `dbusInit()`. */
+export class ConnectionClosedError extends NoBackendError {}

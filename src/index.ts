@@ -1,0 +1,37 @@
+/**
+ * secretstorage: a pure-TypeScript client for the FreeDesktop Secret Service (gnome-keyring, KWallet, KeePassXC,
+ * oo7), a port of Python's SecretStorage.
+ */
+export { dbusInit, Connection, type DbusInitOptions } from './connection.js';
+export { Collection, type CreateItemOptions } from './collection.js';
+export { Item } from './item.js';
+export {
+  checkServiceAvailability,
+  createCollection,
+  getAllCollections,
+  getAnyCollection,
+  getCollectionByAlias,
+  getDefaultCollection,
+  getSecrets,
+  searchItems,
+  searchItemPaths,
+  setAlias,
+} from './service.js';
+export { unlockObjects, lockObjects } from './prompted-calls.js';
+export type { PromptOptions } from './prompt.js';
+export type { EncryptionMode } from './session.js';
+export {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  ItemNotFoundException,
+  LockedException,
+  NoBackendError,
+  PromptDismissedException,
+  ProtocolError,
+  SecretServiceNotAvailableException,
+  SecretStorageError,
+  TimeoutException,
+} from './errors.js';
+export { ALGORITHM_DH, ALGORITHM_PLAIN } from './defines.js';
+export { unlockWithPassword, createCollectionWithPassword } from './gnome-internal.js';
+export type { UnlockOptions, AliasCollectionOptions } from './collection.js';

@@ -1,0 +1,116 @@
+/**
+ * Running a Secret Service prompt: subscribe to its `Completed` signal (bus match rule plus our own filter on path
+ * and sender) before calling `Prompt('')`, then wait for it, for the deadline, for the caller's AbortSignal, for the
+ * service to vanish, or for the connection to close. A prompt given up on is dismissed. The match rule is always
+ * removed again.
+ */
+import { isVariant } from './dbus/codec.js';
+import type { Connection } from './connection.js';
+import { DBUS_NAME, DBUS_PATH, PROMPT_IFACE } from './defines.js';
+import { NoBackendError, PromptDismissedException, ProtocolError, TimeoutException } from './errors.js';
+
+export interface PromptOptions {
+  /** Milliseconds to wait for the user; on expiry the prompt is dismissed and TimeoutException thrown. */
+  timeoutMs?: number;
+  /** Aborting dismisses the prompt and rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface PromptResult {
+  /** The `v` result of `Completed`, checked against the signature the operation expects. */
+  value: unknown;
+}
+
+/**
+ * Runs the prompt at `promptPath` for `what` (an operation name for messages) and returns its result, which must be
+ * a variant of `resultSignature` (`o` for creations, `ao` for lock and unlock, anything for deletions).
+ * @throws PromptDismissedException when the user dismissed it, TimeoutException when `timeoutMs` passed,
+ *   NoBackendError when the service went away, ProtocolError for a result of the wrong type.
+ */
+export async function runPrompt(
+  connection: Connection,
+  promptPath: string,
+  what: string,
+  resultSignature: string | undefined,
+  options: PromptOptions = {},
+): Promise<PromptResult> {
+  options.signal?.throwIfAborted();
+  const timeoutMs = options.timeoutMs ?? connection.promptTimeoutMs;
+  const bus = connection.bus;
+  const owner = await connection.serviceOwner();
+  const rule = `type='signal',interface='${PROMPT_IFACE}',member='Completed',path='${promptPath}'`;
+
+  let cleanup = () => {};
+  const completed = new Promise<{ dismissed: boolean; result: unknown }>((resolve, reject) => {
+    const stopSignals = bus.onSignal((message) => {
+      if (message.path === promptPath && message.interface === PROMPT_IFACE && message.member === 'Completed') {
+        // Ignore a Completed from anyone but the service: another client could otherwise forge the answer.
+        if (message.sender !== owner) return;
+        if (message.signature !== 'bv') {
+          reject(new ProtocolError(`${what}: the prompt's Completed signal has signature "${message.signature}", not "bv".`));
+          return;
+        }
+        resolve({ dismissed: message.body[0] as boolean, result: message.body[1] });
+      } else if (
+        message.member === 'NameOwnerChanged' &&
+        message.interface === DBUS_NAME &&
+        message.path === DBUS_PATH &&
+        message.body[0] === connection.serviceName &&
+        message.body[1] === owner
+      ) {
+        reject(new NoBackendError(`${what}: the Secret Service exited while its prompt was open.`));
+      }
+    });
+    const stopClose = bus.onClose((error) =>
+      reject(new NoBackendError(`${what}: the connection closed while the prompt was open.`, { cause: error })),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      timer = setTimeout(
+        () => reject(new TimeoutException(`${what}: the prompt was not answered within ${timeoutMs} ms and was dismissed.`)),
+        timeoutMs,
+      );
+    }
+    const onAbort = () => reject(options.signal?.reason ?? new Error('aborted'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    cleanup = () => {
+      stopSignals();
+      stopClose();
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+  });
+
+  let outcome: { dismissed: boolean; result: unknown };
+  try {
+    await bus.addMatch(rule);
+    try {
+      await connection.call(promptPath, PROMPT_IFACE, 'Prompt', 's', [''], { replySignature: '' });
+      outcome = await completed;
+    } catch (error) {
+      // We gave up (timeout, abort) or the call failed: make sure no dialog stays on screen. Completed may already
+      // have fired (the Dismiss/Completed race), so Dismiss errors are expected and ignored.
+      if (!bus.closed) {
+        await connection.call(promptPath, PROMPT_IFACE, 'Dismiss', '', [], { timeoutMs: 2000 }).catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      await bus.removeMatch(rule);
+    }
+  } finally {
+    cleanup();
+    completed.catch(() => undefined);
+  }
+
+  if (outcome.dismissed) {
+    throw new PromptDismissedException(`${what}: the prompt was dismissed.`);
+  }
+  const result = outcome.result;
+  if (resultSignature !== undefined && (!isVariant(result) || result.signature !== resultSignature)) {
+    throw new ProtocolError(
+      `${what}: the prompt completed with a result of type ${isVariant(result) ? result.signature : 'unknown'} ` +
+        `where ${resultSignature} was expected.`,
+    );
+  }
+  return { value: isVariant(result) ? result.value : undefined };
+}

@@ -1,0 +1,154 @@
+/** The service-wide functions of SecretStorage's API: finding collections, searching, aliases and batch reads. */
+import { Collection, createCollectionPath } from './collection.js';
+import type { Connection } from './connection.js';
+import { DBUS_NAME, DBUS_PATH, NO_OBJECT, SERVICE_IFACE, SERVICE_PATH, SESSION_COLLECTION_PATH } from './defines.js';
+import { mapCallError } from './error-mapping.js';
+import { InvalidArgumentError, ItemNotFoundException, NoBackendError } from './errors.js';
+import { Item } from './item.js';
+import type { PromptOptions } from './prompt.js';
+import { assertLabel, assertObjectPath, checkAttributes } from './validate.js';
+
+async function busCall(connection: Connection, member: string, name: string): Promise<unknown> {
+  try {
+    const reply = await connection.bus.call(
+      { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature: name ? 's' : '', body: name ? [name] : [] },
+      { timeoutMs: connection.callTimeoutMs },
+    );
+    return reply.body[0];
+  } catch (error) {
+    throw mapCallError(error, `org.freedesktop.DBus.${member}`, connection.serviceName);
+  }
+}
+
+/**
+ * Whether a Secret Service is running on the bus or can be started by it (D-Bus activation).
+ * @throws NoBackendError if the bus itself cannot be asked.
+ */
+export async function checkServiceAvailability(connection: Connection): Promise<boolean> {
+  if (await busCall(connection, 'NameHasOwner', connection.serviceName)) return true;
+  const activatable = (await busCall(connection, 'ListActivatableNames', '')) as string[];
+  return activatable.includes(connection.serviceName);
+}
+
+/**
+ * The collection behind the `default` alias. Returned at once; the alias is resolved with `ReadAlias` on first use,
+ * and if no collection has it, one labelled "Default" is created (with a prompt), as SecretStorage does.
+ */
+export function getDefaultCollection(connection: Connection, options: PromptOptions = {}): Collection {
+  return new Collection(connection, undefined, { ...options, createWithLabel: 'Default' });
+}
+
+/**
+ * The collection with `alias`.
+ * @throws ItemNotFoundException if no collection has that alias.
+ */
+export async function getCollectionByAlias(connection: Connection, alias: string): Promise<Collection> {
+  if (typeof alias !== 'string' || alias === '') throw new InvalidArgumentError('alias', 'expected a non-empty string.');
+  const [path] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, 'ReadAlias', 's', [alias], { replySignature: 'o' })) as [string];
+  if (path === NO_OBJECT) throw new ItemNotFoundException(`No collection has the alias "${alias}".`);
+  return new Collection(connection, path);
+}
+
+/** Every collection the service has. */
+export async function getAllCollections(connection: Connection): Promise<Collection[]> {
+  const paths = (await connection.getProperty(SERVICE_PATH, SERVICE_IFACE, 'Collections', 'ao')) as string[];
+  return paths.map((path) => new Collection(connection, path));
+}
+
+/**
+ * The default collection if there is one, else gnome-keyring's `session` collection, else the first collection.
+ * Never creates one.
+ * @throws ItemNotFoundException when the service has no collection at all.
+ */
+export async function getAnyCollection(connection: Connection): Promise<Collection> {
+  try {
+    return await getCollectionByAlias(connection, 'default');
+  } catch (error) {
+    if (!(error instanceof ItemNotFoundException)) throw error;
+  }
+  const collections = await getAllCollections(connection);
+  const session = collections.find((collection) => collection.collectionPath === SESSION_COLLECTION_PATH);
+  const any = session ?? collections[0];
+  if (!any) throw new ItemNotFoundException('The Secret Service has no collections.');
+  return any;
+}
+
+/**
+ * Creates a collection (the service shows a prompt; gnome-keyring asks for its password). With an `alias` the
+ * service may return the existing collection that has it.
+ * @throws PromptDismissedException, TimeoutException.
+ */
+export async function createCollection(
+  connection: Connection,
+  label: string,
+  alias = '',
+  options: PromptOptions = {},
+): Promise<Collection> {
+  assertLabel(label);
+  if (typeof alias !== 'string') throw new InvalidArgumentError('alias', 'expected a string.');
+  return new Collection(connection, await createCollectionPath(connection, label, alias, options));
+}
+
+/** Points `alias` at `collection` (or removes the alias when `collection` is null). */
+export async function setAlias(connection: Connection, alias: string, collection: Collection | null): Promise<void> {
+  if (typeof alias !== 'string' || alias === '') throw new InvalidArgumentError('alias', 'expected a non-empty string.');
+  const path = collection === null ? NO_OBJECT : await collection.getPath();
+  await connection.call(SERVICE_PATH, SERVICE_IFACE, 'SetAlias', 'so', [alias, path], { replySignature: '' });
+}
+
+/** Items in any collection whose attributes include all of `attributes`: unlocked ones first, then locked ones. */
+export async function searchItems(connection: Connection, attributes: Record<string, string>): Promise<Item[]> {
+  const { unlocked, locked } = await searchItemPaths(connection, attributes);
+  return [...unlocked, ...locked].map((path) => new Item(connection, path));
+}
+
+/** The paths of matching items, split as the service reports them. */
+export async function searchItemPaths(
+  connection: Connection,
+  attributes: Record<string, string>,
+): Promise<{ unlocked: string[]; locked: string[] }> {
+  const clean = checkAttributes(attributes);
+  const [unlocked, locked] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, 'SearchItems', 'a{ss}', [clean], {
+    replySignature: 'aoao',
+  })) as [string[], string[]];
+  return { unlocked, locked };
+}
+
+/**
+ * The secrets of many items in one `GetSecrets` call (SecretStorage has no batch read). The map is keyed by item
+ * path; locked or missing items are absent from it (gnome-keyring skips them; KeePassXC fails with LockedException).
+ */
+export async function getSecrets(connection: Connection, items: (Item | string)[]): Promise<Map<string, Buffer>> {
+  const paths = items.map((item, index) => {
+    const path = item instanceof Item ? item.itemPath : item;
+    assertObjectPath(`items[${index}]`, path);
+    return path;
+  });
+  const secrets = new Map<string, Buffer>();
+  if (paths.length === 0) return secrets;
+  return connection.withSession(async (session) => {
+    const [byPath] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, 'GetSecrets', 'aoo', [paths, session.path], {
+      replySignature: 'a{o(oayays)}',
+    })) as [Record<string, unknown>];
+    try {
+      for (const [path, struct] of Object.entries(byPath)) {
+        secrets.set(path, session.decode(struct, `Service.GetSecrets for ${path}`).value);
+      }
+    } catch (error) {
+      for (const value of secrets.values()) value.fill(0);
+      throw error;
+    }
+    return secrets;
+  });
+}
+
+/** Throws NoBackendError unless a Secret Service is available: a precise check for tools and `diagnose`. */
+export async function requireService(connection: Connection): Promise<void> {
+  if (!(await checkServiceAvailability(connection))) {
+    throw new NoBackendError(
+      `Nothing provides ${connection.serviceName} on this session bus, and no service file can start it. Install ` +
+        'gnome-keyring (or KeePassXC with its Secret Service integration, KWallet, oo7) and start it, or run ' +
+        '`npx secretstorage headless -- <command>` for a throwaway keyring.',
+    );
+  }
+}

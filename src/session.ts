@@ -1,0 +1,138 @@
+/**
+ * A transfer session with the service: `OpenSession` negotiation (DH first, `plain` only after NotSupported, per
+ * the connection's `encryption` mode) and the encoding and decoding of `(oayays)` secret structs.
+ */
+import { decryptSecret, encryptSecret } from './crypto/aes-cbc.js';
+import { wipe } from './crypto/bytes.js';
+import { deriveSessionKey, generateKeyPair } from './crypto/dh.js';
+import { isVariant, variant } from './dbus/codec.js';
+import { DBusMethodError } from './dbus/connection.js';
+import { ALGORITHM_DH, ALGORITHM_PLAIN, NOT_SUPPORTED_ERROR, SERVICE_IFACE, SERVICE_PATH, SESSION_IFACE } from './defines.js';
+import { ProtocolError, SecretStorageError } from './errors.js';
+import type { ServiceCaller } from './service-caller.js';
+
+export type EncryptionMode = 'prefer' | 'require' | 'plain';
+
+/** The `(oayays)` struct that carries a secret on the wire. */
+export type SecretStruct = [session: string, parameters: Uint8Array, value: Uint8Array, contentType: string];
+
+export interface DecodedSecret {
+  value: Buffer;
+  contentType: string;
+}
+
+export class Session {
+  private key?: Uint8Array;
+
+  constructor(
+    /** The session's object path. */
+    readonly path: string,
+    /** The algorithm negotiated: `dh-ietf1024-sha256-aes128-cbc-pkcs7` or `plain`. */
+    readonly algorithm: string,
+    key?: Uint8Array,
+  ) {
+    this.key = key;
+  }
+
+  get encrypted(): boolean {
+    return this.algorithm === ALGORITHM_DH;
+  }
+
+  /** Builds the struct that sends `secret` in this session (encrypting it when the session is encrypted). */
+  encode(secret: Uint8Array, contentType: string): SecretStruct {
+    if (!this.encrypted) return [this.path, Buffer.alloc(0), Buffer.from(secret), contentType];
+    const { iv, ciphertext } = encryptSecret(this.activeKey(), secret);
+    return [this.path, Buffer.from(iv), Buffer.from(ciphertext), contentType];
+  }
+
+  /**
+   * Reads a secret struct sent by the service.
+   * @throws ProtocolError when the struct is malformed, belongs to another session, or does not decrypt.
+   */
+  decode(struct: unknown, what: string): DecodedSecret {
+    if (
+      !Array.isArray(struct) ||
+      struct.length !== 4 ||
+      typeof struct[0] !== 'string' ||
+      !(struct[1] instanceof Uint8Array) ||
+      !(struct[2] instanceof Uint8Array) ||
+      typeof struct[3] !== 'string'
+    ) {
+      throw new ProtocolError(`${what}: the service sent a secret that is not an (oayays) struct.`);
+    }
+    const [sessionPath, parameters, value, contentType] = struct as SecretStruct;
+    if (sessionPath !== this.path) {
+      throw new ProtocolError(
+        `${what}: the service sent a secret encoded for session ${sessionPath}, not this connection's ${this.path}; ` +
+          'it was not used.',
+      );
+    }
+    if (!this.encrypted) {
+      if (parameters.length !== 0) {
+        throw new ProtocolError(`${what}: a plain session's secret must have empty parameters; it was not used.`);
+      }
+      return { value: Buffer.from(value), contentType };
+    }
+    const plaintext = decryptSecret(this.activeKey(), parameters, value);
+    const result = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.length);
+    return { value: result, contentType };
+  }
+
+  private activeKey(): Uint8Array {
+    if (!this.key) throw new SecretStorageError('The transfer session was closed; open a new connection.');
+    return this.key;
+  }
+
+  /** Wipes the session key. The service forgets the session when told (see `closeSession`) or when the bus connection ends. */
+  forget(): void {
+    wipe(this.key);
+    this.key = undefined;
+  }
+}
+
+async function negotiate(service: ServiceCaller, algorithm: string, input: unknown): Promise<[unknown, string]> {
+  const reply = await service.call(SERVICE_PATH, SERVICE_IFACE, 'OpenSession', 'sv', [algorithm, input], {
+    replySignature: 'vo',
+    raw: true,
+  });
+  return [reply[0], reply[1] as string];
+}
+
+/**
+ * Opens a transfer session. `prefer` tries DH and falls back to `plain` only on NotSupported; `require` never falls
+ * back; `plain` never encrypts.
+ * @throws SecretStorageError when the service refuses DH under `require`, ProtocolError for a malformed answer.
+ */
+export async function openSession(service: ServiceCaller, mode: EncryptionMode): Promise<Session> {
+  if (mode !== 'plain') {
+    const { privateKey, publicKey } = generateKeyPair();
+    try {
+      const [output, path] = await negotiate(service, ALGORITHM_DH, variant('ay', Buffer.from(publicKey)));
+      if (!isVariant(output) || output.signature !== 'ay' || !(output.value instanceof Uint8Array)) {
+        throw new ProtocolError('OpenSession: the service answered the DH offer without its public key (a v(ay)).');
+      }
+      return new Session(path, ALGORITHM_DH, deriveSessionKey(privateKey, output.value));
+    } catch (error) {
+      const notSupported = error instanceof DBusMethodError && error.errorName === NOT_SUPPORTED_ERROR;
+      const mappedNotSupported = error instanceof SecretStorageError && error.dbusName === NOT_SUPPORTED_ERROR;
+      if (!(notSupported || mappedNotSupported)) throw error;
+      if (mode === 'require') {
+        throw new SecretStorageError(
+          `The Secret Service does not support ${ALGORITHM_DH} transfer encryption, and encryption: 'require' forbids ` +
+            "sending secrets in plain text. Use encryption: 'prefer' to allow it.",
+          { dbusName: NOT_SUPPORTED_ERROR },
+        );
+      }
+    } finally {
+      wipe(privateKey);
+    }
+  }
+  const [, path] = await negotiate(service, ALGORITHM_PLAIN, variant('s', ''));
+  return new Session(path, ALGORITHM_PLAIN);
+}
+
+/** Tells the service to drop the session and wipes its key; errors are ignored (the session dies with the bus anyway). */
+export function closeSession(service: ServiceCaller, session: Session): void {
+  session.forget();
+  service.send(session.path, SESSION_IFACE, 'Close');
+}

@@ -1,0 +1,108 @@
+/**
+ * A private `dbus-daemon` for tests and headless runs: its own config, a Unix socket in a temporary directory and,
+ * if asked, a TCP listener on 127.0.0.1 with ANONYMOUS authentication (what a container harness exposes).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NoBackendError } from '../errors.js';
+import { missingProgramError } from './programs.js';
+
+export interface PrivateBusOptions {
+  /** Also listen on 127.0.0.1 (a free port), allowing ANONYMOUS authentication. */
+  tcp?: boolean;
+  /** Directory for the socket and config (default: a new temporary directory, removed by stop()). */
+  directory?: string;
+}
+
+export interface PrivateBus {
+  /** The Unix socket address (`unix:path=…`). */
+  address: string;
+  /** The TCP address (`tcp:host=127.0.0.1,port=…`) when `tcp` was asked for. */
+  tcpAddress?: string;
+  directory: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * Starts `dbus-daemon` with a private configuration.
+ * @throws NoBackendError naming the package to install when dbus-daemon is missing.
+ */
+export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<PrivateBus> {
+  const ownDirectory = options.directory === undefined;
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'secretstorage-bus-')));
+  const socket = join(directory, 'bus');
+  const config = join(directory, 'bus.conf');
+  await writeFile(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=${xmlEscape(socket)}</listen>
+  ${options.tcp ? '<listen>tcp:host=127.0.0.1,bind=127.0.0.1,port=0,family=ipv4</listen>' : ''}
+  <auth>EXTERNAL</auth>
+  ${options.tcp ? '<auth>ANONYMOUS</auth>\n  <allow_anonymous/>' : ''}
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+    <allow user="*"/>
+  </policy>
+</busconfig>
+`,
+  );
+  const child = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const printed = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? missingProgramError('dbus-daemon') : error),
+    );
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('exit', (code) => reject(new NoBackendError(`dbus-daemon exited (code ${code}) before listening: ${err.trim()}`)));
+  }).catch(async (error) => {
+    if (ownDirectory) await rm(directory, { recursive: true, force: true });
+    throw error;
+  });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  const tcpAddress = printed
+    .split(';')
+    .find((entry) => entry.startsWith('tcp:'))
+    ?.replace(/,guid=[0-9a-f]+/, '');
+  let stopped: Promise<void> | undefined;
+  return {
+    address: `unix:path=${socket}`,
+    ...(tcpAddress ? { tcpAddress } : {}),
+    directory,
+    process: child,
+    stop() {
+      stopped ??= (async () => {
+        await stopProcess(child);
+        if (ownDirectory) await rm(directory, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+export async function stopProcess(child: ChildProcess, graceMs = 2000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,17 @@
+/** The system programs the test and headless helpers start, and what to install when one is missing. */
+import { NoBackendError } from '../errors.js';
+
+const PACKAGES: Record<string, { debian: string; fedora: string; arch: string }> = {
+  'dbus-daemon': { debian: 'dbus-daemon (or dbus)', fedora: 'dbus-daemon', arch: 'dbus' },
+  'gnome-keyring-daemon': { debian: 'gnome-keyring', fedora: 'gnome-keyring', arch: 'gnome-keyring' },
+};
+
+/** The error for a program that is not installed, naming the package on Debian/Ubuntu, Fedora and Arch. */
+export function missingProgramError(program: string): NoBackendError {
+  const pkg = PACKAGES[program];
+  const how = pkg
+    ? ` Install it: Debian/Ubuntu \`sudo apt-get install ${pkg.debian.split(' ')[0]}\`, Fedora \`sudo dnf install ${pkg.fedora}\`, ` +
+      `Arch \`sudo pacman -S ${pkg.arch}\`.`
+    : '';
+  return new NoBackendError(`${program} is not installed (not found on PATH).${how}`);
+}

@@ -1,0 +1,93 @@
+/**
+ * Checks on what callers pass in, done before anything is sent to the bus, so that bad input gives an
+ * InvalidArgumentError naming the argument instead of a D-Bus error (or, worse, a half-done change).
+ */
+import { CONTENT_TYPE_BINARY, CONTENT_TYPE_TEXT } from './defines.js';
+import { InvalidArgumentError } from './errors.js';
+
+const OBJECT_PATH = /^\/$|^(\/[A-Za-z0-9_]+)+$/;
+/** A label or attribute beyond this is almost certainly a mistake (and near the bus's own limits). */
+export const MAX_TEXT_BYTES = 1024 * 1024;
+/** The bus refuses messages over 128 MiB; a secret near that cannot be sent. */
+export const MAX_SECRET_BYTES = 64 * 1024 * 1024;
+
+function checkText(argument: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new InvalidArgumentError(argument, `expected a string, got ${describe(value)}.`);
+  if (Buffer.byteLength(value) > MAX_TEXT_BYTES) {
+    throw new InvalidArgumentError(argument, `${Buffer.byteLength(value)} bytes is more than the ${MAX_TEXT_BYTES} allowed.`);
+  }
+  if (value.includes('\0')) throw new InvalidArgumentError(argument, 'contains a NUL character, which D-Bus strings cannot carry.');
+  if (!value.isWellFormed()) throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/** A D-Bus object path (`/org/freedesktop/secrets/collection/login`). */
+export function assertObjectPath(argument: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !OBJECT_PATH.test(value)) {
+    throw new InvalidArgumentError(
+      argument,
+      `${typeof value === 'string' ? JSON.stringify(value) : describe(value)} is not a D-Bus object path ` +
+        '(slash-separated elements of [A-Za-z0-9_], like /org/freedesktop/secrets/collection/login).',
+    );
+  }
+}
+
+/** A label: any string; an empty one is allowed by the spec but refused by KWallet, so it is passed as is. */
+export function assertLabel(value: unknown, argument = 'label'): asserts value is string {
+  checkText(argument, value);
+}
+
+/** Attributes: a plain object of string keys to string values. Returns a clean copy. */
+export function checkAttributes(value: unknown, argument = 'attributes'): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Map) {
+    throw new InvalidArgumentError(argument, `expected an object of string values, got ${describe(value)}.`);
+  }
+  const clean: Record<string, string> = {};
+  for (const [key, attribute] of Object.entries(value)) {
+    checkText(`${argument} key ${JSON.stringify(key)}`, key);
+    checkText(`${argument}[${JSON.stringify(key)}]`, attribute);
+    clean[key] = attribute;
+  }
+  return clean;
+}
+
+/** The bytes of a secret (`string` is UTF-8 encoded) and its default content type. The caller keeps its input. */
+export function secretToBytes(secret: unknown, argument = 'secret'): { bytes: Uint8Array; defaultContentType: string } {
+  if (typeof secret === 'string') {
+    if (!secret.isWellFormed()) throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
+    return { bytes: Buffer.from(secret, 'utf8'), defaultContentType: CONTENT_TYPE_TEXT };
+  }
+  if (secret instanceof Uint8Array) {
+    if (secret.length > MAX_SECRET_BYTES) {
+      throw new InvalidArgumentError(argument, `${secret.length} bytes is more than the ${MAX_SECRET_BYTES} allowed.`);
+    }
+    return { bytes: secret, defaultContentType: CONTENT_TYPE_BINARY };
+  }
+  throw new InvalidArgumentError(argument, `expected a string or a Uint8Array (Buffer), got ${describe(secret)}.`);
+}
+
+/** A content type: a non-empty string such as `text/plain` or `application/octet-stream`. */
+export function checkContentType(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  checkText('contentType', value);
+  if (value === '') throw new InvalidArgumentError('contentType', 'must not be empty.');
+  return value;
+}
+
+/** `text/*` content types declare text; bytes sent under them should be valid UTF-8 (KWallet enforces it). */
+export function assertTextIsUtf8(bytes: Uint8Array, contentType: string): void {
+  if (!/^text\//i.test(contentType)) return;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InvalidArgumentError(
+      'secret',
+      `is not valid UTF-8 but its content type is ${contentType}; pass contentType: 'application/octet-stream' for binary data.`,
+    );
+  }
+}
