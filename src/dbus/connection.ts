@@ -52,6 +52,9 @@ export interface Reply {
 }
 
 interface PendingCall {
+  /** The encoded call, kept until it is written (calls wait when `maxInFlightCalls` are already out). */
+  encoded?: Buffer;
+  serial: number;
   resolve(reply: Reply): void;
   reject(error: Error): void;
   timer?: NodeJS.Timeout;
@@ -70,6 +73,11 @@ export interface OpenOptions {
   authMethods?: string[];
   /** Largest message accepted from the bus (default and maximum: the spec's 128 MiB). */
   maxMessageBytes?: number;
+  /**
+   * Calls written to the bus but not yet answered, at most (default 128, the system bus's per-connection limit of
+   * pending replies). Further calls wait their turn in order, so a burst never hits the bus's LimitsExceeded.
+   */
+  maxInFlightCalls?: number;
 }
 
 function nodeMajor(): number {
@@ -118,6 +126,9 @@ export class DBusConnection {
   readonly uniqueName: string;
   private serial = 1;
   private readonly pending = new Map<number, PendingCall>();
+  private readonly queued: PendingCall[] = [];
+  private inFlight = 0;
+  private maxInFlight = 128;
   private readonly matchRules = new Map<string, number>();
   private readonly signalListeners = new Set<SignalListener>();
   private readonly methodHandlers = new Set<MethodHandler>();
@@ -297,8 +308,7 @@ export class DBusConnection {
     if (message.type === MessageType.MethodReturn || message.type === MessageType.Error) {
       const call = message.replySerial === undefined ? undefined : this.pending.get(message.replySerial);
       if (!call) return;
-      this.pending.delete(message.replySerial!);
-      if (call.timer) clearTimeout(call.timer);
+      this.settle(call);
       if (bodyError !== undefined) {
         call.reject(
           new ProtocolError(`The reply to ${call.what} could not be decoded (${(bodyError as Error).message}).`),
@@ -342,33 +352,53 @@ export class DBusConnection {
     const what = options.describe ?? `${call.interface ?? ''}.${call.member}`;
     if (this.closedWith) return Promise.reject(this.closedError());
     const serial = this.serial++;
+    let encoded: Buffer;
+    try {
+      encoded = encodeMessage({
+        type: MessageType.MethodCall,
+        serial,
+        destination: call.destination,
+        path: call.path,
+        interface: call.interface,
+        member: call.member,
+        signature: call.signature,
+        body: call.body,
+      });
+    } catch (error) {
+      return Promise.reject(new ProtocolError(`Could not encode ${what}: ${(error as Error).message}`));
+    }
     return new Promise<Reply>((resolve, reject) => {
-      try {
-        this.write({
-          type: MessageType.MethodCall,
-          serial,
-          destination: call.destination,
-          path: call.path,
-          interface: call.interface,
-          member: call.member,
-          signature: call.signature,
-          body: call.body,
-        });
-      } catch (error) {
-        reject(new ProtocolError(`Could not encode ${what}: ${(error as Error).message}`));
-        return;
-      }
-      const pending: PendingCall = { resolve, reject, options, what };
+      const pending: PendingCall = { serial, encoded, resolve, reject, options, what };
       const timeoutMs = options.timeoutMs;
       if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
         pending.timer = setTimeout(() => {
-          this.pending.delete(serial);
+          this.settle(pending);
           reject(new TimeoutException(`${what} got no reply within ${timeoutMs} ms.`));
         }, timeoutMs);
         pending.timer.unref();
       }
       this.pending.set(serial, pending);
+      if (this.inFlight < this.maxInFlight) this.transmit(pending);
+      else this.queued.push(pending);
     });
+  }
+
+  private transmit(pending: PendingCall): void {
+    this.inFlight++;
+    this.socket.write(pending.encoded!);
+    pending.encoded = undefined;
+  }
+
+  /** Forgets a call (answered or timed out) and lets the next queued call go out. */
+  private settle(pending: PendingCall): void {
+    if (!this.pending.delete(pending.serial)) return;
+    if (pending.timer) clearTimeout(pending.timer);
+    if (pending.encoded) {
+      this.queued.splice(this.queued.indexOf(pending), 1);
+      return;
+    }
+    this.inFlight--;
+    while (this.inFlight < this.maxInFlight && this.queued.length) this.transmit(this.queued.shift()!);
   }
 
   /** Sends a method call without waiting for (or wanting) a reply. */
@@ -516,6 +546,7 @@ export class DBusConnection {
       call.reject(new ConnectionClosedError(`${call.what} failed: ${reason.message}`, { cause: reason }));
     }
     this.pending.clear();
+    this.queued.length = 0;
     this.matchRules.clear();
     this.signalListeners.clear();
     this.methodHandlers.clear();

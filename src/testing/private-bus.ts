@@ -47,6 +47,13 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
   ${options.tcp ? '<listen>tcp:host=127.0.0.1,bind=127.0.0.1,port=0,family=ipv4</listen>' : ''}
   <auth>EXTERNAL</auth>
   ${options.tcp ? '<auth>ANONYMOUS</auth>\n  <allow_anonymous/>' : ''}
+  <!-- session.conf's limits: the built-in ones (128 pending replies per connection) are the system bus's. -->
+  <limit name="max_incoming_bytes">1000000000</limit>
+  <limit name="max_outgoing_bytes">1000000000</limit>
+  <limit name="max_message_size">1000000000</limit>
+  <limit name="max_match_rules_per_connection">50000</limit>
+  <limit name="max_replies_per_connection">50000</limit>
+  <limit name="max_names_per_connection">50000</limit>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>

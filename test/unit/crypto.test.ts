@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { decryptSecret, encryptSecret } from '../../src/crypto/aes-cbc.js';
+import { bigIntToBytes } from '../../src/crypto/bytes.js';
+import { DH_PRIME, deriveSessionKey, generateKeyPair, parseServerPublicKey } from '../../src/crypto/dh.js';
+import { ProtocolError } from '../../src/errors.js';
+
+// Vectors computed independently by Python SecretStorage's prime, hmac-based HKDF and `cryptography`'s AES
+// (test/fixtures/dh-vectors.json): a plain case, a shared secret with a leading zero byte, and public keys with them.
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/dh-vectors.json', import.meta.url), 'utf8')) as Record<
+  string,
+  Record<string, string>
+>;
+const hex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'));
+const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+describe('dh-ietf1024-sha256-aes128-cbc-pkcs7 vectors', () => {
+  for (const [name, v] of Object.entries(vectors)) {
+    it(`${name}: public key, AES key and ciphertext match the reference`, () => {
+      const pair = generateKeyPair(() => hex(v.clientPrivate));
+      expect(toHex(pair.publicKey)).toBe(v.clientPublic);
+      expect(pair.publicKey).toHaveLength(128);
+      expect(toHex(deriveSessionKey(hex(v.clientPrivate), hex(v.serverPublic)))).toBe(v.aesKey);
+      // Both sides agree.
+      expect(toHex(deriveSessionKey(hex(v.serverPrivate), hex(v.clientPublic)))).toBe(v.aesKey);
+      expect(toHex(encryptSecret(hex(v.aesKey), hex(v.plaintext), hex(v.iv)).ciphertext)).toBe(v.ciphertext);
+      expect(toHex(decryptSecret(hex(v.aesKey), hex(v.iv), hex(v.ciphertext)))).toBe(v.plaintext);
+    });
+  }
+
+  it('the shared-secret vector really has a leading zero byte, and the public-key vector a short key', () => {
+    expect(vectors.sharedLeadingZero.shared.startsWith('00')).toBe(true);
+    expect(vectors.publicLeadingZero.clientPublic.startsWith('00')).toBe(true);
+  });
+
+  it('accepts a server key sent without its leading zero bytes', () => {
+    const v = vectors.sharedLeadingZero;
+    const unpadded = hex(v.clientPublic.replace(/^(00)+/, ''));
+    expect(unpadded.length).toBeLessThan(128);
+    expect(toHex(deriveSessionKey(hex(v.serverPrivate), unpadded))).toBe(v.aesKey);
+  });
+});
+
+describe('server public key checks', () => {
+  const p = DH_PRIME;
+  it.each([
+    ['0', new Uint8Array([0])],
+    ['1', new Uint8Array([1])],
+    ['p-1', bigIntToBytes(p - 1n, 128)],
+    ['p', bigIntToBytes(p, 128)],
+    ['empty', new Uint8Array(0)],
+    ['129 bytes', new Uint8Array(129).fill(1)],
+  ])('refuses %s', (_, key) => {
+    expect(() => parseServerPublicKey(key)).toThrow(ProtocolError);
+  });
+});
+
+describe('AES-CBC with strict PKCS#7', () => {
+  const key = new Uint8Array(16).fill(7);
+  it('pads a block-aligned secret with a full block, and an empty secret to one block', () => {
+    expect(encryptSecret(key, new Uint8Array(16)).ciphertext).toHaveLength(32);
+    const empty = encryptSecret(key, new Uint8Array(0));
+    expect(empty.ciphertext).toHaveLength(16);
+    expect(decryptSecret(key, empty.iv, empty.ciphertext)).toHaveLength(0);
+  });
+
+  it('uses a fresh IV for every secret', () => {
+    const a = encryptSecret(key, new Uint8Array([1]));
+    const b = encryptSecret(key, new Uint8Array([1]));
+    expect(toHex(a.iv)).not.toBe(toHex(b.iv));
+  });
+
+  it('refuses a wrong IV length, an empty or unaligned ciphertext, and bad padding', () => {
+    const { iv, ciphertext } = encryptSecret(key, new Uint8Array([1, 2, 3]));
+    expect(() => decryptSecret(key, iv.subarray(0, 15), ciphertext)).toThrow(/16-byte|IV/);
+    expect(() => decryptSecret(key, iv, new Uint8Array(0))).toThrow(ProtocolError);
+    expect(() => decryptSecret(key, iv, ciphertext.subarray(0, 15))).toThrow(ProtocolError);
+    expect(() => decryptSecret(new Uint8Array(16).fill(8), iv, ciphertext)).toThrow(/padding/);
+  });
+
+  it('round-trips any secret, and any tampering gives ProtocolError or different bytes, never a crash', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.integer({ min: 0, max: 255 }), (plain, where, flip) => {
+        const { iv, ciphertext } = encryptSecret(key, plain);
+        expect(toHex(decryptSecret(key, iv, ciphertext))).toBe(toHex(plain));
+        const tampered = Uint8Array.from(ciphertext);
+        tampered[where % tampered.length] ^= flip || 1;
+        try {
+          decryptSecret(key, iv, tampered);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ProtocolError);
+        }
+      }),
+    );
+  });
+
+  it('decoding arbitrary bytes either fails with ProtocolError or returns bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 80 }), (iv, ciphertext) => {
+        try {
+          expect(decryptSecret(key, iv, ciphertext)).toBeInstanceOf(Uint8Array);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ProtocolError);
+        }
+      }),
+    );
+  });
+});
