@@ -1,0 +1,41 @@
+/** The CLI's exit codes, one table for every command (documented in the README and in `--help`). */
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  LockedException,
+  NoBackendError,
+  PromptDismissedException,
+  TimeoutException,
+} from '../errors.js';
+import { UsageError } from './usage-error.js';
+
+export const EXIT = {
+  ok: 0,
+  /** Not found / nothing matched (keyring get, secret-tool lookup). */
+  notFound: 1,
+  /** Bad flags or arguments, a value refused in argv, no stdin and no TTY for a prompt. */
+  usage: 2,
+  /** Locked: the unlock prompt was dismissed, timed out or cannot be shown. */
+  locked: 3,
+  /** No session bus, or no Secret Service on it. */
+  noService: 4,
+  /** User secrets: project not initialised, or an invalid id. */
+  notInitialised: 5,
+  /** Data error: an unparseable import, conflicts without --overwrite. */
+  dataError: 6,
+  /** Anything else (the message says what). */
+  failure: 7,
+  /** Interrupted at a prompt (Ctrl-C). */
+  interrupted: 130,
+} as const;
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError || error instanceof InvalidArgumentError) return EXIT.usage;
+  if (error instanceof LockedException || error instanceof PromptDismissedException || error instanceof TimeoutException) {
+    return EXIT.locked;
+  }
+  if (error instanceof NoBackendError || error instanceof ConnectionClosedError) return EXIT.noService;
+  if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') return error.exitCode;
+  return EXIT.failure;
+}

@@ -1,0 +1,84 @@
+/** Input and output helpers shared by CLI commands: reading a secret without echo, and JSON output. */
+import { openSync, closeSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
+import type { CliIO } from './command.js';
+import { CliExit, UsageError } from './usage-error.js';
+import { EXIT } from './exit-codes.js';
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  const all = Buffer.concat(chunks);
+  for (const chunk of chunks) chunk.fill(0);
+  return all;
+}
+
+/** Reads a line from the terminal with echo off (like getpass). Ctrl-C exits 130. */
+async function promptNoEcho(prompt: string, io: CliIO): Promise<Buffer> {
+  let fd: number;
+  try {
+    fd = openSync('/dev/tty', 'r');
+  } catch {
+    throw new UsageError('No secret on stdin and no terminal to ask on: pipe the secret in (e.g. `printf %s "$TOKEN" | …`).');
+  }
+  const tty = new ReadStream(fd);
+  tty.setRawMode(true);
+  io.stderr.write(prompt);
+  const bytes: number[] = [];
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      tty.on('data', (chunk: Buffer) => {
+        for (const byte of chunk) {
+          if (byte === 3) return reject(new CliExit('Interrupted.', EXIT.interrupted));
+          if (byte === 13 || byte === 10 || byte === 4) {
+            const line = Buffer.from(bytes);
+            bytes.fill(0);
+            return resolve(line);
+          }
+          if (byte === 127 || byte === 8) bytes.pop();
+          else bytes.push(byte);
+        }
+        chunk.fill(0);
+      });
+    });
+  } finally {
+    io.stderr.write('\n');
+    tty.setRawMode(false);
+    tty.destroy();
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed by destroy().
+    }
+  }
+}
+
+export interface ReadSecretOptions {
+  /** Shown on the terminal when asking interactively. */
+  prompt: string;
+  /** Keep stdin byte for byte (secret-tool) instead of stripping one trailing newline (keyring). */
+  raw?: boolean;
+}
+
+/**
+ * The secret for a `set`-style command: all of stdin when it is not a terminal (one trailing newline stripped unless
+ * `raw`), else a no-echo prompt on the terminal.
+ */
+export async function readSecret(io: CliIO, options: ReadSecretOptions): Promise<Buffer> {
+  if (!io.stdin.isTTY) {
+    const all = await readAll(io.stdin);
+    if (options.raw) return all;
+    let end = all.length;
+    if (all[end - 1] === 0x0a) end--;
+    if (end > 0 && all[end - 1] === 0x0d && end === all.length - 1) end--;
+    const trimmed = Buffer.from(all.subarray(0, end));
+    all.fill(0);
+    return trimmed;
+  }
+  return promptNoEcho(options.prompt, io);
+}
+
+/** Writes one JSON document and a newline. */
+export function writeJson(io: CliIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
