@@ -12,6 +12,7 @@ import {
   PROPERTIES_IFACE,
   SECRETS_BUS_NAME,
 } from './defines.js';
+import { resolveDebugLog, type DebugLog } from './debug-log.js';
 import { mapCallError } from './error-mapping.js';
 import { InvalidArgumentError, NoBackendError, ProtocolError, SecretStorageError } from './errors.js';
 import type { ServiceCallOptions, ServiceCaller } from './service-caller.js';
@@ -28,6 +29,11 @@ export interface DbusInitOptions {
   promptTimeoutMs?: number;
   /** `prefer` (default): DH, plain only if the service says NotSupported; `require`: DH or fail; `plain`: never encrypt. */
   encryption?: EncryptionMode;
+  /**
+   * Log calls, timings and errors (never message bodies, so never secrets): `true` writes to stderr, a function gets
+   * each line. Default: on when `DEBUG` contains `secretstorage`.
+   */
+  debug?: boolean | DebugLog;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 25_000;
@@ -37,6 +43,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   readonly encryption: EncryptionMode;
   readonly callTimeoutMs: number;
   readonly promptTimeoutMs: number | undefined;
+  /** @internal */ readonly log?: DebugLog;
   private sessionPromise?: Promise<Session>;
   private ownerPromise?: Promise<string>;
   private watchingOwner?: Promise<void>;
@@ -45,8 +52,12 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   /** @internal Use {@link dbusInit}. */
   constructor(
     /** @internal */ readonly bus: DBusConnection,
-    options: Required<Pick<DbusInitOptions, 'serviceName' | 'encryption' | 'callTimeoutMs'>> & { promptTimeoutMs?: number },
+    options: Required<Pick<DbusInitOptions, 'serviceName' | 'encryption' | 'callTimeoutMs'>> & {
+      promptTimeoutMs?: number;
+      log?: DebugLog;
+    },
   ) {
+    this.log = options.log;
     this.serviceName = options.serviceName;
     this.encryption = options.encryption;
     this.callTimeoutMs = options.callTimeoutMs;
@@ -69,6 +80,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   }
 
   private serviceRestarted(): void {
+    this.log?.(`${this.serviceName} changed owner: the transfer session will be reopened`);
     const previous = this.sessionPromise;
     this.sessionPromise = undefined;
     this.ownerPromise = undefined;
@@ -84,15 +96,21 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     options: ServiceCallOptions = {},
   ): Promise<unknown[]> {
     const what = `${iface.replace('org.freedesktop.Secret.', '')}.${member} on ${path}`;
+    const started = this.log ? performance.now() : 0;
     try {
       const reply = await this.bus.call(
         { destination: this.serviceName, path, interface: iface, member, signature, body },
         { timeoutMs: options.timeoutMs ?? this.callTimeoutMs, replySignature: options.replySignature, describe: what },
       );
+      this.log?.(`call ${what} (${signature ?? ''}) -> (${reply.signature}) ${(performance.now() - started).toFixed(2)} ms`);
       return reply.body;
     } catch (error) {
-      if (options.raw) throw error;
-      throw mapCallError(error, what, this.serviceName);
+      const mapped = options.raw ? error : mapCallError(error, what, this.serviceName);
+      this.log?.(
+        `call ${what} (${signature ?? ''}) failed after ${(performance.now() - started).toFixed(2)} ms: ${(mapped as Error).name}` +
+          `${(mapped as { dbusName?: string }).dbusName ? ` ${(mapped as { dbusName?: string }).dbusName}` : ''}`,
+      );
+      throw mapped;
     }
   }
 
@@ -220,7 +238,10 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
         'keyring daemon started inside it, or use `npx secretstorage headless -- <command>`, which does both.',
     );
   }
+  const log = resolveDebugLog(options.debug);
   const bus = await DBusConnection.open(address, { timeoutMs: callTimeoutMs || undefined });
   const serviceName = options.serviceName ?? (process.env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME);
-  return new Connection(bus, { serviceName, encryption, callTimeoutMs, promptTimeoutMs: options.promptTimeoutMs });
+  log?.(`connected to ${address.split(',guid=')[0]} as ${bus.uniqueName}; service ${serviceName}, encryption ${encryption}`);
+  bus.onClose((error) => log?.(`connection closed${error ? `: ${error.message}` : ''}`));
+  return new Connection(bus, { serviceName, encryption, callTimeoutMs, promptTimeoutMs: options.promptTimeoutMs, log });
 }

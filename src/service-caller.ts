@@ -13,6 +13,8 @@ export interface ServiceCallOptions {
 export interface ServiceCaller {
   /** The bus name calls go to (`org.freedesktop.secrets`, or the SECRET_SERVICE_BUS_NAME override). */
   readonly serviceName: string;
+  /** The debug log, when enabled (never given message bodies). */
+  readonly log?: (line: string) => void;
   call(path: string, iface: string, member: string, signature?: string, body?: unknown[], options?: ServiceCallOptions): Promise<unknown[]>;
   /** Sends a call without waiting for a reply (errors ignored). */
   send(path: string, iface: string, member: string, signature?: string, body?: unknown[]): void;

@@ -83,6 +83,15 @@ export class Session {
     return this.key;
   }
 
+  /** Shows the path and algorithm, never the key. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Session { path: '${this.path}', algorithm: '${this.algorithm}', key: [REDACTED] }`;
+  }
+
+  toJSON(): object {
+    return { path: this.path, algorithm: this.algorithm };
+  }
+
   /** Wipes the session key. The service forgets the session when told (see `closeSession`) or when the bus connection ends. */
   forget(): void {
     wipe(this.key);
@@ -111,6 +120,7 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
       if (!isVariant(output) || output.signature !== 'ay' || !(output.value instanceof Uint8Array)) {
         throw new ProtocolError('OpenSession: the service answered the DH offer without its public key (a v(ay)).');
       }
+      service.log?.(`opened session ${path} with ${ALGORITHM_DH}`);
       return new Session(path, ALGORITHM_DH, deriveSessionKey(privateKey, output.value));
     } catch (error) {
       const notSupported = error instanceof DBusMethodError && error.errorName === NOT_SUPPORTED_ERROR;
@@ -128,6 +138,7 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
     }
   }
   const [, path] = await negotiate(service, ALGORITHM_PLAIN, variant('s', ''));
+  service.log?.(`opened session ${path} with ${ALGORITHM_PLAIN}${mode === 'prefer' ? ' (the service does not support DH)' : ''}`);
   return new Session(path, ALGORITHM_PLAIN);
 }
 
