@@ -81,12 +81,16 @@ export async function runPrompt(
     };
   });
 
+  // The wait may fail (service gone, connection closed) while Prompt() is still in flight: never leave it unhandled.
+  completed.catch(() => undefined);
   let outcome: { dismissed: boolean; result: unknown };
   try {
     await bus.addMatch(rule);
     try {
-      await connection.call(promptPath, PROMPT_IFACE, 'Prompt', 's', [''], { replySignature: '' });
-      outcome = await completed;
+      const prompting = connection.call(promptPath, PROMPT_IFACE, 'Prompt', 's', [''], { replySignature: '' });
+      prompting.catch(() => undefined);
+      // Whichever settles first decides: Completed (or the reason we stopped waiting), or a failed Prompt() call.
+      outcome = await Promise.race([completed, prompting.then(() => completed)]);
     } catch (error) {
       // We gave up (timeout, abort) or the call failed: make sure no dialog stays on screen. Completed may already
       // have fired (the Dismiss/Completed race), so Dismiss errors are expected and ignored.
@@ -99,7 +103,6 @@ export async function runPrompt(
     }
   } finally {
     cleanup();
-    completed.catch(() => undefined);
   }
 
   if (outcome.dismissed) {

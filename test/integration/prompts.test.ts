@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Collection,
+  Item,
+  LockedException,
+  NoBackendError,
+  PromptDismissedException,
+  TimeoutException,
+  createCollection,
+  getDefaultCollection,
+  getSecrets,
+  lockObjects,
+} from '../../src/index.js';
+import { DBusConnection } from '../../src/dbus/connection.js';
+import { variant } from '../../src/dbus/codec.js';
+import { busMatchRuleCount } from '../helpers/bus-stats.js';
+import { useMock } from '../helpers/mock.js';
+
+const LOCKED = { id: 'vault', label: 'Vault', locked: true, items: [{ label: 'v', attributes: { a: '1' }, secret: 'in vault' }] };
+
+describe('prompts that complete', () => {
+  const m = useMock({ collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED] });
+
+  it('unlock() runs the prompt and the collection is then unlocked', async () => {
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    expect(await vault.isLocked()).toBe(true);
+    await vault.unlock();
+    expect(await vault.isLocked()).toBe(false);
+    expect(m.mock.callCount('Prompt')).toBe(1);
+    const [item] = await vault.getAllItems();
+    expect((await item.getSecret()).toString()).toBe('in vault');
+  });
+
+  it('createCollection goes through the prompt and returns the new collection', async () => {
+    const created = await createCollection(m.conn, 'Made by prompt');
+    expect(await created.getLabel()).toBe('Made by prompt');
+    expect(m.mock.collections().map((c) => c.label)).toContain('Made by prompt');
+  });
+
+  it('getDefaultCollection creates "Default" with a prompt when no collection has the alias', async () => {
+    const lonely = await m.connect();
+    await import('../../src/index.js').then(({ setAlias }) => setAlias(lonely, 'default', null));
+    const collection = getDefaultCollection(lonely);
+    expect(await collection.getLabel()).toBe('Default');
+    expect(m.mock.aliases().default).toBe(await collection.getPath());
+  });
+
+  it('leaves no match rule behind after 50 prompts', async () => {
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    await vault.unlock();
+    // One rule stays for good: the watch on the service's owner (NameOwnerChanged).
+    const before = await busMatchRuleCount(m.bus.address, m.conn.bus.uniqueName);
+    expect(before).toBe(1);
+    for (let i = 0; i < 50; i++) {
+      await vault.lock();
+      await vault.unlock();
+    }
+    expect(await busMatchRuleCount(m.bus.address, m.conn.bus.uniqueName)).toBe(before);
+  });
+});
+
+describe('prompts that are dismissed or never answered', () => {
+  const m = useMock({ prompts: 'dismiss', collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED] });
+
+  it('a dismissed unlock throws PromptDismissedException and the collection stays locked', async () => {
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    const error = await vault.unlock().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PromptDismissedException);
+    expect(await vault.isLocked()).toBe(true);
+  });
+
+  it('a prompt that never completes times out, and is dismissed so no dialog stays open', async () => {
+    m.mock.scenario.prompts = 'never';
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    await expect(vault.unlock({ timeoutMs: 200 })).rejects.toBeInstanceOf(TimeoutException);
+    expect(m.mock.callCount('Dismiss')).toBe(1);
+    expect(m.mock.pendingPrompts()).toEqual([]);
+  });
+
+  it('the connection-wide promptTimeoutMs applies to every prompting call', async () => {
+    m.mock.scenario.prompts = 'never';
+    const conn = await m.connect({ promptTimeoutMs: 150 });
+    await expect(createCollection(conn, 'never')).rejects.toBeInstanceOf(TimeoutException);
+    expect(m.mock.pendingPrompts()).toEqual([]);
+  });
+
+  it('aborting dismisses the prompt and rejects with the signal\'s reason', async () => {
+    m.mock.scenario.prompts = 'never';
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    const controller = new AbortController();
+    const pending = vault.unlock({ signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('user gave up')), 50);
+    await expect(pending).rejects.toThrow('user gave up');
+    expect(m.mock.callCount('Dismiss')).toBe(1);
+    await expect(vault.unlock({ signal: controller.signal })).rejects.toThrow('user gave up');
+  });
+
+  it('a prompt completed by the user later than expected still resolves', async () => {
+    m.mock.scenario.prompts = 'never';
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    const pending = vault.unlock();
+    while (m.mock.pendingPrompts().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    m.mock.completePrompt(m.mock.pendingPrompts()[0]);
+    await pending;
+    expect(await vault.isLocked()).toBe(false);
+  });
+
+  it('the service vanishing mid-prompt fails the wait at once', async () => {
+    m.mock.scenario.prompts = 'never';
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    const pending = vault.unlock();
+    while (m.mock.callCount('Prompt') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await m.mock.stop();
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoBackendError);
+    expect((error as Error).message).toMatch(/exited while its prompt was open/);
+  });
+});
+
+describe('KeePassXC-style prompts', () => {
+  const m = useMock({ promptOnCreateItem: true, promptOnLock: true, getSecretsFailsOnLocked: true, promptOnDelete: true });
+
+  it('createItem uses the item path from the prompt result', async () => {
+    const item = await getDefaultCollection(m.conn).createItem('kp', { a: 'b' }, 'via prompt');
+    expect(item.itemPath).not.toBe('/');
+    expect((await item.getSecret()).toString()).toBe('via prompt');
+  });
+
+  it('lock() runs its prompt (SecretStorage ignores it) and delete() too', async () => {
+    const collection = getDefaultCollection(m.conn);
+    const item = await collection.createItem('kp', { a: 'c' }, 'x');
+    await collection.lock();
+    expect(await collection.isLocked()).toBe(true);
+    expect(m.mock.callCount('Prompt')).toBe(2);
+    await collection.unlock();
+    await item.delete();
+    expect(m.mock.item(item.itemPath)).toBeUndefined();
+  });
+
+  it('GetSecrets failing on a locked item surfaces as LockedException', async () => {
+    const collection = getDefaultCollection(m.conn);
+    const item = await collection.createItem('kp', { a: 'd' }, 'x');
+    m.mock.lock(item.itemPath);
+    await expect(getSecrets(m.conn, [item])).rejects.toBeInstanceOf(LockedException);
+    await item.unlock();
+    expect((await getSecrets(m.conn, [item])).get(item.itemPath)?.toString()).toBe('x');
+  });
+
+  it('locks single items through Service.Lock', async () => {
+    const item = await getDefaultCollection(m.conn).createItem('kp', { a: 'e' }, 'x');
+    await lockObjects(m.conn, [item.itemPath]);
+    expect(await new Item(m.conn, item.itemPath).isLocked()).toBe(true);
+  });
+});
+
+describe('broadcast Completed signals', () => {
+  const m = useMock({ broadcastCompleted: true, collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED] });
+
+  it('a broadcast Completed is received through the match rule', async () => {
+    await new Collection(m.conn, '/org/freedesktop/secrets/collection/vault').unlock();
+  });
+
+  it('a Completed signal forged by another connection is ignored', async () => {
+    m.mock.scenario.prompts = 'never';
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    const pending = vault.unlock();
+    while (m.mock.pendingPrompts().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const [prompt] = m.mock.pendingPrompts();
+    const forger = await DBusConnection.open(m.bus.address);
+    forger.emitSignal(prompt, 'org.freedesktop.Secret.Prompt', 'Completed', 'bv', [false, variant('ao', [])]);
+    // The real answer arrives later; the forged one must not have settled the wait.
+    let settled = false;
+    void pending.then(() => (settled = true), () => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    m.mock.completePrompt(prompt);
+    await pending;
+    expect(await vault.isLocked()).toBe(false);
+    await forger.close();
+  });
+});
