@@ -34,6 +34,8 @@ export interface DbusInitOptions {
    * each line. Default: on when `DEBUG` contains `secretstorage`.
    */
   debug?: boolean | DebugLog;
+  /** Largest message accepted from the bus, in bytes (default 128 MiB, the D-Bus maximum); above it the connection is closed. */
+  maxMessageBytes?: number;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 25_000;
@@ -239,7 +241,7 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
     );
   }
   const log = resolveDebugLog(options.debug);
-  const bus = await DBusConnection.open(address, { timeoutMs: callTimeoutMs || undefined });
+  const bus = await DBusConnection.open(address, { timeoutMs: callTimeoutMs || undefined, maxMessageBytes: options.maxMessageBytes });
   const serviceName = options.serviceName ?? (process.env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME);
   log?.(`connected to ${address.split(',guid=')[0]} as ${bus.uniqueName}; service ${serviceName}, encryption ${encryption}`);
   bus.onClose((error) => log?.(`connection closed${error ? `: ${error.message}` : ''}`));

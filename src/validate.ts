@@ -37,9 +37,10 @@ export function assertObjectPath(argument: string, value: unknown): asserts valu
   }
 }
 
-/** A label: any string; an empty one is allowed by the spec but refused by KWallet, so it is passed as is. */
+/** A label: a non-empty string (the spec allows empty labels, but KWallet refuses them). */
 export function assertLabel(value: unknown, argument = 'label'): asserts value is string {
   checkText(argument, value);
+  if (value === '') throw new InvalidArgumentError(argument, 'must not be empty (KWallet refuses empty labels).');
 }
 
 /** Attributes: a plain object of string keys to string values. Returns a clean copy. */

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { inspect } from 'node:util';
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  Item,
+  ProtocolError,
+  SecretStorageError,
+  TimeoutException,
+  getDefaultCollection,
+  getSecrets,
+} from '../../src/index.js';
+import { variant } from '../../src/dbus/codec.js';
+import { bigIntToBytes } from '../../src/crypto/bytes.js';
+import { DH_PRIME } from '../../src/crypto/dh.js';
+import { useMock } from '../helpers/mock.js';
+
+const SECRET = 'hostile-test-secret-5f3a';
+
+describe('a hostile or broken service', () => {
+  const m = useMock();
+
+  async function storedItem(): Promise<Item> {
+    return getDefaultCollection(m.conn).createItem('target', { hostile: '1' }, SECRET);
+  }
+
+  const corruptions: [string, (secret: { parameters: Uint8Array; value: Uint8Array; session: string; contentType: string }) => object][] = [
+    ['a 15-byte IV', (s) => ({ ...s, parameters: s.parameters.subarray(0, 15) })],
+    ['a 17-byte IV', (s) => ({ ...s, parameters: Buffer.concat([s.parameters, Buffer.from([0])]) })],
+    ['ciphertext not a multiple of 16', (s) => ({ ...s, value: s.value.subarray(0, s.value.length - 1) })],
+    ['empty ciphertext', (s) => ({ ...s, value: new Uint8Array(0) })],
+    ['bad padding (last block flipped)', (s) => ({ ...s, value: Uint8Array.from(s.value, (b, i) => (i === s.value.length - 1 ? b ^ 0xff : b)) })],
+    ['a secret for another session', (s) => ({ ...s, session: '/org/freedesktop/secrets/session/other' })],
+  ];
+
+  for (const [what, corrupt] of corruptions) {
+    it(`${what}: ProtocolError, never garbage, and no secret in the error`, async () => {
+      const item = await storedItem();
+      m.mock.hooks.transformSecret = (secret) => corrupt(secret) as typeof secret;
+      for (const read of [() => item.getSecret(), () => getSecrets(m.conn, [item])]) {
+        const error = await read().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ProtocolError);
+        expect(`${(error as Error).message} ${(error as Error).stack} ${inspect(error)}`).not.toContain(SECRET);
+      }
+      m.mock.hooks.transformSecret = undefined;
+      expect((await item.getSecret()).toString()).toBe(SECRET);
+    });
+  }
+
+  const badKeys: [string, Uint8Array][] = [
+    ['0', new Uint8Array([0])],
+    ['1', new Uint8Array([1])],
+    ['p-1', bigIntToBytes(DH_PRIME - 1n, 128)],
+    ['129 bytes', new Uint8Array(129).fill(7)],
+    ['empty', new Uint8Array(0)],
+  ];
+  for (const [what, key] of badKeys) {
+    it(`a server public key of ${what} is refused with ProtocolError`, async () => {
+      m.mock.hooks.onCall = (message) =>
+        message.member === 'OpenSession'
+          ? { signature: 'vo', body: [variant('ay', Buffer.from(key)), '/org/freedesktop/secrets/session/evil'] }
+          : 'pass';
+      await expect(getDefaultCollection(m.conn).createItem('x', {}, SECRET)).rejects.toBeInstanceOf(ProtocolError);
+      m.mock.hooks.onCall = undefined;
+      // Nothing was cached: the next attempt negotiates again and works.
+      await storedItem();
+    });
+  }
+
+  it('a reply with the wrong signature is a ProtocolError', async () => {
+    const item = await storedItem();
+    m.mock.hooks.onCall = (message) => (message.member === 'GetSecret' ? { signature: 's', body: ['not a secret'] } : 'pass');
+    await expect(item.getSecret()).rejects.toBeInstanceOf(ProtocolError);
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'Get' ? { signature: 'v', body: [variant('s', 'not a boolean')] } : 'pass';
+    await expect(item.isLocked()).rejects.toBeInstanceOf(ProtocolError);
+    m.mock.hooks.onCall = (message) => (message.member === 'SearchItems' ? { signature: 'ao', body: [[]] } : 'pass');
+    await expect(getDefaultCollection(m.conn).searchItems({})).resolves.toEqual([]);
+    const { searchItems } = await import('../../src/index.js');
+    await expect(searchItems(m.conn, {})).rejects.toBeInstanceOf(ProtocolError);
+  });
+
+  it('a prompt result of the wrong type is a ProtocolError', async () => {
+    // Borrow a real prompt whose result is `ao` (an Unlock prompt) and hand it out as CreateItem's prompt (`o`).
+    const login = '/org/freedesktop/secrets/collection/login';
+    m.mock.lock(login);
+    const [, unlockPrompt] = await m.conn.call('/org/freedesktop/secrets', 'org.freedesktop.Secret.Service', 'Unlock', 'ao', [[login]]);
+    m.mock.unlock(login);
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'CreateItem' ? { signature: 'oo', body: ['/', unlockPrompt] } : 'pass';
+    const error = await getDefaultCollection(m.conn)
+      .createItem('x', {}, 'y')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as Error).message).toMatch(/result of type ao where o was expected/);
+  });
+
+  it('a service that never answers hits the call timeout', async () => {
+    const conn = await m.connect({ callTimeoutMs: 200 });
+    m.mock.hooks.onCall = (message) => (message.member === 'Get' ? 'drop' : 'pass');
+    await expect(getDefaultCollection(conn).getLabel()).rejects.toBeInstanceOf(TimeoutException);
+    m.mock.hooks.onCall = undefined;
+    expect(await getDefaultCollection(conn).getLabel()).toBe('Login');
+  });
+
+  it('a reply above maxMessageBytes closes the connection with a clear error instead of buffering it', async () => {
+    const conn = await m.connect({ maxMessageBytes: 64 * 1024 });
+    const item = await getDefaultCollection(conn).createItem('big', { big: '1' }, Buffer.alloc(1024 * 1024, 1));
+    const error = await item.getSecret().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as Error).message).toMatch(/above the 65536-byte limit/);
+    expect(conn.closed).toBe(true);
+  });
+});
+
+describe('the transfer algorithm', () => {
+  const m = useMock({ algorithms: ['plain'] });
+
+  it("'prefer' falls back to plain only after NotSupported", async () => {
+    const item = await getDefaultCollection(m.conn).createItem('plain', {}, SECRET);
+    expect((await m.conn.session()).algorithm).toBe('plain');
+    expect((await item.getSecret()).toString()).toBe(SECRET);
+    expect(m.mock.callCount('OpenSession')).toBe(2);
+  });
+
+  it("'require' never falls back to plain", async () => {
+    const conn = await m.connect({ encryption: 'require' });
+    const error = await getDefaultCollection(conn)
+      .createItem('x', {}, SECRET)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretStorageError);
+    expect((error as Error).message).toMatch(/'require' forbids/);
+    expect(m.mock.sessions().filter((session) => session.algorithm === 'plain')).toEqual([]);
+  });
+
+  it('another error from OpenSession is not taken as permission to send plain text', async () => {
+    m.mock.scenario.algorithms = ['plain', 'dh-ietf1024-sha256-aes128-cbc-pkcs7'];
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'OpenSession' && message.body[0] !== 'plain'
+        ? { errorName: 'org.freedesktop.DBus.Error.Failed', text: 'boom' }
+        : 'pass';
+    await expect(getDefaultCollection(m.conn).createItem('x', {}, SECRET)).rejects.toThrow(/Failed/);
+    expect(m.mock.sessions()).toEqual([]);
+  });
+});
+
+describe('server keys without padding', () => {
+  // A private exponent of 1000 makes the server key 2^1000 < 2^1008: 126 bytes, sent minimal-length.
+  const m = useMock({
+    unpaddedServerKey: true,
+    randomBytes: (length) => (length === 128 ? bigIntToBytes(1000n, 128) : new Uint8Array(length).fill(3)),
+  });
+
+  it('are accepted and give the same key as the server', async () => {
+    const item = await getDefaultCollection(m.conn).createItem('short key', {}, SECRET);
+    expect((await item.getSecret()).toString()).toBe(SECRET);
+  });
+});
+
+describe('bad input from callers', () => {
+  const m = useMock();
+
+  it('refuses bad arguments with InvalidArgumentError naming them, and sends nothing', async () => {
+    const collection = getDefaultCollection(m.conn);
+    await collection.getPath();
+    m.mock.resetCalls();
+    const cases: [Promise<unknown>, string][] = [
+      [collection.createItem('x', { n: 1 as unknown as string }, 's'), 'attributes["n"]'],
+      [collection.createItem('x', [] as unknown as Record<string, string>, 's'), 'attributes'],
+      [collection.createItem('', {}, 's'), 'label'],
+      [collection.createItem('x'.repeat(1024 * 1024 + 1), {}, 's'), 'label'],
+      [collection.createItem('x', {}, 42 as unknown as string), 'secret'],
+      [collection.createItem('x', {}, Buffer.from([0xff, 0xfe]), { contentType: 'text/plain' }), 'secret'],
+      [collection.createItem('x', {}, '\ud800'), 'secret'],
+      [collection.createItem('x', { 'a\0b': 'c' }, 's'), 'attributes key "a\\u0000b"'],
+      [collection.setLabel(''), 'label'],
+    ];
+    for (const [promise, argument] of cases) {
+      const error = await promise.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).toBe(argument);
+    }
+    expect(() => new Item(m.conn, 'relative/path')).toThrow(InvalidArgumentError);
+    await expect(getSecrets(m.conn, ['/ok', 'bad path'])).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(m.mock.calls()).toEqual([]);
+  });
+
+  it('stores secrets of 0 bytes and 16 MiB', async () => {
+    const collection = getDefaultCollection(m.conn);
+    const empty = await collection.createItem('empty', {}, new Uint8Array(0));
+    expect((await empty.getSecret()).length).toBe(0);
+    const big = Buffer.alloc(16 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
+    const item = await collection.createItem('16 MiB', {}, big);
+    expect((await item.getSecret()).equals(big)).toBe(true);
+  });
+
+  it('calls after close() fail with ConnectionClosedError and send nothing', async () => {
+    const conn = await m.connect();
+    await conn.close();
+    m.mock.resetCalls();
+    await expect(getDefaultCollection(conn).getLabel()).rejects.toBeInstanceOf(ConnectionClosedError);
+    await expect(new Item(conn, '/org/freedesktop/secrets/collection/login/1').getSecret()).rejects.toBeInstanceOf(
+      ConnectionClosedError,
+    );
+    expect(m.mock.calls()).toEqual([]);
+    await conn.close();
+  });
+});
