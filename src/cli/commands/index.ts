@@ -1,4 +1,21 @@
 /** Every CLI command, in the order `--help` lists them. Each command is one file in this folder. */
 import type { Command } from '../command.js';
+import { collectionsCommand } from './collections.js';
+import { deleteCommand } from './delete.js';
+import { diagnoseCommand } from './diagnose.js';
+import { getCommand } from './get.js';
+import { lockCommand } from './lock.js';
+import { searchCommand } from './search.js';
+import { setCommand } from './set.js';
+import { unlockCommand } from './unlock.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  getCommand,
+  setCommand,
+  deleteCommand,
+  searchCommand,
+  lockCommand,
+  unlockCommand,
+  collectionsCommand,
+  diagnoseCommand,
+];

@@ -1,0 +1,49 @@
+/** `secretstorage unlock [--collection C] [--with-password]`: unlock through the keyring's prompt or a password. */
+import { unlockCollection } from '../../keyring/collections.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { readSecret, writeJson } from '../io.js';
+import { COMMON_HELP, COMMON_OPTIONS, keyringOptions, optionNames, parseCommandArgs } from '../keyring-args.js';
+
+const { profile: _profile, ...COMMON } = COMMON_OPTIONS;
+const OPTIONS = { ...COMMON, 'with-password': { type: 'boolean' } } as const;
+
+export const unlockCommand: Command = {
+  name: 'unlock',
+  summary: "Unlock a collection through the keyring's prompt, or with its password",
+  options: optionNames(OPTIONS),
+  help: `Usage: secretstorage unlock [--collection C] [--with-password] [options]
+
+Unlocks the collection C (default: the "default" alias). Without --with-password the keyring shows its own unlock
+prompt, which needs a graphical session; headless, gnome-keyring dismisses it at once and this exits 3.
+
+Options:
+  --with-password     unlock with the collection's password, read from stdin or a no-echo prompt, without the
+                      keyring's dialog (gnome-keyring and oo7-daemon only)
+${COMMON_HELP}
+                      ({"unlocked": path})
+
+Exit codes: 0 unlocked, 1 no such collection, 2 usage, 3 prompt dismissed or impossible, 4 no keyring service,
+7 password refused.
+
+Examples:
+  secretstorage unlock
+  printf %s "$KEYRING_PASSWORD" | secretstorage unlock --collection login --with-password
+`,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, OPTIONS, { min: 0, max: 0, names: 'no arguments' });
+    const options = keyringOptions(values, io);
+    let password: Buffer | undefined;
+    if (values['with-password']) {
+      password = await readSecret(io, { prompt: `Password for the collection ${values.collection ?? 'default'}: ` });
+    }
+    try {
+      const path = await unlockCollection({ ...options, ...(password ? { password } : {}) });
+      if (values.json) writeJson(io, { unlocked: path });
+      else io.stdout.write(`unlocked ${path}\n`);
+    } finally {
+      password?.fill(0);
+    }
+    return EXIT.ok;
+  },
+};

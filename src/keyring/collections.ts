@@ -1,0 +1,90 @@
+/** Listing, locking and unlocking collections by alias or path, for the CLI and for scripts. */
+import { Collection } from '../collection.js';
+import { COLLECTION_IFACE } from '../defines.js';
+import { ItemNotFoundException } from '../errors.js';
+import { lockObjects } from '../prompted-calls.js';
+import { getAllCollections } from '../service.js';
+import { defaultCollectionPath } from './lookup.js';
+import { runOperation, type KeyringOptions } from './operation.js';
+import { readScope } from './target.js';
+import { unlockForUse } from './unlock.js';
+import { unlockWithPassword } from '../gnome-internal.js';
+
+export type CollectionOptions = Omit<KeyringOptions, 'profile'>;
+
+export interface CollectionInfo {
+  path: string;
+  label: string;
+  /** The `default` alias points here. */
+  isDefault: boolean;
+  locked: boolean;
+  /** Number of items (services list them even while locked). */
+  items: number;
+}
+
+/**
+ * Every collection with its label, lock state, item count and whether it is the default one.
+ * @throws NoBackendError.
+ */
+export function listCollections(options: CollectionOptions = {}): Promise<CollectionInfo[]> {
+  return runOperation(options, 'collections', async ({ connection }) => {
+    const [collections, defaultPath] = await Promise.all([
+      getAllCollections(connection),
+      defaultCollectionPath(connection),
+    ]);
+    const infos = await Promise.all(
+      collections.map(async (collection): Promise<CollectionInfo | undefined> => {
+        const path = collection.collectionPath;
+        try {
+          const [label, locked, items] = await Promise.all([
+            collection.getLabel(),
+            collection.isLocked(),
+            connection.getProperty(path, COLLECTION_IFACE, 'Items', 'ao') as Promise<string[]>,
+          ]);
+          return { path, label, isDefault: path === defaultPath, locked, items: items.length };
+        } catch (error) {
+          // Deleted between the listing and now.
+          if (error instanceof ItemNotFoundException) return undefined;
+          throw error;
+        }
+      }),
+    );
+    return infos.filter((info) => info !== undefined);
+  });
+}
+
+/**
+ * Locks `options.collection`, or every collection when none is named; resolves with the paths locked.
+ * @throws ItemNotFoundException for an unknown alias; NoBackendError.
+ */
+export function lockCollections(options: CollectionOptions = {}): Promise<string[]> {
+  return runOperation(options, 'lock', async ({ connection, prompt }) => {
+    const scope = await readScope(connection, options.collection);
+    const paths = scope !== undefined ? [scope] : (await getAllCollections(connection)).map((c) => c.collectionPath);
+    if (paths.length > 0) await lockObjects(connection, paths, prompt);
+    return paths;
+  });
+}
+
+export interface UnlockCollectionOptions extends CollectionOptions {
+  /** Unlock with the collection's password instead of a prompt (gnome-keyring and oo7-daemon only). */
+  password?: string | Uint8Array;
+}
+
+/**
+ * Unlocks `options.collection` (default: the `default` alias), through the service's prompt or with `password`;
+ * resolves with its path.
+ * @throws LockedException or TimeoutException when the prompt failed (the message says why and what to do);
+ *   SecretStorageError when the password is refused or the service cannot take one; ItemNotFoundException.
+ */
+export function unlockCollection(options: UnlockCollectionOptions = {}): Promise<string> {
+  return runOperation(options, 'unlock', async ({ connection, prompt }) => {
+    const path = (await readScope(connection, options.collection ?? 'default'))!;
+    if (options.password !== undefined) {
+      await unlockWithPassword(connection, path, options.password);
+    } else if (await new Collection(connection, path).isLocked()) {
+      await unlockForUse(connection, [path], 'Unlocking', prompt);
+    }
+    return path;
+  });
+}

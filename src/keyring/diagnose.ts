@@ -1,0 +1,303 @@
+/**
+ * `diagnose()`: why the keyring does or does not work here, step by step (bus address, bus, service owner or
+ * activation, transfer algorithm, default collection, lock states, prompts), each problem with its fix. It reports
+ * instead of throwing, because every failure is an answer.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dbusInit, type Connection } from '../connection.js';
+import { ALGORITHM_DH, COLLECTION_IFACE, DBUS_NAME, DBUS_PATH, SECRETS_BUS_NAME } from '../defines.js';
+import { NoBackendError } from '../errors.js';
+import { getAllCollections } from '../service.js';
+import { defaultCollectionPath } from './lookup.js';
+import { hasGraphicalSession, unlockHint } from './unlock.js';
+
+export type CheckStatus = 'ok' | 'info' | 'warning' | 'problem';
+
+export interface DiagnosisCheck {
+  /** What was checked: `bus-address`, `bus`, `service`, `transfer`, `default-collection`, `collections`, `prompts`. */
+  id: string;
+  status: CheckStatus;
+  /** What was found, in one sentence. */
+  summary: string;
+  /** For a problem or warning: what to do. */
+  fix?: string;
+}
+
+/** `ok`: works; `no-bus`, `no-service`: nothing to talk to; `locked`: the default collection is locked; `incomplete`: other problems. */
+export type Verdict = 'ok' | 'no-bus' | 'no-service' | 'locked' | 'incomplete';
+
+export interface CollectionState {
+  path: string;
+  label: string;
+  locked: boolean;
+  isDefault: boolean;
+}
+
+export interface Diagnosis {
+  verdict: Verdict;
+  busAddress?: string;
+  /** Where the address came from: `DBUS_SESSION_BUS_ADDRESS`, `$XDG_RUNTIME_DIR/bus` or `option`. */
+  busAddressSource?: string;
+  serviceName: string;
+  /** The unique name owning the service, and the program behind it when the bus tells its process id. */
+  serviceOwner?: string;
+  serviceProgram?: string;
+  serviceActivatable?: boolean;
+  /** The transfer algorithm the service negotiated with this client. */
+  algorithm?: string;
+  defaultCollection?: CollectionState;
+  collections?: CollectionState[];
+  graphicalSession: boolean;
+  checks: DiagnosisCheck[];
+}
+
+export interface DiagnoseOptions {
+  /** Diagnose this bus instead of the session bus. */
+  address?: string;
+  /** The environment to read bus variables from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Milliseconds each call may take (default 5000): a hung service is a finding, not a hang. */
+  callTimeoutMs?: number;
+}
+
+const START_HEADLESS =
+  'In a container, over SSH or in CI run the command under `dbus-run-session -- sh -c \'printf %s "$PASSWORD" | ' +
+  "gnome-keyring-daemon --unlock --components=secrets; <command>'`, or use `npx secretstorage headless -- <command>`, " +
+  'which starts a throwaway bus and keyring.';
+
+function findAddress(options: DiagnoseOptions, env: NodeJS.ProcessEnv, report: Diagnosis): string | undefined {
+  if (options.address) {
+    report.busAddressSource = 'option';
+    return options.address;
+  }
+  const fromEnv = env.DBUS_SESSION_BUS_ADDRESS?.trim();
+  if (fromEnv) {
+    report.busAddressSource = 'DBUS_SESSION_BUS_ADDRESS';
+    return fromEnv;
+  }
+  if (env.XDG_RUNTIME_DIR && existsSync(join(env.XDG_RUNTIME_DIR, 'bus'))) {
+    report.busAddressSource = '$XDG_RUNTIME_DIR/bus';
+    return `unix:path=${join(env.XDG_RUNTIME_DIR, 'bus')}`;
+  }
+  return undefined;
+}
+
+async function busCall(connection: Connection, member: string, signature: string, body: unknown[]): Promise<unknown> {
+  const reply = await connection.bus.call(
+    { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature, body },
+    { timeoutMs: connection.callTimeoutMs },
+  );
+  return reply.body[0];
+}
+
+/** The program name of the process owning `uniqueName`, when the bus and /proc tell it. */
+async function programOf(connection: Connection, uniqueName: string): Promise<string | undefined> {
+  try {
+    const pid = (await busCall(connection, 'GetConnectionUnixProcessID', 's', [uniqueName])) as number;
+    const comm =
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] || readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    return `${comm.split('/').pop()}, pid ${pid}`;
+  } catch {
+    // TCP buses cannot tell the pid; another pid namespace hides /proc: the name alone still answers the question.
+    return undefined;
+  }
+}
+
+function add(report: Diagnosis, check: DiagnosisCheck): void {
+  report.checks.push(check);
+}
+
+async function checkService(connection: Connection, report: Diagnosis): Promise<boolean> {
+  const name = report.serviceName;
+  const owned = (await busCall(connection, 'NameHasOwner', 's', [name])) as boolean;
+  const activatable = ((await busCall(connection, 'ListActivatableNames', '', [])) as string[]).includes(name);
+  report.serviceActivatable = activatable;
+  if (owned) {
+    report.serviceOwner = (await busCall(connection, 'GetNameOwner', 's', [name])) as string;
+    report.serviceProgram = await programOf(connection, report.serviceOwner);
+    const program = report.serviceProgram ? ` (${report.serviceProgram})` : '';
+    add(report, { id: 'service', status: 'ok', summary: `${name} is owned by ${report.serviceOwner}${program}.` });
+    return true;
+  }
+  if (activatable) {
+    add(report, {
+      id: 'service',
+      status: 'info',
+      summary: `${name} is not running, but the bus can start it (D-Bus activation); the next checks start it.`,
+    });
+    return true;
+  }
+  report.verdict = 'no-service';
+  add(report, {
+    id: 'service',
+    status: 'problem',
+    summary: `Nothing owns ${name} on this bus, and no D-Bus service file can start it.`,
+    fix:
+      'Install and start a Secret Service: gnome-keyring (`sudo apt-get install gnome-keyring`, then ' +
+      '`gnome-keyring-daemon --start --components=secrets`), KeePassXC with its Secret Service integration enabled, ' +
+      `KWallet 5.97+ or oo7-daemon. ${START_HEADLESS}`,
+  });
+  return false;
+}
+
+async function checkTransfer(connection: Connection, report: Diagnosis): Promise<void> {
+  const { algorithm } = await connection.session();
+  report.algorithm = algorithm;
+  if (algorithm === ALGORITHM_DH) {
+    add(report, { id: 'transfer', status: 'ok', summary: `Secrets are transferred encrypted (${algorithm}).` });
+  } else {
+    add(report, {
+      id: 'transfer',
+      status: 'warning',
+      summary: `The service negotiated "${algorithm}": secrets cross the bus unencrypted.`,
+      fix: `Use a service that supports ${ALGORITHM_DH} (gnome-keyring, KeePassXC, KWallet, oo7 all do).`,
+    });
+  }
+}
+
+async function checkCollections(connection: Connection, report: Diagnosis): Promise<void> {
+  const defaultPath = await defaultCollectionPath(connection);
+  const collections = await getAllCollections(connection);
+  report.collections = await Promise.all(
+    collections.map(async (collection): Promise<CollectionState> => {
+      const path = collection.collectionPath;
+      const [label, locked] = await Promise.all([
+        connection.getProperty(path, COLLECTION_IFACE, 'Label', 's') as Promise<string>,
+        collection.isLocked(),
+      ]);
+      return { path, label, locked, isDefault: path === defaultPath };
+    }),
+  );
+  report.defaultCollection = report.collections.find((collection) => collection.isDefault);
+  const listing = report.collections
+    .map((c) => `"${c.label}" (${c.path}) ${c.locked ? 'locked' : 'unlocked'}${c.isDefault ? ', default' : ''}`)
+    .join('; ');
+  add(report, {
+    id: 'collections',
+    status: 'info',
+    summary: report.collections.length ? `Collections: ${listing}.` : 'The service has no collections.',
+  });
+  const def = report.defaultCollection;
+  if (!def) {
+    report.verdict = 'incomplete';
+    add(report, {
+      id: 'default-collection',
+      status: 'problem',
+      summary:
+        'No collection has the "default" alias: reads still search every collection, but keytar, Python keyring and ' +
+        'this library store new passwords there and would have to create it through a prompt.',
+      fix:
+        'On a desktop, create a keyring in Passwords and Keys (Seahorse) and make it the default. Headless, start ' +
+        'gnome-keyring with `--unlock` and a password on stdin, which creates the "login" collection and makes it the ' +
+        'default.',
+    });
+  } else if (def.locked) {
+    report.verdict = 'locked';
+    add(report, {
+      id: 'default-collection',
+      status: 'problem',
+      summary: `The default collection "${def.label}" (${def.path}) is locked: reading and storing passwords needs an unlock prompt.`,
+      fix: `On a desktop, \`secretstorage unlock\` shows the keyring's prompt. ${unlockHint([def.path])}`,
+    });
+  } else {
+    add(report, {
+      id: 'default-collection',
+      status: 'ok',
+      summary: `The default collection is "${def.label}" (${def.path}), unlocked.`,
+    });
+  }
+}
+
+function checkPrompts(report: Diagnosis): void {
+  if (report.graphicalSession) {
+    add(report, {
+      id: 'prompts',
+      status: 'ok',
+      summary: 'A graphical session is present, so the keyring can show its prompts.',
+    });
+    return;
+  }
+  const locked = report.collections?.some((collection) => collection.locked);
+  add(report, {
+    id: 'prompts',
+    status: locked ? 'warning' : 'info',
+    summary:
+      'No graphical session (DISPLAY and WAYLAND_DISPLAY are unset): the keyring cannot show unlock or create prompts ' +
+      'here, and gnome-keyring dismisses them at once.',
+    ...(locked ? { fix: unlockHint([]) } : {}),
+  });
+}
+
+/** Diagnoses the Secret Service setup of this process (or of `options.address`). Never throws for a failed check. */
+export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis> {
+  const env = options.env ?? process.env;
+  const report: Diagnosis = {
+    verdict: 'ok',
+    serviceName: env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME,
+    graphicalSession: hasGraphicalSession(env),
+    checks: [],
+  };
+  const address = findAddress(options, env, report);
+  if (!address) {
+    report.verdict = 'no-bus';
+    const runtime = env.XDG_RUNTIME_DIR
+      ? `${join(env.XDG_RUNTIME_DIR, 'bus')} does not exist`
+      : 'XDG_RUNTIME_DIR is not set either';
+    add(report, {
+      id: 'bus-address',
+      status: 'problem',
+      summary: `No session bus address: DBUS_SESSION_BUS_ADDRESS is not set and ${runtime}.`,
+      fix:
+        'Log in through a session that starts the user bus (systemd: `systemctl --user start dbus.socket`, then use ' +
+        `$XDG_RUNTIME_DIR/bus), or export the address of a running bus. ${START_HEADLESS}`,
+    });
+    checkPrompts(report);
+    return report;
+  }
+  report.busAddress = address;
+  add(report, {
+    id: 'bus-address',
+    status: 'ok',
+    summary: `Session bus address ${address} (from ${report.busAddressSource}).`,
+  });
+  let connection: Connection;
+  try {
+    connection = await dbusInit({
+      address,
+      serviceName: report.serviceName,
+      callTimeoutMs: options.callTimeoutMs ?? 5000,
+    });
+  } catch (error) {
+    report.verdict = 'no-bus';
+    add(report, {
+      id: 'bus',
+      status: 'problem',
+      summary: `Cannot connect to the bus: ${(error as Error).message}`,
+      fix:
+        `The address (from ${report.busAddressSource}) points to no running bus: it may be left over from another ` +
+        `session. Unset it or point it at a running bus. ${START_HEADLESS}`,
+    });
+    checkPrompts(report);
+    return report;
+  }
+  try {
+    add(report, { id: 'bus', status: 'ok', summary: `Connected to the bus as ${connection.bus.uniqueName}.` });
+    if (await checkService(connection, report)) {
+      await checkTransfer(connection, report);
+      await checkCollections(connection, report);
+    }
+  } catch (error) {
+    if (report.verdict === 'ok') report.verdict = error instanceof NoBackendError ? 'no-service' : 'incomplete';
+    add(report, {
+      id: 'service',
+      status: 'problem',
+      summary: `The Secret Service failed to answer: ${(error as Error).message}`,
+      fix: 'Restart the keyring daemon (e.g. `gnome-keyring-daemon --replace --components=secrets`) and run diagnose again.',
+    });
+  } finally {
+    await connection.close();
+  }
+  checkPrompts(report);
+  return report;
+}

@@ -1,0 +1,41 @@
+/**
+ * `secretstorage/keyring`: passwords by service and user name, readable and writable by keytar, Python keyring,
+ * keyring-rs and @napi-rs/keyring, plus the service-level helpers the CLI is built on.
+ */
+export {
+  getPassword,
+  setPassword,
+  storePassword,
+  deletePassword,
+  getCredential,
+  findCredentials,
+} from './passwords.js';
+export type { KeyringOptions } from './operation.js';
+export type { Credential } from './read.js';
+export type { StoreResult } from './store.js';
+export {
+  DEFAULT_PROFILE,
+  PROFILES,
+  GENERIC_SCHEMA,
+  PYTHON_KEYRING_APPLICATION,
+  type AttributeProfile,
+  type ProfileName,
+} from './profiles.js';
+export { searchItemDetails, type SearchOptions, type FoundItem } from './search.js';
+export {
+  listCollections,
+  lockCollections,
+  unlockCollection,
+  type CollectionInfo,
+  type CollectionOptions,
+  type UnlockCollectionOptions,
+} from './collections.js';
+export {
+  diagnose,
+  type Diagnosis,
+  type DiagnosisCheck,
+  type DiagnoseOptions,
+  type CheckStatus,
+  type Verdict,
+  type CollectionState,
+} from './diagnose.js';

@@ -1,0 +1,125 @@
+/**
+ * The password API: keytar's and Python keyring's functions over the Secret Service, reading what keytar, Python
+ * keyring, keyring-rs and @napi-rs/keyring wrote, and writing in the format of one of them (the profile).
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { runOperation, type KeyringOptions } from './operation.js';
+import { readCredential, readCredentials, readPassword, type Credential } from './read.js';
+import { removePassword } from './remove.js';
+import { storePassword as store, type StoreResult } from './store.js';
+
+function checkName(argument: 'service' | 'username', value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidArgumentError(
+      argument,
+      `expected a non-empty string, got ${value === '' ? 'an empty one' : typeof value}.`,
+    );
+  }
+  // D-Bus strings cannot carry NUL or lone surrogates; refusing them here names the argument.
+  if (value.includes('\0') || !value.isWellFormed()) {
+    throw new InvalidArgumentError(
+      argument,
+      'contains a NUL character or an unpaired surrogate, which D-Bus cannot carry.',
+    );
+  }
+}
+
+function checkPassword(value: unknown): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new InvalidArgumentError('password', `expected a string, got ${value === null ? 'null' : typeof value}.`);
+  }
+}
+
+/**
+ * The password stored for `service` and `username` by this library or any tool it knows, or null.
+ * @throws LockedException or TimeoutException when it is in a locked collection that could not be unlocked;
+ *   NoBackendError without a bus or service; InvalidArgumentError for bad arguments.
+ */
+export async function getPassword(
+  service: string,
+  username: string,
+  options: KeyringOptions = {},
+): Promise<string | null> {
+  checkName('service', service);
+  checkName('username', username);
+  return runOperation(options, 'getPassword', (context) =>
+    readPassword(context, service, username, options.collection),
+  );
+}
+
+/**
+ * Stores `password` for `service` and `username` in the profile's format, updating the items that profile's tool
+ * would read instead of adding another one; resolves with what was done.
+ * @throws LockedException, TimeoutException, PromptDismissedException (no default collection and no way to create
+ *   one), NoBackendError, InvalidArgumentError.
+ */
+export async function storePassword(
+  service: string,
+  username: string,
+  password: string,
+  options: KeyringOptions = {},
+): Promise<StoreResult> {
+  checkName('service', service);
+  checkName('username', username);
+  checkPassword(password);
+  return runOperation(options, 'setPassword', (context) =>
+    store(context, service, username, password, options.collection),
+  );
+}
+
+/**
+ * Stores `password` for `service` and `username` (see {@link storePassword}).
+ * @throws as {@link storePassword}.
+ */
+export async function setPassword(
+  service: string,
+  username: string,
+  password: string,
+  options: KeyringOptions = {},
+): Promise<void> {
+  await storePassword(service, username, password, options);
+}
+
+/**
+ * Deletes every item a read could return for `service` and `username`; false when there was none.
+ * @throws LockedException, TimeoutException, NoBackendError, InvalidArgumentError.
+ */
+export async function deletePassword(
+  service: string,
+  username: string,
+  options: KeyringOptions = {},
+): Promise<boolean> {
+  checkName('service', service);
+  checkName('username', username);
+  return runOperation(
+    options,
+    'deletePassword',
+    async (context) => (await removePassword(context, service, username, options.collection)) > 0,
+  );
+}
+
+/**
+ * `{ username, password }` for `service` and `username`, or, without `username`, for the best item of any user of
+ * the service; null when there is none.
+ * @throws LockedException, TimeoutException, NoBackendError, InvalidArgumentError.
+ */
+export async function getCredential(
+  service: string,
+  username?: string | null,
+  options: KeyringOptions = {},
+): Promise<Credential | null> {
+  checkName('service', service);
+  if (username !== undefined && username !== null) checkName('username', username);
+  return runOperation(options, 'getCredential', (context) =>
+    readCredential(context, service, username ?? undefined, options.collection),
+  );
+}
+
+/**
+ * One `{ username, password }` per user of `service` (the best item of each), in user-name order.
+ * @throws LockedException, TimeoutException, NoBackendError, InvalidArgumentError.
+ */
+export async function findCredentials(service: string, options: KeyringOptions = {}): Promise<Credential[]> {
+  checkName('service', service);
+  return runOperation(options, 'findCredentials', (context) => readCredentials(context, service, options.collection));
+}

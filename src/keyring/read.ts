@@ -1,0 +1,111 @@
+/** Reading passwords: the best item for a service and user (or every user), unlocked first when it has to be. */
+import { SecretStorageError } from '../errors.js';
+import { getSecrets } from '../service.js';
+import { bestPerUser, findCandidates, type Candidate } from './lookup.js';
+import type { OperationContext } from './operation.js';
+import { readScope } from './target.js';
+import { unlockForUse } from './unlock.js';
+
+export interface Credential {
+  username: string;
+  password: string;
+}
+
+/**
+ * The UTF-8 text of a secret; the buffer is wiped.
+ * @throws SecretStorageError when the secret is not UTF-8 text.
+ */
+export function decodePassword(secret: Buffer, itemPath: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(secret);
+  } catch {
+    throw new SecretStorageError(
+      `The item ${itemPath} holds bytes that are not UTF-8 text, so it cannot be returned as a password; read it ` +
+        'with Item.getSecret() from the core API instead.',
+    );
+  } finally {
+    secret.fill(0);
+  }
+}
+
+async function unlockCandidates(context: OperationContext, candidates: Candidate[], what: string): Promise<void> {
+  const locked = candidates.filter((candidate) => candidate.locked).map((candidate) => candidate.collectionPath);
+  await unlockForUse(context.connection, locked, what, context.prompt);
+  context.checkpoint();
+}
+
+async function readBest(context: OperationContext, candidates: Candidate[], what: string): Promise<Credential | null> {
+  const best = candidates[0];
+  if (!best) return null;
+  await unlockCandidates(context, [best], what);
+  return { username: best.username, password: decodePassword(await best.item.getSecret(), best.item.itemPath) };
+}
+
+/** The password for `service` and `username`, or null. */
+export async function readPassword(
+  context: OperationContext,
+  service: string,
+  username: string,
+  collection: string | undefined,
+): Promise<string | null> {
+  const collectionPath = await readScope(context.connection, collection);
+  const candidates = await findCandidates(context.connection, {
+    service,
+    username,
+    profile: context.profile,
+    collectionPath,
+  });
+  context.checkpoint();
+  const credential = await readBest(context, candidates, `Reading the password for "${username}" on "${service}"`);
+  return credential?.password ?? null;
+}
+
+/** The credential for `service` and `username`, or for the best item of any user of the service; null if none. */
+export async function readCredential(
+  context: OperationContext,
+  service: string,
+  username: string | undefined,
+  collection: string | undefined,
+): Promise<Credential | null> {
+  const collectionPath = await readScope(context.connection, collection);
+  const candidates = await findCandidates(context.connection, {
+    service,
+    username,
+    profile: context.profile,
+    collectionPath,
+  });
+  context.checkpoint();
+  const whose = username === undefined ? 'a credential' : `the password for "${username}"`;
+  return readBest(context, candidates, `Reading ${whose} on "${service}"`);
+}
+
+/** One credential per user of `service`, in user-name order. */
+export async function readCredentials(
+  context: OperationContext,
+  service: string,
+  collection: string | undefined,
+): Promise<Credential[]> {
+  const collectionPath = await readScope(context.connection, collection);
+  const best = bestPerUser(
+    await findCandidates(context.connection, { service, profile: context.profile, collectionPath }),
+  );
+  context.checkpoint();
+  if (best.length === 0) return [];
+  await unlockCandidates(context, best, `Reading the credentials for "${service}"`);
+  const secrets = await getSecrets(
+    context.connection,
+    best.map((candidate) => candidate.item),
+  );
+  const credentials: Credential[] = [];
+  try {
+    for (const candidate of best) {
+      const secret = secrets.get(candidate.item.itemPath);
+      // Absent: deleted (or locked again) since the search; it is no longer a credential of the service.
+      if (secret)
+        credentials.push({ username: candidate.username, password: decodePassword(secret, candidate.item.itemPath) });
+    }
+  } finally {
+    for (const secret of secrets.values()) secret.fill(0);
+  }
+  return credentials;
+}

@@ -1,0 +1,108 @@
+/**
+ * Writing a password under a profile. Every item the profile's own tool would read for this service and user is
+ * updated in place (so that tool reads the new password and no stale copy remains); exact duplicates in one
+ * collection are removed; only when there is none is a new item created, with exactly the profile's attributes and
+ * label. Doing the search ourselves, instead of relying on `CreateItem(replace)`, gives the same result on every
+ * server: gnome-keyring replaces any item whose attributes include the new ones, others only identical ones.
+ */
+import { LockedException } from '../errors.js';
+import { findCandidates, defaultCollectionPath, type Candidate } from './lookup.js';
+import type { OperationContext } from './operation.js';
+import { isExactlyProfile } from './profiles.js';
+import { readScope, writeTarget } from './target.js';
+import { unlockForUse } from './unlock.js';
+
+export interface StoreResult {
+  /** The item that now holds the password (the first one, when several were updated). */
+  itemPath: string;
+  /** `created`: a new item; `updated`: existing items got the new password. */
+  action: 'created' | 'updated';
+  /** How many existing items now hold the new password. */
+  updated: number;
+  /** Exact duplicates that were deleted. */
+  removedDuplicates: number;
+}
+
+/** The collection whose items this write may update, or undefined for every collection. */
+async function updateScope(
+  context: OperationContext,
+  collection: string | undefined,
+): Promise<string | undefined | null> {
+  if (collection !== undefined && collection !== 'default') return readScope(context.connection, collection);
+  if (collection === undefined && context.profile.lookupScope === 'all-collections') return undefined;
+  // null: the default collection does not exist yet, so there is nothing to update.
+  return (await defaultCollectionPath(context.connection)) ?? null;
+}
+
+/** Splits the matches into the ones to update and exact duplicates (same collection, same attributes) to delete. */
+function splitDuplicates(matches: Candidate[], service: string, username: string, context: OperationContext) {
+  const keep: Candidate[] = [];
+  const duplicates: Candidate[] = [];
+  const exactIn = new Set<string>();
+  for (const match of matches) {
+    const exact = isExactlyProfile(match.attributes, context.profile, service, username);
+    if (exact && exactIn.has(match.collectionPath)) {
+      duplicates.push(match);
+    } else {
+      if (exact) exactIn.add(match.collectionPath);
+      keep.push(match);
+    }
+  }
+  return { keep, duplicates };
+}
+
+/** Stores `password` for `service` and `username` under the context's profile. */
+export async function storePassword(
+  context: OperationContext,
+  service: string,
+  username: string,
+  password: string,
+  collection: string | undefined,
+): Promise<StoreResult> {
+  const { connection, profile, prompt } = context;
+  const what = `Storing the password for "${username}" on "${service}"`;
+  const scope = await updateScope(context, collection);
+  const matches =
+    scope === null
+      ? []
+      : (await findCandidates(connection, { service, username, profile, collectionPath: scope })).filter(
+          (candidate) => candidate.ownProfile,
+        );
+  context.checkpoint();
+  if (matches.length > 0) {
+    await unlockForUse(
+      connection,
+      matches.filter((m) => m.locked).map((m) => m.collectionPath),
+      what,
+      prompt,
+    );
+    context.checkpoint();
+    const { keep, duplicates } = splitDuplicates(matches, service, username, context);
+    for (const match of keep) await match.item.setSecret(password, 'text/plain');
+    for (const duplicate of duplicates) await duplicate.item.delete(prompt);
+    return {
+      itemPath: keep[0].item.itemPath,
+      action: 'updated',
+      updated: keep.length,
+      removedDuplicates: duplicates.length,
+    };
+  }
+  const target = await writeTarget(connection, collection, prompt);
+  context.checkpoint();
+  const create = () =>
+    target.createItem(profile.label(service, username), profile.writeAttributes(service, username), password, {
+      replace: true,
+      contentType: 'text/plain',
+      ...prompt,
+    });
+  let item;
+  try {
+    item = await create();
+  } catch (error) {
+    if (!(error instanceof LockedException)) throw error;
+    await unlockForUse(connection, [await target.getPath()], what, prompt);
+    context.checkpoint();
+    item = await create();
+  }
+  return { itemPath: item.itemPath, action: 'created', updated: 0, removedDuplicates: 0 };
+}

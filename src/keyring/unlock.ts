@@ -1,0 +1,79 @@
+/**
+ * Unlocking the collections a password operation needs, through the service's prompt, and saying exactly why when
+ * that is impossible (no desktop to show the prompt on, or nobody answered it) instead of pretending nothing is there.
+ */
+import { Collection } from '../collection.js';
+import type { Connection } from '../connection.js';
+import { LockedException, PromptDismissedException, SecretStorageError, TimeoutException } from '../errors.js';
+import type { PromptOptions } from '../prompt.js';
+import { unlockObjects } from '../prompted-calls.js';
+
+/** Whether this process has a graphical session a keyring could show its prompt in. */
+export function hasGraphicalSession(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
+async function describeCollections(connection: Connection, paths: string[]): Promise<string> {
+  const labels = await Promise.all(
+    paths.map((path) =>
+      new Collection(connection, path).getLabel().then(
+        (label) => `"${label}" (${path})`,
+        () => path,
+      ),
+    ),
+  );
+  return labels.join(', ');
+}
+
+/** How to unlock without a prompt: shown whenever a prompt failed. */
+export function unlockHint(paths: string[]): string {
+  const target = paths.length === 1 ? ` --collection ${paths[0]}` : '';
+  return (
+    `Unlock with the collection's password: \`secretstorage unlock${target} --with-password\` (gnome-keyring, oo7), or start the ` +
+    'keyring unlocked (`printf %s "$PASSWORD" | gnome-keyring-daemon --unlock --components=secrets`).'
+  );
+}
+
+/**
+ * Unlocks the collections at `collectionPaths` (one prompt for all), so that `what` can go on.
+ * @throws LockedException when the prompt was dismissed or the service left them locked; TimeoutException when the
+ *   prompt was not answered in time (it was dismissed); both messages say why and how to unlock without a prompt.
+ */
+export async function unlockForUse(
+  connection: Connection,
+  collectionPaths: string[],
+  what: string,
+  prompt: PromptOptions,
+): Promise<void> {
+  const paths = [...new Set(collectionPaths)];
+  if (paths.length === 0) return;
+  try {
+    await unlockObjects(connection, paths, prompt);
+  } catch (error) {
+    if (
+      !(error instanceof SecretStorageError) ||
+      !(
+        error instanceof PromptDismissedException ||
+        error instanceof TimeoutException ||
+        error instanceof LockedException
+      )
+    ) {
+      throw error;
+    }
+    if (prompt.signal?.aborted && prompt.signal.reason !== error) throw prompt.signal.reason;
+    const names = await describeCollections(connection, paths).catch(() => paths.join(', '));
+    const headless = hasGraphicalSession()
+      ? ''
+      : ' This process has no graphical session (DISPLAY and WAYLAND_DISPLAY are unset), so the keyring cannot show ' +
+        'its unlock prompt here: gnome-keyring dismisses it at once.';
+    const how =
+      error instanceof TimeoutException
+        ? 'its unlock prompt was not answered in time and was dismissed.'
+        : error instanceof PromptDismissedException
+          ? 'its unlock prompt was dismissed.'
+          : 'the Secret Service left it locked.';
+    const message = `${what} needs the locked collection ${names}, and ${how}${headless} ${unlockHint(paths)}`;
+    const Type = error instanceof TimeoutException ? TimeoutException : LockedException;
+    throw new Type(message, { dbusName: error.dbusName, cause: error });
+  }
+}
