@@ -1,0 +1,55 @@
+/**
+ * Parsing `.env` text the way the application will: with dotenv when it is installed (an optional peer
+ * dependency), else with Node's own parser (`util.parseEnv`, Node ≥ 20.12), which follows the same rules for
+ * ordinary files.
+ */
+import * as util from 'node:util';
+import { UserSecretsError } from './errors.js';
+
+interface DotenvModule {
+  parse(src: string): Record<string, string>;
+}
+
+export interface DotenvParser {
+  /** `dotenv` or `node:util`. */
+  name: 'dotenv' | 'node:util';
+  parse(text: string): Record<string, string>;
+}
+
+let cached: Promise<DotenvParser> | undefined;
+
+async function loadDotenv(): Promise<DotenvModule | undefined> {
+  try {
+    const module = (await import('dotenv')) as DotenvModule & { default?: DotenvModule };
+    const dotenv = typeof module.parse === 'function' ? module : module.default;
+    return typeof dotenv?.parse === 'function' ? dotenv : undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The parser to use: dotenv if installed, else Node's.
+ * @throws UserSecretsError when neither is available (Node < 20.12 without dotenv).
+ */
+export function dotenvParser(): Promise<DotenvParser> {
+  cached ??= (async (): Promise<DotenvParser> => {
+    const dotenv = await loadDotenv();
+    if (dotenv) return { name: 'dotenv', parse: (text) => dotenv.parse(text) };
+    const parseEnv = (util as { parseEnv?: (text: string) => Record<string, string | undefined> }).parseEnv;
+    if (typeof parseEnv === 'function') {
+      return {
+        name: 'node:util',
+        parse: (text) =>
+          Object.fromEntries(
+            Object.entries(parseEnv(text)).filter((entry): entry is [string, string] => entry[1] !== undefined),
+          ),
+      };
+    }
+    throw new UserSecretsError('Reading .env files needs dotenv (`npm install dotenv`) or Node 20.12 or later.');
+  })();
+  cached.catch(() => (cached = undefined));
+  return cached;
+}

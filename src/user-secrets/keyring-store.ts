@@ -1,0 +1,185 @@
+/**
+ * How user secrets are kept in the Secret Service: one item per secret in the default collection, with attributes
+ * naming this tool's schema, the project id and the key, and a label `KEY (project)`, so that `secret-tool search`
+ * and Seahorse show them sensibly. Nothing secret goes into attributes or labels (the service keeps those in clear).
+ */
+import type { Connection } from '../connection.js';
+import { ItemNotFoundException, LockedException, PromptDismissedException, TimeoutException } from '../errors.js';
+import { Item } from '../item.js';
+import type { PromptOptions } from '../prompt.js';
+import { unlockObjects } from '../prompted-calls.js';
+import { getCollectionByAlias, getDefaultCollection, getSecrets, searchItemPaths } from '../service.js';
+
+/** The `xdg:schema` of user-secret items (libsecret and Seahorse group items by it). */
+export const USER_SECRETS_SCHEMA = 'io.github.secretstorage.UserSecrets';
+/** The `application` attribute, as python keyring and libsecret tools set one. */
+export const USER_SECRETS_APPLICATION = 'secretstorage user-secrets';
+/** Attribute holding the project id. */
+export const PROJECT_ID_ATTRIBUTE = 'user-secrets-id';
+/** Attribute holding the key. */
+export const KEY_ATTRIBUTE = 'key';
+
+/** The attributes every item of a project has. */
+export function projectAttributes(projectId: string): Record<string, string> {
+  return {
+    'xdg:schema': USER_SECRETS_SCHEMA,
+    application: USER_SECRETS_APPLICATION,
+    [PROJECT_ID_ATTRIBUTE]: projectId,
+  };
+}
+
+/** The attributes of the item holding one secret. */
+export function secretAttributes(projectId: string, key: string): Record<string, string> {
+  return { ...projectAttributes(projectId), [KEY_ATTRIBUTE]: key };
+}
+
+/** The item label: the key and the project's folder name (or a short id when there is no folder). */
+export function secretLabel(key: string, projectName: string | undefined, projectId: string): string {
+  return `${key} (${projectName || `user secrets ${projectId.slice(0, 8)}`})`;
+}
+
+export interface KeyringStoreOptions {
+  /** The project's folder name, for labels. */
+  projectName?: string;
+  /** Deadline and abort signal for unlock prompts. */
+  prompt?: PromptOptions;
+}
+
+/** The secrets of one project in the Secret Service. Every method is a live call; nothing is cached. */
+export class KeyringStore {
+  constructor(
+    readonly connection: Connection,
+    readonly projectId: string,
+    private readonly options: KeyringStoreOptions = {},
+  ) {}
+
+  /** Runs an unlock, turning "no prompt possible / dismissed" into one LockedException that says what to do. */
+  private async unlock(paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    try {
+      await unlockObjects(this.connection, paths, this.options.prompt);
+    } catch (error) {
+      if (
+        error instanceof PromptDismissedException ||
+        error instanceof TimeoutException ||
+        error instanceof LockedException
+      ) {
+        throw new LockedException(
+          'The keyring holding the user secrets is locked, and unlocking it was dismissed or is impossible here ' +
+            '(no desktop to show the prompt). Unlock it (log in to the desktop session, open Seahorse, or use ' +
+            'unlockWithPassword / `secretstorage unlock`) and try again. Nothing was changed.',
+          { cause: error, dbusName: error.dbusName },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Item paths per key (all matches, unlocked first), optionally for one key only. Works while locked. */
+  private async find(key?: string): Promise<{ byKey: Map<string, string[]>; locked: string[] }> {
+    const attributes = key === undefined ? projectAttributes(this.projectId) : secretAttributes(this.projectId, key);
+    const { unlocked, locked } = await searchItemPaths(this.connection, attributes);
+    const paths = [...unlocked, ...locked];
+    const keys = await Promise.all(
+      paths.map(async (path) => (await new Item(this.connection, path).getAttributes())[KEY_ATTRIBUTE]),
+    );
+    const byKey = new Map<string, string[]>();
+    paths.forEach((path, index) => {
+      const found = keys[index];
+      if (found === undefined) return;
+      byKey.set(found, [...(byKey.get(found) ?? []), path]);
+    });
+    return { byKey, locked };
+  }
+
+  /** The keys stored for the project, sorted. Reads attributes only, so it needs no unlock. */
+  async keys(): Promise<string[]> {
+    return [...(await this.find()).byKey.keys()].sort();
+  }
+
+  /**
+   * Every secret of the project (unlocking with a prompt if needed), keys sorted. Where several items hold the same
+   * key (copies in other collections), the one the service lists first wins.
+   * @throws LockedException when the keyring stays locked.
+   */
+  async readAll(key?: string): Promise<Map<string, string>> {
+    const { byKey, locked } = await this.find(key);
+    await this.unlock(locked);
+    const chosen = new Map([...byKey].map(([found, paths]) => [found, paths[0]]));
+    const secrets = await getSecrets(this.connection, [...chosen.values()]);
+    const result = new Map<string, string>();
+    try {
+      for (const [found, path] of [...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const bytes = secrets.get(path);
+        if (!bytes)
+          throw new LockedException(
+            `The item holding ${found} is still locked after unlocking; unlock it and try again.`,
+          );
+        result.set(found, bytes.toString('utf8'));
+      }
+    } finally {
+      for (const bytes of secrets.values()) bytes.fill(0);
+    }
+    return result;
+  }
+
+  /** One secret, or undefined. */
+  async read(key: string): Promise<string | undefined> {
+    return (await this.readAll(key)).get(key);
+  }
+
+  /**
+   * Stores one secret in the default collection, replacing the item that held the key; copies of it in other
+   * collections are removed so the key has one value.
+   * @throws LockedException when the collection stays locked.
+   */
+  async write(key: string, value: string): Promise<void> {
+    const collection = getDefaultCollection(this.connection, this.options.prompt);
+    if (await collection.isLocked()) await this.unlock([await collection.getPath()]);
+    const attributes = secretAttributes(this.projectId, key);
+    const item = await collection.createItem(
+      secretLabel(key, this.options.projectName, this.projectId),
+      attributes,
+      value,
+      {
+        ...this.options.prompt,
+        replace: true,
+      },
+    );
+    const { byKey, locked } = await this.find(key);
+    const copies = (byKey.get(key) ?? []).filter((path) => path !== item.itemPath);
+    await this.unlock(copies.filter((path) => locked.includes(path)));
+    for (const path of copies) await new Item(this.connection, path).delete(this.options.prompt);
+  }
+
+  /** Deletes the key's item(s); false when there was none. */
+  async remove(key: string): Promise<boolean> {
+    const paths = (await this.find(key)).byKey.get(key) ?? [];
+    await this.removePaths(paths);
+    return paths.length > 0;
+  }
+
+  /** Deletes every secret of the project; returns how many keys there were. */
+  async removeAll(): Promise<number> {
+    const { byKey } = await this.find();
+    await this.removePaths([...byKey.values()].flat());
+    return byKey.size;
+  }
+
+  private async removePaths(paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const { locked } = await searchItemPaths(this.connection, projectAttributes(this.projectId));
+    await this.unlock(paths.filter((path) => locked.includes(path)));
+    for (const path of paths) await new Item(this.connection, path).delete(this.options.prompt);
+  }
+
+  /** The object path of the collection new secrets go to, or undefined while there is no default collection. */
+  async collectionPath(): Promise<string | undefined> {
+    try {
+      return (await getCollectionByAlias(this.connection, 'default')).collectionPath;
+    } catch (error) {
+      if (error instanceof ItemNotFoundException) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Running a command with the project's secrets in its environment (`user-secrets run -- cmd args…`): no shell, the
+ * terminal and stdio inherited, SIGINT/SIGTERM/SIGHUP passed on, and the command's exit status returned (128 + N
+ * when a signal N ended it, as shells report it). Note that any process of the same user can read a running
+ * process's environment (/proc/<pid>/environ).
+ */
+import { spawn, type StdioOptions } from 'node:child_process';
+import { constants } from 'node:os';
+import { applySecrets, type ApplySecretsResult, type Environment } from './environment.js';
+import { CommandNotStartedError } from './errors.js';
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export interface RunWithSecretsOptions {
+  /** The environment to start from (default `process.env`; not modified). */
+  env?: Environment;
+  /** Let secrets replace variables that already exist (default false: existing variables win). */
+  override?: boolean;
+  /** Default `inherit`. */
+  stdio?: StdioOptions;
+  /** Working directory of the command. */
+  cwd?: string;
+  /** Told which variables were set before the command starts (e.g. for a --verbose note). */
+  onEnvironment?: (result: ApplySecretsResult) => void;
+}
+
+/**
+ * Runs `command` with `args` and the secrets added to its environment; resolves with its exit status.
+ * @throws CommandNotStartedError when the command cannot be started (nothing ran).
+ */
+export async function runWithSecrets(
+  command: string,
+  args: readonly string[],
+  secrets: ReadonlyMap<string, string>,
+  options: RunWithSecretsOptions = {},
+): Promise<number> {
+  const env: Environment = { ...(options.env ?? process.env) };
+  const applied = applySecrets(env, secrets, { override: options.override });
+  options.onEnvironment?.(applied);
+  const child = spawn(command, args, { env, stdio: options.stdio ?? 'inherit', cwd: options.cwd });
+  const forward = (signal: NodeJS.Signals) => () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        const reason = error.code === 'ENOENT' ? 'not-found' : error.code === 'EACCES' ? 'not-executable' : 'other';
+        reject(new CommandNotStartedError(command, reason, error));
+      });
+      child.once('close', (code, signal) => {
+        if (signal) resolve(128 + (constants.signals[signal] ?? 0));
+        else resolve(code ?? 1);
+      });
+    });
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  }
+}
