@@ -31,9 +31,14 @@ declare module 'dbus-next/lib/dbus-buffer.js' {
   class DBusBuffer {
     constructor(buffer: Buffer, startPos: number, endian: number, fds: unknown, options?: object);
     readArray(signature: unknown, length: number): unknown[];
+    readString(length: number): string;
+    readTree(tree: unknown): unknown;
+    readSimpleType(type: string): unknown;
+    readStruct(tree: unknown[]): unknown[];
     align(power: number): void;
     read(signature: string): unknown[];
     pos: number;
+    buffer: Buffer;
   }
   export = DBusBuffer;
 }

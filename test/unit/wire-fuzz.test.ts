@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createServer, type Server, type Socket } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeMessage, encodeMessage } from '../../src/dbus/codec.js';
+import { DBusConnection } from '../../src/dbus/connection.js';
+import { MessageType } from '../../src/dbus/message.js';
+import { ConnectionClosedError, ProtocolError, TimeoutException } from '../../src/errors.js';
+
+/**
+ * A fake bus that authenticates anyone, answers Hello properly, and then answers the next call with whatever bytes
+ * the test hands it: the client must settle every call with a typed error or a value, and never throw.
+ */
+class FakeBus {
+  server!: Server;
+  dir!: string;
+  nextReply: (serial: number) => Buffer = () => Buffer.alloc(0);
+  private readonly sockets = new Set<Socket>();
+
+  async start(): Promise<string> {
+    this.dir = await mkdtemp(join(tmpdir(), 'fake-bus-'));
+    this.server = createServer((socket) => this.serve(socket));
+    const path = join(this.dir, 'bus');
+    await new Promise<void>((resolve) => this.server.listen(path, resolve));
+    return `unix:path=${path}`;
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    let buffered = Buffer.alloc(0);
+    let authenticated = false;
+    let answeredAuth = false;
+    let helloDone = false;
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (!authenticated) {
+        const text = buffered.toString('latin1');
+        if (!answeredAuth && text.includes('\r\n')) {
+          answeredAuth = true;
+          socket.write('OK 0123456789abcdef0123456789abcdef\r\n');
+        }
+        const begin = text.indexOf('BEGIN\r\n');
+        if (begin < 0) return;
+        buffered = buffered.subarray(begin + 7);
+        authenticated = true;
+      }
+      while (buffered.length >= 16) {
+        const fields = buffered.readUInt32LE(12);
+        const total = 16 + (((fields + 7) >> 3) << 3) + buffered.readUInt32LE(4);
+        if (buffered.length < total) return;
+        const serial = buffered.readUInt32LE(8);
+        buffered = buffered.subarray(total);
+        if (!helloDone) {
+          helloDone = true;
+          socket.write(
+            encodeMessage({ type: MessageType.MethodReturn, serial: 1, replySerial: serial, signature: 's', body: [':1.99'] }),
+          );
+        } else {
+          socket.write(this.nextReply(serial));
+        }
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function header(serial: number, replySerial: number, signature: string, bodyLength: number, fieldsLength: number, type = 2): Buffer {
+  const fixed = Buffer.alloc(16);
+  fixed[0] = 0x6c;
+  fixed[1] = type;
+  fixed[3] = 1;
+  fixed.writeUInt32LE(bodyLength, 4);
+  fixed.writeUInt32LE(serial, 8);
+  fixed.writeUInt32LE(fieldsLength, 12);
+  void replySerial;
+  void signature;
+  return fixed;
+}
+
+describe('decoding arbitrary bytes', () => {
+  it('decodeMessage either returns a message or throws an Error, for any input', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ maxLength: 256 }), (fixed, rest) => {
+        const head = Buffer.from(fixed);
+        head[0] = 0x6c;
+        try {
+          const decoded = decodeMessage(head, Buffer.from(rest));
+          decoded.decodeBody();
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('valid replies with a corrupted body byte decode or fail cleanly', () => {
+    const good = encodeMessage({
+      type: MessageType.MethodReturn,
+      serial: 5,
+      replySerial: 2,
+      signature: 'a{o(oayays)}',
+      body: [{ '/a/b': ['/s/1', Buffer.alloc(16, 1), Buffer.alloc(32, 2), 'text/plain'] }],
+    });
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 1, max: 255 }), (where, flip) => {
+        const copy = Buffer.from(good);
+        const at = 16 + (where % (copy.length - 16));
+        copy[at] ^= flip;
+        try {
+          decodeMessage(copy.subarray(0, 16), copy.subarray(16)).decodeBody();
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('a connection fed garbage replies', () => {
+  const bus = new FakeBus();
+  let address: string;
+  beforeAll(async () => {
+    address = await bus.start();
+  });
+  afterAll(async () => {
+    await bus.stop();
+  });
+
+  it('settles every call with a value or a typed error and never throws out of the reader', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            // Random bytes after a plausible header for this call.
+            fc.record({ kind: fc.constant('framed' as const), fields: fc.nat(64), body: fc.uint8Array({ maxLength: 96 }) }),
+            // Raw random bytes, no framing at all.
+            fc.record({ kind: fc.constant('raw' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
+          ),
+          async (reply) => {
+            bus.nextReply = (serial) => {
+              if (reply.kind === 'raw') return Buffer.from(reply.bytes);
+              const padded = ((reply.fields + 7) >> 3) << 3;
+              const rest = Buffer.alloc(padded + reply.body.length);
+              Buffer.from(reply.body).copy(rest, padded);
+              return Buffer.concat([header(99, serial, '', reply.body.length, reply.fields), rest]);
+            };
+            const conn = await DBusConnection.open(address);
+            try {
+              await conn.call({ path: '/x', member: 'Ping' }, { timeoutMs: 100 });
+            } catch (error) {
+              const typed = [ProtocolError, TimeoutException, ConnectionClosedError].some((type) => error instanceof type);
+              if (!typed) throw error;
+            } finally {
+              await conn.close();
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+  }, 60_000);
+
+  it('a reply whose body does not match its signature rejects that call with ProtocolError', async () => {
+    bus.nextReply = (serial) => {
+      const good = encodeMessage({ type: MessageType.MethodReturn, serial: 7, replySerial: serial, signature: 'ay', body: [Buffer.alloc(8, 1)] });
+      // Claim the array is far longer than the body.
+      const fieldsLength = good.readUInt32LE(12);
+      const bodyStart = 16 + (((fieldsLength + 7) >> 3) << 3);
+      good.writeUInt32LE(1_000_000, bodyStart);
+      return good;
+    };
+    const conn = await DBusConnection.open(address);
+    await expect(conn.call({ path: '/x', member: 'Ping' }, { timeoutMs: 1000 })).rejects.toBeInstanceOf(ProtocolError);
+    await conn.close();
+  });
+});
+
+describe('signature checks', () => {
+  it('accepts the Secret Service signatures and refuses malformed ones', async () => {
+    const { assertSignature } = await import('../../src/dbus/codec.js');
+    for (const good of ['a{o(oayays)}', 'aoao', '(oayays)', 'a{sv}s', 'vo', 'bv', '']) expect(() => assertSignature(good)).not.toThrow();
+    for (const bad of ['a()', '()', 'a', '{ss}', 'a{vs}', 'a{sss}', '(s', 'm', 'a'.repeat(70) + 's', 'z']) {
+      expect(() => assertSignature(bad)).toThrow();
+    }
+  });
+});
