@@ -1,0 +1,98 @@
+import { describe, expect, it, vi } from 'vitest';
+
+// Keep a reference to every buffer the crypto code hands to the primitives, to check it is zeroed afterwards.
+const seen = vi.hoisted(() => ({ sharedSecrets: [] as Uint8Array[], padded: [] as Uint8Array[], decrypted: [] as Uint8Array[], privateKeys: [] as Uint8Array[] }));
+
+vi.mock('@noble/hashes/hkdf', async (original) => {
+  const real = await original<typeof import('@noble/hashes/hkdf')>();
+  return {
+    ...real,
+    hkdf: (...args: Parameters<typeof real.hkdf>) => {
+      seen.sharedSecrets.push(args[1] as Uint8Array);
+      return real.hkdf(...args);
+    },
+  };
+});
+
+vi.mock('@noble/ciphers/aes', async (original) => {
+  const real = await original<typeof import('@noble/ciphers/aes')>();
+  const cbc = (key: Uint8Array, iv: Uint8Array, opts?: object) => {
+    const cipher = real.cbc(key, iv, opts);
+    return {
+      encrypt: (data: Uint8Array) => {
+        seen.padded.push(data);
+        return cipher.encrypt(data);
+      },
+      decrypt: (data: Uint8Array) => {
+        const out = cipher.decrypt(data);
+        seen.decrypted.push(out);
+        return out;
+      },
+    };
+  };
+  return { ...real, cbc };
+});
+
+vi.mock('../../src/crypto/dh.js', async (original) => {
+  const real = await original<typeof import('../../src/crypto/dh.js')>();
+  return {
+    ...real,
+    generateKeyPair: (...args: Parameters<typeof real.generateKeyPair>) => {
+      const pair = real.generateKeyPair(...args);
+      seen.privateKeys.push(pair.privateKey);
+      return pair;
+    },
+  };
+});
+
+const { decryptSecret, encryptSecret } = await import('../../src/crypto/aes-cbc.js');
+const { deriveSessionKey, generateKeyPair } = await import('../../src/crypto/dh.js');
+const { Session, openSession } = await import('../../src/session.js');
+const { variant } = await import('../../src/dbus/codec.js');
+
+const isZero = (bytes: Uint8Array) => bytes.every((byte) => byte === 0);
+
+describe('key material and plaintext copies are zeroed after use', () => {
+  it('the 128-byte shared secret fed to HKDF', () => {
+    const a = generateKeyPair();
+    const b = generateKeyPair();
+    deriveSessionKey(a.privateKey, b.publicKey);
+    expect(seen.sharedSecrets.at(-1)).toHaveLength(128);
+    expect(isZero(seen.sharedSecrets.at(-1)!)).toBe(true);
+  });
+
+  it('the padded plaintext on encryption and on decryption', () => {
+    const key = new Uint8Array(16).fill(9);
+    const { iv, ciphertext } = encryptSecret(key, new TextEncoder().encode('plaintext'));
+    expect(isZero(seen.padded.at(-1)!)).toBe(true);
+    expect(new TextDecoder().decode(decryptSecret(key, iv, ciphertext))).toBe('plaintext');
+    expect(isZero(seen.decrypted.at(-1)!)).toBe(true);
+  });
+
+  it('the DH private exponent once the session is open, and the session key on forget()', async () => {
+    const server = generateKeyPair();
+    const fakeService = {
+      serviceName: 'test',
+      call: async (_path: string, _iface: string, member: string) => {
+        expect(member).toBe('OpenSession');
+        return [variant('ay', Buffer.from(server.publicKey)), '/org/freedesktop/secrets/session/1'];
+      },
+    };
+    const session = await openSession(fakeService as never, 'require');
+    const privateKey = seen.privateKeys.at(-1)!;
+    expect(isZero(privateKey)).toBe(true);
+    const key = (session as unknown as { key: Uint8Array }).key;
+    expect(isZero(key)).toBe(false);
+    session.forget();
+    expect(isZero(key)).toBe(true);
+    expect(() => session.encode(new Uint8Array([1]), 'text/plain')).toThrow(/closed/);
+  });
+
+  it('a Session never shows its key', async () => {
+    const { inspect } = await import('node:util');
+    const key = new Uint8Array(16).fill(0xab);
+    const session = new Session('/s/1', 'dh-ietf1024-sha256-aes128-cbc-pkcs7', key);
+    expect(inspect(session, { depth: 5 })).not.toMatch(/171|ab,|0xab/);
+    expect(JSON.stringify(session)).not.toMatch(/171/);
+  });
+});
