@@ -9,6 +9,9 @@ import { InvalidArgumentError, NoBackendError, TimeoutException } from '../error
 import type { PromptOptions } from '../prompt.js';
 import { resolveProfile, type AttributeProfile, type ProfileName } from './profiles.js';
 
+/** How long an aborted operation may take to dismiss its prompt (Dismiss itself is given 2 s by runPrompt). */
+const ABORT_GRACE_MS = 2500;
+
 export interface KeyringOptions {
   /** Attribute profile for writes and for ranking reads: `python-keyring` (default), `keytar` or `keyring-rs`. */
   profile?: ProfileName;
@@ -119,7 +122,21 @@ export async function runOperation<T>(
       return operation({ connection, profile, prompt: { signal: controller.signal }, checkpoint });
     })();
     work.catch(() => undefined);
-    return await Promise.race([work, aborted]);
+    try {
+      return await Promise.race([work, aborted]);
+    } catch (error) {
+      if (error !== controller.signal.reason) throw error;
+      // An open prompt reacts to the abort by dismissing itself and failing with a more precise error (naming the
+      // collection): give it a moment to do so before the connection is closed under it.
+      const settled = await Promise.race([
+        work.then(
+          () => undefined,
+          (workError: unknown) => workError,
+        ),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ABORT_GRACE_MS).unref()),
+      ]);
+      throw settled ?? error;
+    }
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onCallerAbort);

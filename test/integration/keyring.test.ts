@@ -1,0 +1,316 @@
+/**
+ * The password API (`secretstorage/keyring`) on a real gnome-keyring: profiles write exactly their tool's format,
+ * reads find every tool's items, writes never leave duplicates, locked collections fail loudly. Prompts that
+ * gnome-keyring cannot show headlessly (completed, never answered) run against the mock service.
+ */
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import {
+  Collection,
+  InvalidArgumentError,
+  ItemNotFoundException,
+  LockedException,
+  NoBackendError,
+  PromptDismissedException,
+  SecretStorageError,
+  TimeoutException,
+  createCollectionWithPassword,
+  getDefaultCollection,
+  searchItems,
+  setAlias,
+} from '../../src/index.js';
+import {
+  DEFAULT_PROFILE,
+  deletePassword,
+  findCredentials,
+  getCredential,
+  getPassword,
+  setPassword,
+  storePassword,
+  type KeyringOptions,
+} from '../../src/keyring/index.js';
+import { startPrivateBus } from '../../src/testing/private-bus.js';
+import { useKeyring } from '../helpers/keyring.js';
+import { useMock } from '../helpers/mock.js';
+
+const GENERIC = 'org.freedesktop.Secret.Generic';
+const LOGIN = '/org/freedesktop/secrets/collection/login';
+let counter = 0;
+
+/**
+ * The attributes as the writer sent them: gnome-keyring adds xdg:schema=org.freedesktop.Secret.Generic to items
+ * stored without one (when it reloads its file), so that one is dropped unless the writer sent it.
+ */
+function asWritten(attributes: Record<string, string>, sent: Record<string, string>): Record<string, string> {
+  const { 'xdg:schema': schema, ...rest } = attributes;
+  return schema === undefined || (schema === GENERIC && !('xdg:schema' in sent)) ? rest : attributes;
+}
+const uniqueService = (name = 'svc') => `${name}-${process.pid}-${++counter}`;
+
+describe('the password API on gnome-keyring', () => {
+  const k = useKeyring();
+  const on = (extra: KeyringOptions = {}): KeyringOptions => ({ connection: k.conn, ...extra });
+  const itemsOf = (service: string) => searchItems(k.conn, { service });
+
+  async function lockedCollection(label: string): Promise<Collection> {
+    return new Collection(k.conn, await createCollectionWithPassword(k.conn, label, 'collection-password'));
+  }
+
+  it('each profile writes exactly its tool’s attributes and label; python-keyring is the default', async () => {
+    expect(DEFAULT_PROFILE).toBe('python-keyring');
+    const expected = {
+      keytar: (s: string) => ({
+        label: `${s}/alice`,
+        attributes: { service: s, account: 'alice', 'xdg:schema': GENERIC },
+      }),
+      'python-keyring': (s: string) => ({
+        label: `Password for 'alice' on '${s}'`,
+        attributes: { service: s, username: 'alice', application: 'Python keyring library' },
+      }),
+      'keyring-rs': (s: string) => ({ label: `keyring:alice@${s}`, attributes: { service: s, username: 'alice' } }),
+    } as const;
+    for (const profile of ['keytar', 'python-keyring', 'keyring-rs', undefined] as const) {
+      const service = uniqueService(profile);
+      const result = await storePassword(service, 'alice', 'pw', on(profile ? { profile } : {}));
+      expect(result.action).toBe('created');
+      const [item] = await itemsOf(service);
+      expect(item.itemPath).toBe(result.itemPath);
+      expect(result.itemPath.startsWith(`${LOGIN}/`)).toBe(true);
+      const want = expected[profile ?? 'python-keyring'](service);
+      expect({
+        label: await item.getLabel(),
+        attributes: asWritten(await item.getAttributes(), want.attributes),
+      }).toEqual(want);
+      expect((await item.getSecret()).toString()).toBe('pw');
+    }
+  });
+
+  it('setting a password again updates the item in place, in every profile', async () => {
+    for (const profile of ['keytar', 'python-keyring', 'keyring-rs'] as const) {
+      const service = uniqueService(profile);
+      const first = await storePassword(service, 'bob', 'one', on({ profile }));
+      const second = await storePassword(service, 'bob', 'two', on({ profile }));
+      expect(second).toMatchObject({ action: 'updated', itemPath: first.itemPath, updated: 1, removedDuplicates: 0 });
+      expect(await itemsOf(service)).toHaveLength(1);
+      expect(await getPassword(service, 'bob', on({ profile }))).toBe('two');
+    }
+  });
+
+  it('removes exact duplicates left in one collection, and updates the other items its tool would read', async () => {
+    const service = uniqueService();
+    const login = getDefaultCollection(k.conn);
+    const python = { service, username: 'carol', application: 'Python keyring library' };
+    await login.createItem('dup 1', python, 'old');
+    await login.createItem('dup 2', python, 'old');
+    const napiStyle = await login.createItem('keyring:carol@svc', { service, username: 'carol' }, 'old');
+    const result = await storePassword(service, 'carol', 'new', on());
+    expect(result).toMatchObject({ action: 'updated', updated: 2, removedDuplicates: 1 });
+    const left = await itemsOf(service);
+    expect(left).toHaveLength(2);
+    for (const item of left) expect((await item.getSecret()).toString()).toBe('new');
+    expect(left.some((item) => item.equals(napiStyle))).toBe(true);
+  });
+
+  it('reads find any tool’s item in any collection, and rank the profile’s own item first', async () => {
+    const service = uniqueService();
+    const other = await lockedCollection('Other');
+    await other.createItem('keytar style', { service, account: 'dave', 'xdg:schema': GENERIC }, 'from-keytar');
+    expect(await getPassword(service, 'dave', on())).toBe('from-keytar');
+    expect(await getPassword(service, 'dave', on({ profile: 'keyring-rs' }))).toBe('from-keytar');
+    await getDefaultCollection(k.conn).createItem(
+      'python style',
+      { service, username: 'dave', application: 'x' },
+      'from-python',
+    );
+    expect(await getPassword(service, 'dave', on({ profile: 'keytar' }))).toBe('from-keytar');
+    expect(await getPassword(service, 'dave', on({ profile: 'python-keyring' }))).toBe('from-python');
+    expect(await getPassword(service, 'nobody', on())).toBeNull();
+    expect(await getPassword(uniqueService(), 'dave', on())).toBeNull();
+  });
+
+  it('getCredential and findCredentials return one credential per user, in user-name order', async () => {
+    const service = uniqueService();
+    await setPassword(service, 'zoe', 'pz', on({ profile: 'keytar' }));
+    await setPassword(service, 'adam', 'pa', on());
+    await setPassword(service, 'adam', 'pa-rs', on({ profile: 'keyring-rs' }));
+    expect(await findCredentials(service, on())).toEqual([
+      { username: 'adam', password: 'pa-rs' },
+      { username: 'zoe', password: 'pz' },
+    ]);
+    expect(await getCredential(service, 'zoe', on())).toEqual({ username: 'zoe', password: 'pz' });
+    expect(await getCredential(service, undefined, on({ profile: 'keytar' }))).toEqual({
+      username: 'zoe',
+      password: 'pz',
+    });
+    expect(await getCredential(service, null, on())).toMatchObject({ username: 'adam' });
+    expect(await findCredentials(uniqueService(), on())).toEqual([]);
+    expect(await getCredential(uniqueService(), undefined, on())).toBeNull();
+  });
+
+  it('deletePassword removes every tool’s item for the user, then reports false', async () => {
+    const service = uniqueService();
+    await setPassword(service, 'erin', 'a', on({ profile: 'keytar' }));
+    await setPassword(service, 'erin', 'b', on({ profile: 'python-keyring' }));
+    await setPassword(service, 'frank', 'c', on());
+    expect(await deletePassword(service, 'erin', on())).toBe(true);
+    expect(await getPassword(service, 'erin', on())).toBeNull();
+    expect(await deletePassword(service, 'erin', on())).toBe(false);
+    expect(await getPassword(service, 'frank', on())).toBe('c');
+  });
+
+  it('the collection option: writes go there, reads and deletes look only there', async () => {
+    const service = uniqueService();
+    const session = '/org/freedesktop/secrets/collection/session';
+    const stored = await storePassword(service, 'gina', 'in-session', on({ collection: session }));
+    expect(stored.itemPath.startsWith(`${session}/`)).toBe(true);
+    expect(await getPassword(service, 'gina', on({ collection: 'default' }))).toBeNull();
+    expect(await getPassword(service, 'gina', on({ collection: session }))).toBe('in-session');
+    expect(await getPassword(service, 'gina', on())).toBe('in-session');
+    await setPassword(service, 'gina', 'in-login', on({ collection: 'default' }));
+    expect(await deletePassword(service, 'gina', on({ collection: session }))).toBe(true);
+    expect(await getPassword(service, 'gina', on())).toBe('in-login');
+    await expect(getPassword(service, 'gina', on({ collection: 'no-such-alias' }))).rejects.toBeInstanceOf(
+      ItemNotFoundException,
+    );
+  });
+
+  it('a locked collection fails with LockedException saying why and how, never with null (gnome-keyring dismisses the prompt headless)', async () => {
+    const service = uniqueService();
+    const vault = await lockedCollection('Vault');
+    await vault.createItem('locked', { service, username: 'hank' }, 'hidden');
+    await vault.lock();
+    const vaultPath = await vault.getPath();
+    for (const attempt of [
+      () => getPassword(service, 'hank', on()),
+      () => findCredentials(service, on()),
+      () => getCredential(service, undefined, on()),
+      () => setPassword(service, 'hank', 'new', on({ profile: 'keyring-rs' })),
+      () => setPassword(uniqueService(), 'hank', 'new', on({ collection: vaultPath })),
+      () => deletePassword(service, 'hank', on()),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LockedException);
+      const message = (error as Error).message;
+      expect(message).toContain(`"Vault" (${vaultPath})`);
+      expect(message).toMatch(/prompt was dismissed/);
+      expect(message).toMatch(/no graphical session/);
+      expect(message).toContain(`secretstorage unlock --collection ${vaultPath} --with-password`);
+      expect((error as Error).cause).toBeInstanceOf(PromptDismissedException);
+    }
+    await vault.unlock({ password: 'collection-password' });
+    expect(await getPassword(service, 'hank', on())).toBe('hidden');
+  });
+
+  it('opens its own connection from an address or an environment, and closes it', async () => {
+    const service = uniqueService();
+    await setPassword(service, 'ivy', 'via-address', { address: k.address });
+    expect(await getPassword(service, 'ivy', { env: { DBUS_SESSION_BUS_ADDRESS: k.address } })).toBe('via-address');
+  });
+
+  it('without a bus address: NoBackendError that says how to get a bus', async () => {
+    const error = await getPassword('svc', 'user', { env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoBackendError);
+    expect((error as Error).message).toMatch(/dbus-run-session/);
+  });
+
+  it('with no Secret Service on the bus: NoBackendError', async () => {
+    const bare = await startPrivateBus();
+    try {
+      await expect(getPassword('svc', 'user', { address: bare.address })).rejects.toBeInstanceOf(NoBackendError);
+      await expect(setPassword('svc', 'user', 'pw', { address: bare.address })).rejects.toBeInstanceOf(NoBackendError);
+    } finally {
+      await bare.stop();
+    }
+  });
+
+  it('refuses bad arguments and options with InvalidArgumentError before anything is sent', async () => {
+    const noBus = { env: {} };
+    await expect(getPassword('', 'u', noBus)).rejects.toMatchObject({ argument: 'service' });
+    await expect(getPassword('s', 42 as never, noBus)).rejects.toMatchObject({ argument: 'username' });
+    await expect(getPassword('s\0x', 'u', noBus)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(setPassword('s', 'u', undefined as never, noBus)).rejects.toMatchObject({ argument: 'password' });
+    await expect(getPassword('s', 'u', { ...noBus, profile: 'keychain' as never })).rejects.toMatchObject({
+      argument: 'profile',
+    });
+    await expect(getPassword('s', 'u', { ...noBus, timeoutMs: -1 })).rejects.toMatchObject({ argument: 'timeoutMs' });
+    await expect(getPassword('s', 'u', { ...noBus, collection: '' })).rejects.toMatchObject({ argument: 'collection' });
+  });
+
+  it('a secret that is not UTF-8 is refused as a password with a typed error', async () => {
+    const service = uniqueService();
+    await getDefaultCollection(k.conn).createItem('binary', { service, username: 'jo' }, Buffer.from([0xff, 0xfe]));
+    const error = await getPassword(service, 'jo', on()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretStorageError);
+    expect((error as Error).message).toMatch(/not UTF-8 text/);
+  });
+
+  it('passwords never appear in errors, inspection or results’ metadata', async () => {
+    const password = 'NEVER-PRINT-ME-42';
+    const service = uniqueService();
+    const result = await storePassword(service, 'kim', password, on());
+    expect(JSON.stringify(result) + inspect(result)).not.toContain(password);
+    const error = await setPassword(service, 'kim', password, { ...on(), collection: 'no-such-alias' }).catch(
+      (e: Error) => e,
+    );
+    expect(error).toBeInstanceOf(ItemNotFoundException);
+    expect(`${error.message}\n${error.stack}\n${inspect(error)}`).not.toContain(password);
+  });
+});
+
+describe('the password API with prompts gnome-keyring cannot show headless (mock service)', () => {
+  const m = useMock({
+    collections: [
+      { id: 'login', label: 'Login', aliases: ['default'] },
+      {
+        id: 'vault',
+        label: 'Vault',
+        locked: true,
+        items: [{ label: 'v', attributes: { service: 'mocked', username: 'u' }, secret: 'in vault' }],
+      },
+    ],
+  });
+  const on = (extra: KeyringOptions = {}): KeyringOptions => ({ connection: m.conn, ...extra });
+
+  it('unlocks a locked collection through its prompt, then reads', async () => {
+    expect(await getPassword('mocked', 'u', on())).toBe('in vault');
+    expect(m.mock.callCount('Prompt')).toBe(1);
+  });
+
+  it('a prompt nobody answers ends with TimeoutException at timeoutMs, and is dismissed', async () => {
+    m.mock.scenario.prompts = 'never';
+    const error = await getPassword('mocked', 'u', on({ timeoutMs: 300 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutException);
+    expect((error as Error).message).toMatch(/"Vault".*not answered in time and was dismissed/);
+    expect(m.mock.pendingPrompts()).toEqual([]);
+    expect(m.mock.callCount('Dismiss')).toBe(1);
+  });
+
+  it('aborting the signal rejects with its reason and dismisses the prompt', async () => {
+    m.mock.scenario.prompts = 'never';
+    const controller = new AbortController();
+    const pending = getPassword('mocked', 'u', on({ signal: controller.signal }));
+    while (m.mock.pendingPrompts().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(new Error('user gave up'));
+    await expect(pending).rejects.toThrow('user gave up');
+    expect(m.mock.pendingPrompts()).toEqual([]);
+    await expect(getPassword('mocked', 'u', on({ signal: controller.signal }))).rejects.toThrow('user gave up');
+  });
+
+  it('a dismissed prompt is a LockedException', async () => {
+    m.mock.scenario.prompts = 'dismiss';
+    await expect(getPassword('mocked', 'u', on())).rejects.toBeInstanceOf(LockedException);
+  });
+
+  it('with no default collection, a write creates one through a prompt, or says why it could not', async () => {
+    m.mock.scenario.prompts = 'dismiss';
+    await setAlias(m.conn, 'default', null);
+    const error = await setPassword('new-svc', 'u', 'pw', on()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PromptDismissedException);
+    expect((error as Error).message).toMatch(/no default collection.*gnome-keyring-daemon --unlock/s);
+    m.mock.scenario.prompts = 'complete';
+    await setPassword('new-svc', 'u', 'pw', on());
+    const created = m.mock.collections().find((c) => c.aliases.includes('default'));
+    expect(created?.label).toBe('Default keyring');
+    expect(created?.items.map((item) => item.attributes.service)).toEqual(['new-svc']);
+  });
+});
