@@ -72,7 +72,9 @@ export async function runCli(argv: string[], io: CliIO, program = 'secretstorage
     io.stderr.write(`${program}: unknown command "${name}". Run '${program} --help' for the list.\n`);
     return EXIT.usage;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // Arguments after `--` belong to another program (`headless -- CMD --help`), not to the command.
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
     io.stdout.write(command.help);
     return EXIT.ok;
   }
@@ -81,7 +83,7 @@ export async function runCli(argv: string[], io: CliIO, program = 'secretstorage
   } catch (error) {
     const code = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
-    if (rest.includes('--json')) {
+    if (own.includes('--json')) {
       const kind = error instanceof Error ? error.name : 'Error';
       io.stderr.write(`${JSON.stringify({ error: { code, kind, message } })}\n`);
     } else {

@@ -1,26 +1,36 @@
 /**
- * A real gnome-keyring-daemon (secrets component only) on a given bus, with its own HOME and XDG directories, its
- * login keyring created or unlocked with a password given on stdin: what `gnome-keyring-daemon --unlock` does in CI.
+ * A real gnome-keyring-daemon (secrets component only) on a given bus, with its own HOME and XDG directories. A new
+ * login keyring is created from a password on stdin (what `gnome-keyring-daemon --unlock` does in CI); an existing
+ * one is unlocked through gnome-keyring's internal interface, which, unlike `--unlock`, reports a wrong password.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Collection } from '../collection.js';
+import { dbusInit } from '../connection.js';
 import { DBusConnection } from '../dbus/connection.js';
-import { DBUS_NAME, DBUS_PATH, SECRETS_BUS_NAME } from '../defines.js';
-import { NoBackendError } from '../errors.js';
+import { DBUS_NAME, DBUS_PATH, SECRETS_BUS_NAME, SERVICE_PATH } from '../defines.js';
+import { InvalidArgumentError, LockedException, NoBackendError, SecretStorageError } from '../errors.js';
 import { missingProgramError } from './programs.js';
 import { stopProcess } from './private-bus.js';
+
+/** The login keyring's password when none is given. It protects nothing: give your own for a kept `dataDir`. */
+export const DEFAULT_KEYRING_PASSWORD = 'secretstorage';
+
+const LOGIN_COLLECTION_PATH = `${SERVICE_PATH}/collection/login`;
 
 export interface GnomeKeyringOptions {
   /** The bus to serve on. */
   address: string;
-  /** The login keyring's password (created with it when new). Default: a fixed test password. */
-  password?: string;
+  /** The login keyring's password (created with it when new). Default: `DEFAULT_KEYRING_PASSWORD`. */
+  password?: string | Uint8Array;
   /** Where keyrings are stored (kept after stop()); default a temporary directory removed by stop(). */
   dataDir?: string;
   /** Milliseconds to wait for the daemon to own org.freedesktop.secrets (default 15000). */
   startTimeoutMs?: number;
+  /** Called with the daemon as soon as it is spawned (e.g. to hand it to a watchdog). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface GnomeKeyring {
@@ -31,13 +41,25 @@ export interface GnomeKeyring {
 }
 
 /** Waits until `name` has an owner on the bus at `address`. */
-export async function waitForName(address: string, name: string, timeoutMs: number, exited?: () => string | undefined): Promise<void> {
+export async function waitForName(
+  address: string,
+  name: string,
+  timeoutMs: number,
+  exited?: () => string | undefined,
+): Promise<void> {
   const bus = await DBusConnection.open(address);
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const reply = await bus.call(
-        { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member: 'NameHasOwner', signature: 's', body: [name] },
+        {
+          destination: DBUS_NAME,
+          path: DBUS_PATH,
+          interface: DBUS_NAME,
+          member: 'NameHasOwner',
+          signature: 's',
+          body: [name],
+        },
         { timeoutMs: 5000 },
       );
       if (reply.body[0] === true) return;
@@ -52,10 +74,20 @@ export async function waitForName(address: string, name: string, timeoutMs: numb
 }
 
 /**
- * Starts gnome-keyring-daemon in the foreground and waits until it serves the Secret Service.
- * @throws NoBackendError naming the package when gnome-keyring-daemon is missing, or with its output if it failed.
+ * Starts gnome-keyring-daemon in the foreground and waits until it serves the Secret Service with an unlocked login
+ * keyring.
+ * @throws InvalidArgumentError for an empty password (gnome-keyring would create no login keyring);
+ *   NoBackendError naming the package when gnome-keyring-daemon is missing, or with its output if it failed;
+ *   LockedException when an existing login keyring refuses the password.
  */
 export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<GnomeKeyring> {
+  const password = options.password ?? DEFAULT_KEYRING_PASSWORD;
+  if (password.length === 0) {
+    throw new InvalidArgumentError(
+      'password',
+      'must not be empty: gnome-keyring creates no login keyring without one.',
+    );
+  }
   const ownDir = options.dataDir === undefined;
   const home = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'secretstorage-keyring-')));
   const env: Record<string, string> = {
@@ -67,10 +99,20 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
   };
   for (const dir of Object.values(env)) await mkdir(dir, { recursive: true });
   await chmod(env.XDG_RUNTIME_DIR, 0o700);
-  const child = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+  const existing = await access(join(env.XDG_DATA_HOME, 'keyrings', 'login.keyring')).then(
+    () => true,
+    () => false,
+  );
+  // `--unlock` with a wrong password starts anyway, leaving the keyring locked without a word: an existing keyring
+  // is unlocked over the bus instead (below), where a wrong password is an error.
+  const args = ['--foreground', '--components=secrets', ...(existing ? [] : ['--unlock'])];
+  const child = spawn('gnome-keyring-daemon', args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, DBUS_SESSION_BUS_ADDRESS: options.address },
-    stdio: ['pipe', 'ignore', 'pipe'],
+    stdio: [existing ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+    // Its own session, like the bus: a Ctrl-C meant for a command using the keyring must not reach it.
+    detached: true,
   });
+  options.onSpawn?.(child);
   let output = '';
   let failure: string | undefined;
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -80,8 +122,10 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
   child.once('exit', (code, signal) => {
     failure ??= `gnome-keyring-daemon exited (${signal ?? `code ${code}`}) before serving: ${output.trim()}`;
   });
-  child.stdin!.on('error', () => undefined);
-  child.stdin!.end(options.password ?? 'secretstorage-test');
+  if (!existing) {
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(typeof password === 'string' ? Buffer.from(password) : password);
+  }
   const stop = async () => {
     await stopProcess(child);
     if (ownDir) await rm(home, { recursive: true, force: true });
@@ -90,7 +134,35 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
     await waitForName(options.address, SECRETS_BUS_NAME, options.startTimeoutMs ?? 15_000, () => failure);
   } catch (error) {
     await stop();
-    throw failure && !(error instanceof NoBackendError && error.message === failure) ? new NoBackendError(failure) : error;
+    throw failure && !(error instanceof NoBackendError && error.message === failure)
+      ? new NoBackendError(failure)
+      : error;
+  }
+  try {
+    await unlockLoginKeyring(options.address, password, home);
+  } catch (error) {
+    await stop();
+    throw error;
   }
   return { process: child, env, stop };
+}
+
+/** Unlocks the login keyring with its password if it is locked, through gnome-keyring's internal interface. */
+async function unlockLoginKeyring(address: string, password: string | Uint8Array, home: string): Promise<void> {
+  const conn = await dbusInit({ address, serviceName: SECRETS_BUS_NAME });
+  try {
+    const login = new Collection(conn, LOGIN_COLLECTION_PATH);
+    if (await login.isLocked()) await login.unlock({ password });
+  } catch (error) {
+    if (error instanceof SecretStorageError && error.dbusName === 'org.gnome.keyring.Error.Denied') {
+      throw new LockedException(
+        `The login keyring in ${home} refused the password: give the one it was created with ` +
+          '(the CLI reads it with --password-stdin).',
+        { dbusName: error.dbusName },
+      );
+    }
+    throw error;
+  } finally {
+    await conn.close();
+  }
 }

@@ -14,6 +14,8 @@ export interface PrivateBusOptions {
   tcp?: boolean;
   /** Directory for the socket and config (default: a new temporary directory, removed by stop()). */
   directory?: string;
+  /** Called with the daemon as soon as it is spawned (e.g. to hand it to a watchdog). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface PrivateBus {
@@ -63,9 +65,12 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
 </busconfig>
 `,
   );
+  // Its own session: a Ctrl-C meant for a command running on this bus must not take the bus down under it.
   const child = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  options.onSpawn?.(child);
   const printed = await new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';
@@ -77,7 +82,9 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
       if (out.includes('\n')) resolve(out.split('\n')[0]);
     });
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('exit', (code) => reject(new NoBackendError(`dbus-daemon exited (code ${code}) before listening: ${err.trim()}`)));
+    child.once('exit', (code) =>
+      reject(new NoBackendError(`dbus-daemon exited (code ${code}) before listening: ${err.trim()}`)),
+    );
   }).catch(async (error) => {
     if (ownDirectory) await rm(directory, { recursive: true, force: true });
     throw error;

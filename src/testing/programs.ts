@@ -1,8 +1,10 @@
 /** The system programs the test and headless helpers start, and what to install when one is missing. */
 import { NoBackendError } from '../errors.js';
 
+// `dbus` rather than `dbus-daemon` on Debian/Ubuntu: older releases (Ubuntu 22.04, Debian 11) have no split
+// `dbus-daemon` package, and `dbus` pulls it in where there is one.
 const PACKAGES: Record<string, { debian: string; fedora: string; arch: string }> = {
-  'dbus-daemon': { debian: 'dbus-daemon (or dbus)', fedora: 'dbus-daemon', arch: 'dbus' },
+  'dbus-daemon': { debian: 'dbus', fedora: 'dbus-daemon', arch: 'dbus' },
   'gnome-keyring-daemon': { debian: 'gnome-keyring', fedora: 'gnome-keyring', arch: 'gnome-keyring' },
 };
 
@@ -10,7 +12,7 @@ const PACKAGES: Record<string, { debian: string; fedora: string; arch: string }>
 export function missingProgramError(program: string): NoBackendError {
   const pkg = PACKAGES[program];
   const how = pkg
-    ? ` Install it: Debian/Ubuntu \`sudo apt-get install ${pkg.debian.split(' ')[0]}\`, Fedora \`sudo dnf install ${pkg.fedora}\`, ` +
+    ? ` Install it: Debian/Ubuntu \`sudo apt-get install ${pkg.debian}\`, Fedora \`sudo dnf install ${pkg.fedora}\`, ` +
       `Arch \`sudo pacman -S ${pkg.arch}\`.`
     : '';
   return new NoBackendError(`${program} is not installed (not found on PATH).${how}`);

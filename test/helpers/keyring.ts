@@ -1,8 +1,10 @@
 /**
  * Per-file fixture: a private dbus-daemon with a real, unlocked gnome-keyring, started before the file's tests and
  * stopped after them. `transport: 'tcp'` connects over 127.0.0.1 with ANONYMOUS authentication instead of the socket.
+ * With SECRETSTORAGE_TEST_ADDRESS set (e.g. a container's `tcp:host=…,port=…`), every file uses that bus instead, and
+ * tests that need the keyring's processes (`k.keyring`) are skipped.
  */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach, type TestContext } from 'vitest';
 import { dbusInit, type Connection, type DbusInitOptions } from '../../src/index.js';
 import { startHeadlessKeyring, type HeadlessKeyring } from '../../src/testing/headless-keyring.js';
 
@@ -16,12 +18,29 @@ export interface KeyringFixture {
   connect(options?: DbusInitOptions): Promise<Connection>;
 }
 
+/** An existing bus with a Secret Service that the integration tests run against instead of their own. */
+export const externalBusAddress = process.env.SECRETSTORAGE_TEST_ADDRESS || undefined;
+
 export function useKeyring(options: { transport?: 'unix' | 'tcp' } = {}): KeyringFixture {
   const fixture = {} as KeyringFixture;
   const extra: Connection[] = [];
+  let currentTest: TestContext | undefined;
+  beforeEach((context) => {
+    currentTest = context;
+  });
   beforeAll(async () => {
-    fixture.keyring = await startHeadlessKeyring({ tcp: options.transport === 'tcp' });
-    fixture.address = options.transport === 'tcp' ? fixture.keyring.tcpAddress! : fixture.keyring.address;
+    if (externalBusAddress) {
+      fixture.address = externalBusAddress;
+      Object.defineProperty(fixture, 'keyring', {
+        get() {
+          currentTest?.skip('needs its own keyring processes; SECRETSTORAGE_TEST_ADDRESS points at an external bus');
+          throw new Error('k.keyring is not available against an external bus (SECRETSTORAGE_TEST_ADDRESS).');
+        },
+      });
+    } else {
+      fixture.keyring = await startHeadlessKeyring({ tcp: options.transport === 'tcp' });
+      fixture.address = options.transport === 'tcp' ? fixture.keyring.tcpAddress! : fixture.keyring.address;
+    }
     fixture.connect = async (connectOptions = {}) => {
       const conn = await dbusInit({ address: fixture.address, ...connectOptions });
       extra.push(conn);
@@ -31,7 +50,7 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp' } = {}): Keyrin
   });
   afterAll(async () => {
     await Promise.all(extra.map((conn) => conn.close()));
-    await fixture.keyring?.stop();
+    if (!externalBusAddress) await fixture.keyring?.stop();
   });
   return fixture;
 }

@@ -4,10 +4,12 @@ import { collectionsCommand } from './collections.js';
 import { deleteCommand } from './delete.js';
 import { diagnoseCommand } from './diagnose.js';
 import { getCommand } from './get.js';
+import { headlessCommand } from './headless.js';
 import { lockCommand } from './lock.js';
 import { searchCommand } from './search.js';
 import { setCommand } from './set.js';
 import { unlockCommand } from './unlock.js';
+import { userSecretsCommand } from './user-secrets.js';
 
 export const commands: Command[] = [
   getCommand,
@@ -18,4 +20,6 @@ export const commands: Command[] = [
   unlockCommand,
   collectionsCommand,
   diagnoseCommand,
+  userSecretsCommand,
+  headlessCommand,
 ];
