@@ -3,3 +3,4 @@ import { writeFileSync } from 'node:fs';
 writeFileSync(new URL('../dist/cjs/package.json', import.meta.url), '{ "type": "commonjs" }\n');
 import { chmodSync } from 'node:fs';
 chmodSync(new URL('../dist/esm/cli/bin.js', import.meta.url), 0o755);
+chmodSync(new URL('../dist/esm/cli/user-secrets-bin.js', import.meta.url), 0o755);

@@ -7,6 +7,16 @@ import {
   PromptDismissedException,
   TimeoutException,
 } from '../errors.js';
+import {
+  CommandNotStartedError,
+  ImportIncompleteError,
+  InvalidProjectIdError,
+  InvalidSecretKeyError,
+  ProjectNotInitialisedError,
+  SecretsFormatError,
+  ImportConflictError,
+  UnrepresentableValueError,
+} from '../user-secrets/errors.js';
 import { UsageError } from './usage-error.js';
 
 export const EXIT = {
@@ -36,6 +46,19 @@ export function exitCodeFor(error: unknown): number {
     return EXIT.locked;
   }
   if (error instanceof NoBackendError || error instanceof ConnectionClosedError) return EXIT.noService;
+  if (error instanceof ProjectNotInitialisedError || error instanceof InvalidProjectIdError) return EXIT.notInitialised;
+  if (error instanceof InvalidSecretKeyError) return EXIT.usage;
+  if (
+    error instanceof SecretsFormatError ||
+    error instanceof ImportConflictError ||
+    error instanceof UnrepresentableValueError
+  ) {
+    return EXIT.dataError;
+  }
+  if (error instanceof ImportIncompleteError) return exitCodeFor(error.cause);
+  if (error instanceof CommandNotStartedError) {
+    return error.reason === 'not-found' ? 127 : error.reason === 'not-executable' ? 126 : EXIT.failure;
+  }
   if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') return error.exitCode;
   return EXIT.failure;
 }

@@ -19,8 +19,10 @@ export interface UserSecretsOptions {
   id?: string;
   /** Create the id in `.env` when there is none (default false: a missing id is an error). */
   init?: boolean;
-  /** An open connection to use (left open by close()); default: a new one from `dbusInit(dbus)`. */
+  /** An open connection to use (left open by close()); default: a new one from `connect` or `dbusInit(dbus)`. */
   connection?: Connection;
+  /** Opens the connection once the id is known (so a project without an id fails first); closed by close(). */
+  connect?: () => Promise<Connection>;
   /** Options for the connection opened when none is given. */
   dbus?: DbusInitOptions;
   /** Deadline and abort signal for unlock prompts. */
@@ -79,7 +81,7 @@ export class UserSecretsManager implements AsyncDisposable {
       id = location.id;
       idSource = location.key;
     }
-    const connection = options.connection ?? (await dbusInit(options.dbus));
+    const connection = options.connection ?? (options.connect ? await options.connect() : await dbusInit(options.dbus));
     return new UserSecretsManager(projectDir, id, idSource, connection, !options.connection, options.prompt);
   }
 

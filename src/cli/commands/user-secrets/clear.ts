@@ -1,0 +1,31 @@
+/** `user-secrets clear`: delete every secret of the project. */
+import { EXIT } from '../../exit-codes.js';
+import { writeJson } from '../../io.js';
+import { CliExit } from '../../usage-error.js';
+import { askYesNo, canAsk } from './confirm.js';
+import { note, withManager, type Subcommand } from './context.js';
+
+export const clearSubcommand: Subcommand = {
+  name: 'clear',
+  summary: 'Delete every secret of the project',
+  help: `clear [--yes]
+  Deletes all of the project's secrets. On a terminal it asks first, unless --yes.`,
+  options: { yes: { type: 'boolean', short: 'y' } },
+  positionals: { min: 0, max: 0, names: 'no arguments' },
+  async run(context) {
+    const { io, values } = context;
+    const removed = await withManager(context, async (manager) => {
+      if (!values.yes && canAsk(io)) {
+        const count = (await manager.list()).length;
+        if (count === 0) return 0;
+        if (!(await askYesNo(io, `Delete all ${count} secret(s) of this project?`))) {
+          throw new CliExit('Nothing was deleted.', EXIT.failure);
+        }
+      }
+      return manager.clear();
+    });
+    if (values.json) writeJson(io, { removed });
+    else note(io, `Removed ${removed} secret(s).`);
+    return EXIT.ok;
+  },
+};
