@@ -1,0 +1,184 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { inspect } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import {
+  LockedException,
+  NoBackendError,
+  getDefaultCollection,
+  searchItems,
+  unlockWithPassword,
+} from '../../src/index.js';
+import {
+  InvalidProjectIdError,
+  InvalidSecretKeyError,
+  ProjectNotInitialisedError,
+  USER_SECRETS_SCHEMA,
+  UserSecretsManager,
+  initUserSecrets,
+  integrateWithDotenv,
+} from '../../src/user-secrets/index.js';
+import { startPrivateBus } from '../../src/testing/private-bus.js';
+import { DEFAULT_KEYRING_PASSWORD } from '../../src/testing/gnome-keyring.js';
+import { useKeyring } from '../helpers/keyring.js';
+
+const k = useKeyring();
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function project(envText?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'us-lib-'));
+  dirs.push(dir);
+  if (envText !== undefined) writeFileSync(join(dir, '.env'), envText);
+  return dir;
+}
+
+const open = (projectDir: string, init = false) => UserSecretsManager.open({ projectDir, init, connection: k.conn });
+
+describe('user secrets on a real gnome-keyring', () => {
+  it('goes through the whole life cycle: init, set, get, list, getAll, replace, delete, clear, info', async () => {
+    const dir = project('# settings\nDEBUG=1\n');
+    const manager = await open(dir, true);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(`# settings\nDEBUG=1\nENV_SECRETS_ID=${manager.id}\n`);
+    await manager.set('API_KEY', 'sk-live-ü 🔑');
+    await manager.set('DATABASE_URL', 'postgres://u:p@h/db?x=1#frag');
+    await manager.set('Movies:ServiceApiKey', '12345');
+    expect(await manager.get('API_KEY')).toBe('sk-live-ü 🔑');
+    expect(await manager.get('MISSING')).toBeUndefined();
+    expect(await manager.list()).toEqual(['API_KEY', 'DATABASE_URL', 'Movies:ServiceApiKey']);
+    await manager.set('API_KEY', 'rotated');
+    expect(await manager.getAll()).toEqual({
+      API_KEY: 'rotated',
+      DATABASE_URL: 'postgres://u:p@h/db?x=1#frag',
+      'Movies:ServiceApiKey': '12345',
+    });
+    const items = await searchItems(k.conn, { 'user-secrets-id': manager.id, key: 'API_KEY' });
+    expect(items).toHaveLength(1);
+    expect(await items[0].getLabel()).toBe(`API_KEY (${basename(dir)})`);
+    expect(await items[0].getAttributes()).toEqual({
+      'xdg:schema': USER_SECRETS_SCHEMA,
+      application: 'secretstorage user-secrets',
+      'user-secrets-id': manager.id,
+      key: 'API_KEY',
+    });
+    expect(await manager.info()).toMatchObject({
+      id: manager.id,
+      idSource: 'ENV_SECRETS_ID',
+      count: 3,
+      envFileExists: true,
+    });
+    expect(await manager.delete('DATABASE_URL')).toBe(true);
+    expect(await manager.delete('DATABASE_URL')).toBe(false);
+    expect(await manager.clear()).toBe(2);
+    expect(await manager.list()).toEqual([]);
+    expect(inspect(manager)).not.toMatch(/rotated/);
+    await manager.close();
+  });
+
+  it('is what secret-tool sees: schema, label and attributes, secret found by project id and key', async () => {
+    const manager = await open(project(), true);
+    await manager.set('TOKEN', 'from-node');
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: k.address };
+    const lookup = execFileSync('secret-tool', ['lookup', 'user-secrets-id', manager.id, 'key', 'TOKEN'], {
+      env,
+    }).toString();
+    expect(lookup).toBe('from-node');
+    const search = execFileSync('secret-tool', ['search', '--all', 'user-secrets-id', manager.id], {
+      env,
+      stdio: 'pipe',
+    });
+    expect(search.toString()).toContain(`schema = ${USER_SECRETS_SCHEMA}`);
+  });
+
+  it('keeps two projects apart', async () => {
+    const one = await open(project(), true);
+    const two = await open(project(), true);
+    await one.set('SHARED', 'one');
+    await two.set('SHARED', 'two');
+    await two.set('ONLY_TWO', 'x');
+    expect(await one.getAll()).toEqual({ SHARED: 'one' });
+    expect(await two.clear()).toBe(2);
+    expect(await one.getAll()).toEqual({ SHARED: 'one' });
+  });
+
+  it('initUserSecrets creates the id on first use and loads secrets; existing variables win unless override', async () => {
+    const dir = project('A=1\r\n');
+    const env: Record<string, string | undefined> = { API_KEY: 'from-environment' };
+    const first = await initUserSecrets({ projectDir: dir, connection: k.conn, env });
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(`A=1\r\nENV_SECRETS_ID=${first.id}\r\n`);
+    expect(first.loaded).toEqual([]);
+    const manager = await open(dir);
+    await manager.set('API_KEY', 'from-keyring');
+    await manager.set('OTHER', 'o');
+    await manager.set('Movies:ServiceApiKey', 'm');
+    const kept = await initUserSecrets({ projectDir: dir, connection: k.conn, env });
+    expect(kept).toMatchObject({ id: first.id, kept: ['API_KEY'] });
+    expect(env).toEqual({ API_KEY: 'from-environment', OTHER: 'o', Movies__ServiceApiKey: 'm' });
+    const overridden = await initUserSecrets({ projectDir: dir, connection: k.conn, env, override: true });
+    expect(overridden.kept).toEqual([]);
+    expect(env.API_KEY).toBe('from-keyring');
+  });
+
+  it('integrateWithDotenv layers: environment > user secrets > .env, and override puts secrets first', async () => {
+    const dir = project('DEBUG=true\nAPI_KEY=from-dotenv\nPORT=3000\n');
+    const manager = await open(dir, true);
+    await manager.set('API_KEY', 'from-keyring');
+    await manager.set('PORT', '4000');
+    const env: Record<string, string | undefined> = { PORT: '5000' };
+    const result = await integrateWithDotenv({ projectDir: dir, connection: k.conn, env });
+    expect(result.parser).toBe('dotenv');
+    expect(env).toMatchObject({ DEBUG: 'true', API_KEY: 'from-keyring', PORT: '5000', ENV_SECRETS_ID: manager.id });
+    const env2: Record<string, string | undefined> = { PORT: '5000' };
+    await integrateWithDotenv({ projectDir: dir, connection: k.conn, env: env2, override: true });
+    expect(env2).toMatchObject({ DEBUG: 'true', API_KEY: 'from-keyring', PORT: '4000' });
+  });
+
+  it('refuses bad input with typed errors and changes nothing', async () => {
+    const bare = project();
+    await expect(open(bare)).rejects.toBeInstanceOf(ProjectNotInitialisedError);
+    const malformed = project('ENV_SECRETS_ID=../../etc\n');
+    await expect(open(malformed, true)).rejects.toBeInstanceOf(InvalidProjectIdError);
+    await expect(initUserSecrets({ projectDir: malformed, connection: k.conn })).rejects.toThrow(/is not a UUID/);
+    expect(readFileSync(join(malformed, '.env'), 'utf8')).toBe('ENV_SECRETS_ID=../../etc\n');
+    await expect(UserSecretsManager.open({ id: 'nope', connection: k.conn })).rejects.toBeInstanceOf(
+      InvalidProjectIdError,
+    );
+    const manager = await open(project(), true);
+    await expect(manager.set('BAD=KEY', 'x')).rejects.toBeInstanceOf(InvalidSecretKeyError);
+    const nul = await manager.set('NUL', 'a\0b').catch((e: unknown) => e);
+    expect((nul as Error).message).toMatch(/NUL/);
+    expect(await manager.list()).toEqual([]);
+  });
+
+  it('reports a locked keyring clearly, lists names while locked, and loses nothing', async () => {
+    const manager = await open(project(), true);
+    await manager.set('KEEP', 'safe');
+    const collection = getDefaultCollection(k.conn);
+    await collection.lock();
+    try {
+      expect(await manager.list()).toEqual(['KEEP']);
+      const read = await manager.getAll().catch((e: unknown) => e);
+      expect(read).toBeInstanceOf(LockedException);
+      expect((read as Error).message).toMatch(/keyring holding the user secrets is locked.*Nothing was changed/);
+      await expect(manager.set('NEW', 'x')).rejects.toBeInstanceOf(LockedException);
+      await expect(manager.delete('KEEP')).rejects.toBeInstanceOf(LockedException);
+    } finally {
+      await unlockWithPassword(k.conn, await collection.getPath(), DEFAULT_KEYRING_PASSWORD);
+    }
+    expect(await manager.getAll()).toEqual({ KEEP: 'safe' });
+  });
+
+  it('says there is no Secret Service when the bus has none', async () => {
+    const bus = await startPrivateBus();
+    try {
+      const dir = project();
+      const error = await initUserSecrets({ projectDir: dir, dbus: { address: bus.address } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NoBackendError);
+      expect((error as Error).message).toMatch(/nothing provides org\.freedesktop\.secrets/i);
+    } finally {
+      await bus.stop();
+    }
+  });
+});
