@@ -12,12 +12,15 @@ import {
   unlockWithPassword,
 } from '../../src/index.js';
 import {
+  ImportIncompleteError,
   InvalidProjectIdError,
   InvalidSecretKeyError,
   ProjectNotInitialisedError,
   USER_SECRETS_SCHEMA,
   UserSecretsManager,
+  applyImport,
   initUserSecrets,
+  planImport,
   integrateWithDotenv,
 } from '../../src/user-secrets/index.js';
 import { startPrivateBus } from '../../src/testing/private-bus.js';
@@ -180,5 +183,37 @@ describe('user secrets on a real gnome-keyring', () => {
     } finally {
       await bus.stop();
     }
+  });
+
+  it('an import stopped half-way (the keyring daemon dies) names what was imported and what was not', async () => {
+    const keyring = k.keyring;
+    const dir = project();
+    const manager = await UserSecretsManager.open({ projectDir: dir, init: true, connection: await k.connect() });
+    const plan = await planImport(
+      manager,
+      new Map([
+        ['A', '1'],
+        ['B', '2'],
+        ['C', '3'],
+        ['D', '4'],
+      ]),
+    );
+    const set = manager.set.bind(manager);
+    let writes = 0;
+    manager.set = async (key, value) => {
+      if (++writes === 3) {
+        const exited = new Promise((resolve) => keyring.processes.keyring.once('exit', resolve));
+        keyring.processes.keyring.kill('SIGKILL');
+        await exited;
+      }
+      return set(key, value);
+    };
+    const error = await applyImport(manager, plan).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportIncompleteError);
+    expect(error).toMatchObject({ imported: ['A', 'B'], notImported: ['C', 'D'] });
+    expect((error as Error).message).toMatch(/Imported 2 key\(s\) \(A, B\); NOT imported 2: C, D/);
+    await keyring.restartKeyring();
+    const after = await UserSecretsManager.open({ projectDir: dir, connection: await k.connect() });
+    expect(await after.getAll()).toEqual({ A: '1', B: '2' });
   });
 });
