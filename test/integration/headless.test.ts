@@ -1,0 +1,223 @@
+/**
+ * `secretstorage headless`, run as users run it: a separate process with real dbus-daemon and gnome-keyring-daemon
+ * children, checked from outside through /proc (which processes are left) and the bus (what the command could do).
+ */
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dbusInit, getDefaultCollection, searchItems } from '../../src/index.js';
+import { externalBusAddress } from '../helpers/keyring.js';
+import {
+  childrenOf,
+  commandLine,
+  finished,
+  runCliProcess,
+  spawnCli,
+  waitForOutput,
+  waitUntilGone,
+} from '../helpers/processes.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'secretstorage-headless-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const socketDirectory = (address: string) => dirname(address.replace(/^unix:path=/, ''));
+
+/** Parses `export NAME='value'` lines (values without quotes inside, as this command prints). */
+function parseExports(text: string): Record<string, string> {
+  return Object.fromEntries([...text.matchAll(/^export (\w+)='([^']*)'$/gm)].map((match) => [match[1], match[2]]));
+}
+
+describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
+  it('runs the command with a private bus and an unlocked keyring, returns its exit code and cleans up', async () => {
+    const script =
+      'echo "$DBUS_SESSION_BUS_ADDRESS"; printf s3cret | secret-tool store --label=L app headless-test && ' +
+      'secret-tool lookup app headless-test; echo; exit 3';
+    const result = await runCliProcess(['headless', '--', 'sh', '-c', script]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(3);
+    const [address, secret] = result.stdout.trim().split('\n');
+    expect(address).toMatch(/^unix:path=\/.*secretstorage-bus-[^/]+\/bus$/);
+    expect(secret).toBe('s3cret');
+    expect(existsSync(socketDirectory(address))).toBe(false);
+  });
+
+  it('exits 128+N when signal N ends the command', async () => {
+    const result = await runCliProcess(['headless', '--', 'sh', '-c', 'kill -TERM $$']);
+    expect(result.code).toBe(128 + 15);
+  });
+
+  it('passes everything after -- to the command untouched, --help included', async () => {
+    const result = await runCliProcess(['headless', '--', 'sh', '-c', 'printf "%s|" "$@"', 'sh', '--help', '-x']);
+    expect(result).toMatchObject({ code: 0, stdout: '--help|-x|' });
+  });
+
+  it('exits 127 for a command that does not exist, and 2 without a command', async () => {
+    const missing = await runCliProcess(['headless', '--', 'no-such-command-secretstorage']);
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain('no-such-command-secretstorage: command not found');
+    const noSeparator = await runCliProcess(['headless', 'npm', 'test']);
+    expect(noSeparator.code).toBe(2);
+    expect(noSeparator.stderr).toContain('Put the command after `--`: secretstorage headless -- npm test');
+    expect((await runCliProcess(['headless'])).code).toBe(2);
+  });
+
+  it('forwards SIGTERM to the command, then stops the keyring once the command has exited', async () => {
+    const script =
+      "process.on('SIGTERM', () => { console.log('command got SIGTERM'); process.exit(7); });" +
+      "console.log('ready'); setInterval(() => {}, 1000);";
+    const cli = spawnCli(['headless', '--', process.execPath, '-e', script]);
+    const result = finished(cli);
+    await waitForOutput(cli, /ready/);
+    const children = childrenOf(cli.pid!);
+    expect(children.map(commandLine).join('\n')).toMatch(/dbus-daemon[\s\S]*gnome-keyring-daemon/);
+    cli.kill('SIGTERM');
+    const { code, stdout } = await result;
+    expect(code).toBe(7);
+    expect(stdout).toContain('command got SIGTERM');
+    expect(await waitUntilGone(children)).toEqual([]);
+  });
+
+  it('leaves no daemon, command or directory behind when the headless process itself is SIGKILLed', async () => {
+    const cli = spawnCli(['headless', '--', 'sh', '-c', 'echo "$DBUS_SESSION_BUS_ADDRESS"; exec sleep 600']);
+    const result = finished(cli);
+    const address = (await waitForOutput(cli, /unix:path=\S+\n/)).trim();
+    const children = childrenOf(cli.pid!);
+    const commands = children.map(commandLine).join('\n');
+    expect(commands).toContain('dbus-daemon');
+    expect(commands).toContain('gnome-keyring-daemon');
+    expect(commands).toContain('sleep 600');
+    cli.kill('SIGKILL');
+    expect((await result).signal).toBe('SIGKILL');
+    // The watchdog (one of the children) removes the directories before it exits.
+    expect(await waitUntilGone(children)).toEqual([]);
+    expect(existsSync(socketDirectory(address))).toBe(false);
+  });
+});
+
+describe.skipIf(externalBusAddress)('secretstorage headless --data-dir and --password-stdin', () => {
+  it('keeps the keyring: a later run with the same password sees the secret, a wrong password is refused', async () => {
+    const dataDir = join(scratch, 'kept');
+    const store = await runCliProcess(
+      [
+        'headless',
+        '--password-stdin',
+        '--data-dir',
+        dataDir,
+        '--',
+        'sh',
+        '-c',
+        'printf kept | secret-tool store --label=L app kept',
+      ],
+      { input: 'pw-1\n' },
+    );
+    expect(store.code).toBe(0);
+    expect(existsSync(join(dataDir, 'data', 'keyrings', 'login.keyring'))).toBe(true);
+    const lookup = await runCliProcess(
+      ['headless', '--password-stdin', '--data-dir', dataDir, '--', 'secret-tool', 'lookup', 'app', 'kept'],
+      { input: 'pw-1' },
+    );
+    expect(lookup).toMatchObject({ code: 0, stdout: 'kept' });
+    const wrong = await runCliProcess(
+      ['headless', '--password-stdin', '--data-dir', dataDir, '--', 'sh', '-c', 'echo the command ran'],
+      { input: 'not-it' },
+    );
+    expect(wrong.code).toBe(3);
+    expect(wrong.stdout).toBe('');
+    expect(wrong.stderr).toContain(`The login keyring in ${dataDir} refused the password`);
+    expect(wrong.stderr).not.toContain('not-it');
+    const defaultPassword = await runCliProcess(['headless', '--data-dir', dataDir, '--', 'true']);
+    expect(defaultPassword.code).toBe(3);
+  });
+
+  it('works across runs with the documented default password, and refuses an empty one', async () => {
+    const dataDir = join(scratch, 'default-password');
+    expect((await runCliProcess(['headless', '--data-dir', dataDir, '--', 'true'])).code).toBe(0);
+    expect((await runCliProcess(['headless', '--data-dir', dataDir, '--', 'true'])).code).toBe(0);
+    const empty = await runCliProcess(['headless', '--password-stdin', '--', 'true'], { input: '' });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('The password on stdin is empty');
+  });
+});
+
+describe.skipIf(externalBusAddress)('secretstorage headless without the system packages', () => {
+  it('names the Debian/Ubuntu, Fedora and Arch packages for a missing dbus-daemon or gnome-keyring-daemon', async () => {
+    const noPrograms = mkdtempSync(join(scratch, 'empty-path-'));
+    const busOnly = mkdtempSync(join(scratch, 'only-dbus-'));
+    symlinkSync('/usr/bin/dbus-daemon', join(busOnly, 'dbus-daemon'));
+    const noBus = await runCliProcess(['headless', '--', 'true'], { env: { ...process.env, PATH: noPrograms } });
+    expect(noBus.code).toBe(4);
+    expect(noBus.stderr).toContain('dbus-daemon is not installed');
+    expect(noBus.stderr).toContain('Debian/Ubuntu `sudo apt-get install dbus`');
+    expect(noBus.stderr).toContain('Fedora `sudo dnf install dbus-daemon`');
+    expect(noBus.stderr).toContain('Arch `sudo pacman -S dbus`');
+    const noKeyring = await runCliProcess(['headless', '--', 'true'], { env: { ...process.env, PATH: busOnly } });
+    expect(noKeyring.code).toBe(4);
+    expect(noKeyring.stderr).toContain('gnome-keyring-daemon is not installed');
+    expect(noKeyring.stderr).toContain('`sudo apt-get install gnome-keyring`');
+    expect(noKeyring.stderr).toContain('`sudo dnf install gnome-keyring`');
+    expect(noKeyring.stderr).toContain('`sudo pacman -S gnome-keyring`');
+  });
+});
+
+describe.skipIf(externalBusAddress)('secretstorage headless --print-env and --stop', () => {
+  it('starts a keyring that outlives the command, prints sh exports, and --stop ends it and its daemons', async () => {
+    const started = await runCliProcess(['headless', '--print-env']);
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(/^# Stop it with: secretstorage headless --stop$/m);
+    const env = parseExports(started.stdout);
+    expect(Object.keys(env)).toEqual(['DBUS_SESSION_BUS_ADDRESS', 'SECRETSTORAGE_HEADLESS_PID']);
+    const pid = Number(env.SECRETSTORAGE_HEADLESS_PID);
+    expect(commandLine(pid)).toContain('headless-supervisor');
+    const conn = await dbusInit({ address: env.DBUS_SESSION_BUS_ADDRESS });
+    await getDefaultCollection(conn).createItem('from a later step', { app: 'print-env' }, 'still here');
+    const [item] = await searchItems(conn, { app: 'print-env' });
+    expect((await item.getSecret()).toString()).toBe('still here');
+    await conn.close();
+    const daemons = childrenOf(pid);
+    expect(daemons.map(commandLine).join('\n')).toMatch(/dbus-daemon[\s\S]*gnome-keyring-daemon/);
+    const stop = await runCliProcess(['headless', '--stop'], { env: { ...process.env, ...env } });
+    expect(stop).toMatchObject({ code: 0, stderr: `Stopped the headless keyring (pid ${pid}).\n` });
+    expect(await waitUntilGone([pid, ...daemons])).toEqual([]);
+    expect(existsSync(socketDirectory(env.DBUS_SESSION_BUS_ADDRESS))).toBe(false);
+    const again = await runCliProcess(['headless', '--stop', String(pid)]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`No headless keyring is running with pid ${pid}`);
+  });
+
+  it('--format github prints NAME=value lines for $GITHUB_ENV', async () => {
+    const started = await runCliProcess(['headless', '--print-env', '--format', 'github']);
+    expect(started.code).toBe(0);
+    const lines = started.stdout.trimEnd().split('\n');
+    expect(lines.map((line) => line.split('=')[0])).toEqual(['DBUS_SESSION_BUS_ADDRESS', 'SECRETSTORAGE_HEADLESS_PID']);
+    const env = Object.fromEntries(
+      lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    // A later step, which GitHub Actions gives those variables.
+    const conn = await dbusInit({ address: env.DBUS_SESSION_BUS_ADDRESS });
+    expect(await getDefaultCollection(conn).isLocked()).toBe(false);
+    await conn.close();
+    const stop = await runCliProcess(['headless', '--stop', env.SECRETSTORAGE_HEADLESS_PID]);
+    expect(stop.code).toBe(0);
+  });
+
+  it('relays a start failure with its exit code, and --stop refuses what is not a headless keyring', async () => {
+    const dataDir = join(scratch, 'print-env-kept');
+    expect((await runCliProcess(['headless', '--data-dir', dataDir, '--', 'true'])).code).toBe(0);
+    const wrong = await runCliProcess(['headless', '--password-stdin', '--data-dir', dataDir, '--print-env'], {
+      input: 'wrong',
+    });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stdout).toBe('');
+    expect(wrong.stderr).toContain('refused the password');
+    const notOurs = await runCliProcess(['headless', '--stop', String(process.pid)]);
+    expect(notOurs.code).toBe(1);
+    expect(notOurs.stderr).toContain(
+      `Process ${process.pid} is not a secretstorage headless keyring; it was left alone.`,
+    );
+    const { SECRETSTORAGE_HEADLESS_PID: _, ...withoutPid } = process.env;
+    const noPid = await runCliProcess(['headless', '--stop'], { env: withoutPid });
+    expect(noPid.code).toBe(2);
+    expect(noPid.stderr).toContain('No PID');
+  });
+});
