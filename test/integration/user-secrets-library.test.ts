@@ -80,6 +80,30 @@ describe('user secrets on a real gnome-keyring', () => {
     await manager.close();
   });
 
+  it('the README snippet works as written: initUserSecrets() in the project directory, on the session bus', async () => {
+    const dir = project();
+    const saved = { cwd: process.cwd(), bus: process.env.DBUS_SESSION_BUS_ADDRESS, key: process.env.OPENAI_API_KEY };
+    process.chdir(dir);
+    process.env.DBUS_SESSION_BUS_ADDRESS = k.address;
+    delete process.env.OPENAI_API_KEY;
+    try {
+      const { id } = await initUserSecrets();
+      const manager = await UserSecretsManager.open({ id, connection: k.conn });
+      await manager.set('OPENAI_API_KEY', 'sk-live-123');
+      await initUserSecrets();
+      expect(process.env.OPENAI_API_KEY).toBe('sk-live-123');
+    } finally {
+      process.chdir(saved.cwd);
+      for (const [name, value] of [
+        ['DBUS_SESSION_BUS_ADDRESS', saved.bus],
+        ['OPENAI_API_KEY', saved.key],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('is what secret-tool sees: schema, label and attributes, secret found by project id and key', async () => {
     const manager = await open(project(), true);
     await manager.set('TOKEN', 'from-node');
