@@ -1,0 +1,171 @@
+/** `secretstorage/testing` as users import it: the headless keyring, and the mock Secret Service with its presets. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  Collection,
+  InvalidArgumentError,
+  LockedException,
+  NoBackendError,
+  PromptDismissedException,
+  SecretStorageError,
+  TimeoutException,
+  dbusInit,
+  getDefaultCollection,
+  searchItems,
+  type Connection,
+} from '../../src/index.js';
+import {
+  DEFAULT_KEYRING_PASSWORD,
+  mockScenarios,
+  startHeadlessKeyring,
+  startMockSecretService,
+  startPrivateBus,
+  type MockSecretService,
+  type MockSecretServiceOptions,
+  type PrivateBus,
+} from '../../src/testing/index.js';
+import { externalBusAddress } from '../helpers/keyring.js';
+import { REPO_ROOT, finished, isAlive, waitForOutput, waitUntilGone } from '../helpers/processes.js';
+
+const LOGIN = '/org/freedesktop/secrets/collection/login';
+const scratch = mkdtempSync(join(tmpdir(), 'secretstorage-testing-api-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const socketDirectory = (address: string) => dirname(address.replace(/^unix:path=/, ''));
+
+describe.skipIf(externalBusAddress)('startHeadlessKeyring', () => {
+  it('gives an address and env for a working keyring; stop() ends both daemons and removes the directories', async () => {
+    const keyring = await startHeadlessKeyring();
+    expect(keyring.env).toEqual({ DBUS_SESSION_BUS_ADDRESS: keyring.address });
+    const conn = await dbusInit({ address: keyring.address });
+    const item = await getDefaultCollection(conn).createItem('api', { test: 'testing-api' }, 'value');
+    expect((await item.getSecret()).toString()).toBe('value');
+    await conn.close();
+    const pids = [keyring.processes.bus.pid!, keyring.processes.keyring.pid!];
+    await keyring.stop();
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(existsSync(socketDirectory(keyring.address))).toBe(false);
+  });
+
+  it('keeps a dataDir keyring: the same password unlocks it again, a wrong one is a LockedException', async () => {
+    const dataDir = join(scratch, 'kept');
+    const first = await startHeadlessKeyring({ dataDir, password: 'pw-1' });
+    const conn = await dbusInit({ address: first.address });
+    await getDefaultCollection(conn).createItem('kept', { test: 'kept' }, 'across runs');
+    await conn.close();
+    await first.stop();
+    expect(existsSync(join(dataDir, 'data', 'keyrings', 'login.keyring'))).toBe(true);
+
+    const second = await startHeadlessKeyring({ dataDir, password: Buffer.from('pw-1') });
+    const again = await dbusInit({ address: second.address });
+    expect(await new Collection(again, LOGIN).isLocked()).toBe(false);
+    const [item] = await searchItems(again, { test: 'kept' });
+    expect((await item.getSecret()).toString()).toBe('across runs');
+    await again.close();
+    await second.stop();
+
+    for (const password of ['wrong', undefined]) {
+      const refused = await startHeadlessKeyring({ dataDir, password }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(LockedException);
+      expect((refused as Error).message).toContain(`The login keyring in ${dataDir} refused the password`);
+    }
+  });
+
+  it('refuses an empty password: gnome-keyring would make no login keyring', async () => {
+    await expect(startHeadlessKeyring({ password: '' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(DEFAULT_KEYRING_PASSWORD).toBe('secretstorage');
+  });
+
+  it('names the package to install when a program is missing', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = mkdtempSync(join(scratch, 'empty-path-'));
+    try {
+      const error = await startHeadlessKeyring().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(NoBackendError);
+      expect((error as Error).message).toBe(
+        'dbus-daemon is not installed (not found on PATH). Install it: Debian/Ubuntu `sudo apt-get install dbus`, ' +
+          'Fedora `sudo dnf install dbus-daemon`, Arch `sudo pacman -S dbus`.',
+      );
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  it('when its owner is SIGKILLed, the watchdog ends the daemons and adopted children and removes the directories', async () => {
+    const owner = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/keyring-owner.ts'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const ended = finished(owner);
+    const report = JSON.parse(await waitForOutput(owner, /\n/)) as { address: string; pids: number[] };
+    expect(report.pids.every(isAlive)).toBe(true);
+    owner.kill('SIGKILL');
+    await ended;
+    expect(await waitUntilGone(report.pids)).toEqual([]);
+    for (let waited = 0; existsSync(socketDirectory(report.address)) && waited < 20_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(existsSync(socketDirectory(report.address))).toBe(false);
+  });
+});
+
+describe.skipIf(externalBusAddress)('the mock Secret Service and its scenarios', () => {
+  let bus: PrivateBus | undefined;
+  let mock: MockSecretService | undefined;
+  let conn: Connection | undefined;
+  afterEach(async () => {
+    await conn?.close();
+    await mock?.stop();
+    await bus?.stop();
+    [conn, mock, bus] = [undefined, undefined, undefined];
+  });
+
+  async function start(options: Omit<MockSecretServiceOptions, 'address'>) {
+    bus = await startPrivateBus();
+    mock = await startMockSecretService({ address: bus.address, ...options });
+    conn = await dbusInit({ address: bus.address });
+    return { mock, conn };
+  }
+
+  it('locked + dismissing: unlock() fails with PromptDismissedException and the collection stays locked', async () => {
+    const { conn } = await start({ ...mockScenarios.locked, ...mockScenarios.dismissing });
+    const login = new Collection(conn, LOGIN);
+    expect(await login.isLocked()).toBe(true);
+    await expect(login.unlock()).rejects.toBeInstanceOf(PromptDismissedException);
+    expect(await login.isLocked()).toBe(true);
+  });
+
+  it('locked + prompting: unlock() runs the prompt, which completes', async () => {
+    const { mock, conn } = await start({ ...mockScenarios.locked, ...mockScenarios.prompting });
+    const login = new Collection(conn, LOGIN);
+    await login.unlock();
+    expect(await login.isLocked()).toBe(false);
+    expect(mock.callCount('Prompt')).toBe(1);
+  });
+
+  it('unanswered: a prompt nobody answers ends with TimeoutException and is dismissed', async () => {
+    const { mock, conn } = await start({ ...mockScenarios.locked, ...mockScenarios.unanswered });
+    await expect(new Collection(conn, LOGIN).unlock({ timeoutMs: 200 })).rejects.toBeInstanceOf(TimeoutException);
+    expect(mock.pendingPrompts()).toEqual([]);
+  });
+
+  it('plainOnly: the client falls back to the plain algorithm and secrets still round-trip', async () => {
+    const { conn } = await start(mockScenarios.plainOnly);
+    const item = await getDefaultCollection(conn).createItem('plain', { test: 'plain' }, 'in the clear');
+    expect((await conn.session()).algorithm).toBe('plain');
+    expect((await item.getSecret()).toString()).toBe('in the clear');
+  });
+
+  it('keepassxc: items are created through a prompt, and password unlocking is not offered', async () => {
+    const { mock, conn } = await start(mockScenarios.keepassxc);
+    const item = await getDefaultCollection(conn).createItem('kp', { test: 'kp' }, 'via prompt');
+    expect(mock.item(item.itemPath)?.label).toBe('kp');
+    expect(mock.callCount('Prompt')).toBe(1);
+    const refused = await new Collection(conn, LOGIN).unlock({ password: 'x' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SecretStorageError);
+    expect((refused as Error).message).toContain('does not offer password unlocking');
+  });
+});
