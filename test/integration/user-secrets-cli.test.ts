@@ -270,6 +270,26 @@ describe('the user-secrets CLI', () => {
     expect(killed.status).toBe(128 + 15);
   });
 
+  it('on a terminal, import asks before deleting the plaintext file (answer n keeps it, y deletes it)', async () => {
+    const { dir, id } = await initialised();
+    const file = join(home, '.python', 'envsecrets', id, '.secrets');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, '# Python Env Secrets\nA=1\n');
+    const bin = join(process.cwd(), 'src/cli/user-secrets-bin.ts');
+    const command = `'${process.execPath}' --import tsx '${bin}' -p '${dir}' import`;
+    const env = { ...process.env, HOME: home, DBUS_SESSION_BUS_ADDRESS: k.address };
+    // script(1) gives the command a pseudo-terminal, with our input typed into it.
+    const no = spawnSync('script', ['-qec', command, '/dev/null'], { input: 'n\n', env });
+    expect(no.status).toBe(0);
+    expect(no.stdout.toString()).toMatch(/Delete the plaintext file .* \[y\/N\]/);
+    expect(existsSync(file)).toBe(true);
+    const yes = spawnSync('script', ['-qec', command, '/dev/null'], { input: 'y\n', env });
+    expect(yes.status).toBe(0);
+    expect(yes.stdout.toString()).toMatch(/Deleted .*\.secrets/);
+    expect(existsSync(file)).toBe(false);
+    expect((await cli(['get', 'A', '-p', dir])).stdout).toBe('1');
+  });
+
   describe('bad input gives a clear error and the documented exit code', () => {
     let bus: PrivateBus;
     beforeAll(async () => {
