@@ -6,7 +6,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { KeyringOptions } from '../keyring/operation.js';
 import { PROFILES, type ProfileName } from '../keyring/profiles.js';
 import type { CliIO } from './command.js';
-import { UsageError } from './usage-error.js';
+import { ItemNotFoundException } from '../errors.js';
+import { EXIT } from './exit-codes.js';
+import { CliExit, UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -117,4 +119,17 @@ export function wantsNewline(values: { newline?: boolean; 'no-newline'?: boolean
   if (values.newline) return true;
   if (values['no-newline']) return false;
   return Boolean(io.stdout.isTTY);
+}
+
+/**
+ * Runs `work`, turning a missing collection or alias (ItemNotFoundException) into exit code 1, "not found", with the
+ * library's message.
+ */
+export async function exitNotFound<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ItemNotFoundException) throw new CliExit(error.message, EXIT.notFound);
+    throw error;
+  }
 }

@@ -53,16 +53,27 @@ export function listCollections(options: CollectionOptions = {}): Promise<Collec
   });
 }
 
+export interface LockResult {
+  /** Collections that are now locked. */
+  locked: string[];
+  /** Collections the service kept unlocked (gnome-keyring never locks its in-memory `session` collection). */
+  stillUnlocked: string[];
+}
+
 /**
- * Locks `options.collection`, or every collection when none is named; resolves with the paths locked.
+ * Locks `options.collection`, or every collection when none is named, and reports which ones are now locked.
  * @throws ItemNotFoundException for an unknown alias; NoBackendError.
  */
-export function lockCollections(options: CollectionOptions = {}): Promise<string[]> {
+export function lockCollections(options: CollectionOptions = {}): Promise<LockResult> {
   return runOperation(options, 'lock', async ({ connection, prompt }) => {
     const scope = await readScope(connection, options.collection);
     const paths = scope !== undefined ? [scope] : (await getAllCollections(connection)).map((c) => c.collectionPath);
     if (paths.length > 0) await lockObjects(connection, paths, prompt);
-    return paths;
+    const states = await Promise.all(paths.map((path) => new Collection(connection, path).isLocked()));
+    return {
+      locked: paths.filter((_, index) => states[index]),
+      stillUnlocked: paths.filter((_, index) => !states[index]),
+    };
   });
 }
 

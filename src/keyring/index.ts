@@ -27,6 +27,7 @@ export {
   lockCollections,
   unlockCollection,
   type CollectionInfo,
+  type LockResult,
   type CollectionOptions,
   type UnlockCollectionOptions,
 } from './collections.js';

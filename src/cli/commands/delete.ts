@@ -3,7 +3,14 @@ import { deletePassword } from '../../keyring/passwords.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../io.js';
-import { COMMON_HELP, COMMON_OPTIONS, keyringOptions, optionNames, parseCommandArgs } from '../keyring-args.js';
+import {
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  keyringOptions,
+  optionNames,
+  parseCommandArgs,
+  exitNotFound,
+} from '../keyring-args.js';
 import { CliExit } from '../usage-error.js';
 
 const { profile: _profile, ...OPTIONS } = COMMON_OPTIONS;
@@ -27,7 +34,7 @@ Exit codes: 0 deleted, 1 nothing to delete, 2 usage, 3 locked, 4 no keyring serv
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, OPTIONS, { min: 2, max: 2, names: 'SERVICE USERNAME' });
     const [service, username] = positionals;
-    if (!(await deletePassword(service, username, keyringOptions(values, io)))) {
+    if (!(await exitNotFound(deletePassword(service, username, keyringOptions(values, io))))) {
       throw new CliExit(`No password for "${username}" on "${service}" to delete.`, EXIT.notFound);
     }
     if (values.json) writeJson(io, { service, username, deleted: true });

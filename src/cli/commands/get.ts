@@ -11,6 +11,7 @@ import {
   optionNames,
   parseCommandArgs,
   wantsNewline,
+  exitNotFound,
 } from '../keyring-args.js';
 import { CliExit } from '../usage-error.js';
 
@@ -48,7 +49,7 @@ Examples:
     const { values, positionals } = parseCommandArgs(args, OPTIONS, { min: 1, max: 2, names: 'SERVICE [USERNAME]' });
     const [service, username] = positionals;
     const newline = wantsNewline(values, io);
-    const credential = await getCredential(service, username, keyringOptions(values, io));
+    const credential = await exitNotFound(getCredential(service, username, keyringOptions(values, io)));
     if (!credential) {
       const whose = username === undefined ? 'any user' : `"${username}"`;
       throw new CliExit(`No password for ${whose} on "${service}".`, EXIT.notFound);

@@ -10,6 +10,7 @@ import {
   optionNames,
   parseAttributes,
   parseCommandArgs,
+  exitNotFound,
 } from '../keyring-args.js';
 import { CliExit, UsageError } from '../usage-error.js';
 
@@ -74,11 +75,13 @@ Examples:
     if (Object.keys(attributes).length === 0 && !values.all) {
       throw new UsageError('give a SERVICE or --attr NAME=VALUE to match, or --all to list every item.');
     }
-    const items = await searchItemDetails(attributes, {
-      ...keyringOptions(values, io),
-      withSecrets: values['show-secrets'],
-      unlock: values.unlock,
-    });
+    const items = await exitNotFound(
+      searchItemDetails(attributes, {
+        ...keyringOptions(values, io),
+        withSecrets: values['show-secrets'],
+        unlock: values.unlock,
+      }),
+    );
     if (values.json) {
       writeJson(
         io,

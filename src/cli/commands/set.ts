@@ -10,6 +10,7 @@ import {
   keyringOptions,
   optionNames,
   parseCommandArgs,
+  exitNotFound,
 } from '../keyring-args.js';
 import { UsageError } from '../usage-error.js';
 
@@ -75,7 +76,7 @@ Examples:
         secret.fill(0);
       }
     }
-    const result = await storePassword(service, username, password, options);
+    const result = await exitNotFound(storePassword(service, username, password, options));
     if (values.json) {
       writeJson(io, {
         service,

@@ -3,7 +3,14 @@ import { unlockCollection } from '../../keyring/collections.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { readSecret, writeJson } from '../io.js';
-import { COMMON_HELP, COMMON_OPTIONS, keyringOptions, optionNames, parseCommandArgs } from '../keyring-args.js';
+import {
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  keyringOptions,
+  optionNames,
+  parseCommandArgs,
+  exitNotFound,
+} from '../keyring-args.js';
 
 const { profile: _profile, ...COMMON } = COMMON_OPTIONS;
 const OPTIONS = { ...COMMON, 'with-password': { type: 'boolean' } } as const;
@@ -38,7 +45,7 @@ Examples:
       password = await readSecret(io, { prompt: `Password for the collection ${values.collection ?? 'default'}: ` });
     }
     try {
-      const path = await unlockCollection({ ...options, ...(password ? { password } : {}) });
+      const path = await exitNotFound(unlockCollection({ ...options, ...(password ? { password } : {}) }));
       if (values.json) writeJson(io, { unlocked: path });
       else io.stdout.write(`unlocked ${path}\n`);
     } finally {
