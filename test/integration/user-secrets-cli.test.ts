@@ -95,6 +95,10 @@ describe('the user-secrets CLI', () => {
     expect(allowed.stderr).toMatch(/warning/);
     expect((await cli(['get', 'TOKEN', '-p', dir])).stdout).toBe('abc');
     expect((await cli(['set', 'BAD KEY', '-p', dir], { stdin: 'x' })).code).toBe(2);
+    const fresh = projectDir();
+    expect((await cli(['set', 'FIRST', '--init', '-p', fresh], { stdin: 'v' })).code).toBe(0);
+    expect(readFileSync(join(fresh, '.env'), 'utf8')).toMatch(/^ENV_SECRETS_ID=[0-9a-f-]{36}\n$/);
+    expect((await cli(['get', 'FIRST', '-p', fresh])).stdout).toBe('v');
   });
 
   it('imports a python-env-secrets file (current layout) exactly as that tool reads it, then deletes it on request', async () => {
