@@ -3,6 +3,7 @@
  * written in the Secret Service. The counterpart of python-env-secrets' EnvSecretsManager, with the secrets
  * encrypted by the keyring instead of in a plain-text file.
  */
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { dbusInit, type Connection, type DbusInitOptions } from '../connection.js';
 import type { PromptOptions } from '../prompt.js';
@@ -10,7 +11,6 @@ import { applySecrets, type ApplySecretsResult, type Environment } from './envir
 import { assertStorableValue, assertValidKey } from './keys.js';
 import { KeyringStore, USER_SECRETS_SCHEMA } from './keyring-store.js';
 import { envFilePath, initProjectId, normaliseProjectId, requireProjectId, type IdKey } from './project-id.js';
-import { existsSync } from 'node:fs';
 
 export interface UserSecretsOptions {
   /** The project directory whose `.env` holds the id (default: the current directory). */

@@ -122,30 +122,35 @@ describe('the project id in .env', () => {
 
   it('leaves the old .env in place, and no temporary file, when it cannot be written', async () => {
     writeFileSync(join(dir, '.env'), 'A=1\n');
-    if (process.getuid?.() === 0) {
-      // root ignores directory modes: try as `nobody` in a child process instead.
-      chmodSync(dir, 0o755);
-      chmodSync(join(dir, '.env'), 0o644);
-      const script = join(dir, 'init.mts');
-      writeFileSync(
-        script,
-        `import { initProjectId } from ${JSON.stringify(join(process.cwd(), 'src/user-secrets/project-id.ts'))};\n` +
-          'await initProjectId(process.argv[2]).then(() => console.log("written"), (e) => console.log(e.name, e.message));\n',
-      );
-      const output = execFileSync(
-        'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', script, dir],
-        { env: { ...process.env, HOME: tmpdir() } },
-      ).toString();
-      expect(output).toMatch(/UserSecretsError Cannot write .*\.env \(EACCES\); it was left as it was/);
-      rmSync(script);
-    } else {
-      chmodSync(dir, 0o500);
-      try {
+    chmodSync(dir, 0o500);
+    try {
+      if (process.getuid?.() === 0) {
+        // root's capabilities override directory modes: try in a child process that has none.
+        const script = join(tmpdir(), `us-init-${process.pid}.mts`);
+        writeFileSync(
+          script,
+          `import { initProjectId } from ${JSON.stringify(join(process.cwd(), 'src/user-secrets/project-id.ts'))};\n` +
+            'await initProjectId(process.argv[2]).then(() => console.log("written"), (e) => console.log(e.name, e.message));\n',
+        );
+        try {
+          const output = execFileSync('setpriv', [
+            '--bounding-set=-all',
+            '--inh-caps=-all',
+            process.execPath,
+            '--import',
+            'tsx',
+            script,
+            dir,
+          ]).toString();
+          expect(output).toMatch(/UserSecretsError Cannot write .*\.env \(EACCES\); it was left as it was/);
+        } finally {
+          rmSync(script);
+        }
+      } else {
         await expect(initProjectId(dir)).rejects.toThrow(/it was left as it was/);
-      } finally {
-        chmodSync(dir, 0o700);
       }
+    } finally {
+      chmodSync(dir, 0o700);
     }
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe('A=1\n');
     expect(readdirSync(dir)).toEqual(['.env']);
