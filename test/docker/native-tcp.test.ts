@@ -1,0 +1,22 @@
+/**
+ * The transport the Docker harness relies on, covered without Docker: the whole integration suite, run in a separate
+ * vitest process against a private dbus-daemon that listens on 127.0.0.1 with ANONYMOUS authentication.
+ */
+import { describe, expect, it } from 'vitest';
+import { startHeadlessKeyring } from '../../src/testing/headless-keyring.js';
+import { externalBusAddress } from '../helpers/keyring.js';
+import { runIntegrationSuite } from './run-suite.js';
+
+describe.skipIf(externalBusAddress)('the integration suite over TCP with ANONYMOUS authentication', () => {
+  it('passes against gnome-keyring on a private bus at tcp:host=127.0.0.1', { timeout: 8 * 60_000 }, async () => {
+    const keyring = await startHeadlessKeyring({ tcp: true });
+    try {
+      expect(keyring.tcpAddress).toMatch(/^tcp:host=127\.0\.0\.1,port=\d+/);
+      const { code, output } = await runIntegrationSuite(keyring.tcpAddress!);
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/Tests\s+\d+ passed/);
+    } finally {
+      await keyring.stop();
+    }
+  });
+});
