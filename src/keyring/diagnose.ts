@@ -218,14 +218,16 @@ function checkPrompts(report: Diagnosis): void {
     });
     return;
   }
-  const locked = report.collections?.some((collection) => collection.locked);
+  const locked = (report.collections ?? [])
+    .filter((collection) => collection.locked)
+    .map((collection) => collection.path);
   add(report, {
     id: 'prompts',
-    status: locked ? 'warning' : 'info',
+    status: locked.length ? 'warning' : 'info',
     summary:
       'No graphical session (DISPLAY and WAYLAND_DISPLAY are unset): the keyring cannot show unlock or create prompts ' +
       'here, and gnome-keyring dismisses them at once.',
-    ...(locked ? { fix: unlockHint([]) } : {}),
+    ...(locked.length ? { fix: unlockHint(locked) } : {}),
   });
 }
 

@@ -25,12 +25,14 @@ async function describeCollections(connection: Connection, paths: string[]): Pro
   return labels.join(', ');
 }
 
-/** How to unlock without a prompt: shown whenever a prompt failed. */
+/** How to unlock `paths` without a prompt: shown whenever a prompt failed or cannot be shown. */
 export function unlockHint(paths: string[]): string {
-  const target = paths.length === 1 ? ` --collection ${paths[0]}` : '';
+  const commands = (paths.length ? paths : [undefined])
+    .map((path) => `\`secretstorage unlock${path ? ` --collection ${path}` : ''} --with-password\``)
+    .join(', ');
   return (
-    `Unlock with the collection's password: \`secretstorage unlock${target} --with-password\` (gnome-keyring, oo7), or start the ` +
-    'keyring unlocked (`printf %s "$PASSWORD" | gnome-keyring-daemon --unlock --components=secrets`).'
+    `Unlock with the collection's password: ${commands} (gnome-keyring, oo7), or start the keyring unlocked ` +
+    '(`printf %s "$PASSWORD" | gnome-keyring-daemon --unlock --components=secrets`).'
   );
 }
 
