@@ -73,6 +73,8 @@ export async function runPrompt(
     }
     const onAbort = () => reject(options.signal?.reason ?? new Error('aborted'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while we awaited the service owner: the 'abort' event has already fired and will not fire again.
+    if (options.signal?.aborted) onAbort();
     cleanup = () => {
       stopSignals();
       stopClose();
