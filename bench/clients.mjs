@@ -1,0 +1,78 @@
+// @ts-check
+/** The clients the benchmark compares, how to start each one's process, and what each can do. */
+import { fileURLToPath } from 'node:url';
+
+const here = (/** @type {string} */ path) => fileURLToPath(new URL(path, import.meta.url));
+export const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
+
+/**
+ * @typedef {{ id: string, label: string, peer: boolean, command: (stage: string, options: object) => string[] }} Client
+ */
+
+/** @param {string} script @param {string[]} leading */
+const node =
+  (script, leading = []) =>
+  (/** @type {string} */ stage, /** @type {object} */ options) => [
+    process.execPath,
+    here(script),
+    ...leading,
+    stage,
+    JSON.stringify(options),
+  ];
+
+/** @param {string} id */
+const python = (id) => (/** @type {string} */ stage, /** @type {object} */ options) => [
+  PYTHON,
+  here('./clients/python-peers.py'),
+  id,
+  stage,
+  JSON.stringify(options),
+];
+
+/** The Secret Service clients, this library first. @type {Client[]} */
+export const CLIENTS = [
+  { id: 'this', label: 'secretstorage (this)', peer: false, command: node('./clients/this-library.mjs') },
+  { id: 'libsecret', label: 'libsecret (C, via gi)', peer: true, command: python('libsecret') },
+  { id: 'python-secretstorage', label: 'SecretStorage (Python)', peer: true, command: python('python-secretstorage') },
+  { id: 'python-keyring', label: 'keyring (Python)', peer: true, command: python('python-keyring') },
+  {
+    id: 'napi-keyring',
+    label: '@napi-rs/keyring',
+    peer: true,
+    command: node('./clients/node-peers.mjs', ['napi-keyring']),
+  },
+  { id: 'keytar', label: 'keytar', peer: true, command: node('./clients/node-peers.mjs', ['keytar']) },
+];
+
+/** One raw D-Bus round trip from each transport: the floor under every client. @type {Client[]} */
+export const FLOORS = [
+  { id: 'this', label: 'secretstorage transport (src/dbus)', peer: false, command: node('./clients/this-library.mjs') },
+  {
+    id: 'dbus-next',
+    label: 'dbus-next MessageBus',
+    peer: true,
+    command: node('./clients/node-peers.mjs', ['dbus-next']),
+  },
+  { id: 'jeepney', label: 'jeepney (Python, blocking)', peer: true, command: python('jeepney') },
+];
+
+/** The cold-start commands, run as whole processes. `id` matches CLIENTS where the same client is measured. */
+export const COLD_STARTS = [
+  { id: 'node-e-0', label: '`node -e 0`', command: [process.execPath, '-e', '0'], baseline: true },
+  { id: 'this', label: 'secretstorage (this)', command: [process.execPath, here('./clients/cold-start.mjs')] },
+  {
+    id: 'secret-tool',
+    label: '`secret-tool lookup` (libsecret)',
+    command: ['secret-tool', 'lookup', 'service', 'bench-cold', 'username', 'user'],
+  },
+  {
+    id: 'napi-keyring',
+    label: '@napi-rs/keyring',
+    command: [process.execPath, here('./clients/cold-start.mjs'), 'napi-keyring'],
+  },
+  {
+    id: 'python-secretstorage',
+    label: 'SecretStorage (Python)',
+    command: [PYTHON, here('./clients/python-peers.py'), 'python-secretstorage', 'cold'],
+  },
+];

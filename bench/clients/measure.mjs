@@ -1,0 +1,122 @@
+// @ts-check
+/**
+ * What every Node benchmark client shares: timing a phase op by op, the client's own CPU time (process.cpuUsage,
+ * all threads), the daemons' CPU time from /proc, and one JSON line per result on stdout for the runner.
+ */
+import { readFileSync } from 'node:fs';
+
+/**
+ * @typedef {{ client: string, phase: string, n: number, samples_ms?: number[], wall_ms: number, cpu_ms: number,
+ *   daemon_cpu_ms: number | null, [extra: string]: unknown }} PhaseResult
+ */
+
+const daemonPids = (process.env.BENCH_DAEMON_PIDS ?? '').split(',').filter(Boolean).map(Number);
+const clockTicks = Number(process.env.BENCH_CLK_TCK || 100);
+
+/** CPU milliseconds the daemons (gnome-keyring-daemon, dbus-daemon) have used so far, or null off Linux. */
+export function daemonCpuMs() {
+  if (daemonPids.length === 0) return null;
+  let ticks = 0;
+  for (const pid of daemonPids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return null;
+    }
+  }
+  return (ticks * 1000) / clockTicks;
+}
+
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** @param {Record<string, unknown>} line */
+export function emit(line) {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/**
+ * Runs `op(i)` for i < n one after another, timing each, and emits the result.
+ * @param {string} client @param {string} phase @param {number} n
+ * @param {(i: number) => unknown} op
+ * @param {Record<string, unknown>} [extra]
+ */
+export async function measureEach(client, phase, n, op, extra = {}) {
+  const samples = new Array(n);
+  const daemon0 = daemonCpuMs();
+  const cpu0 = cpuMs();
+  const wall0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await op(i);
+    samples[i] = performance.now() - t;
+  }
+  const wall = performance.now() - wall0;
+  const cpu = cpuMs() - cpu0;
+  const daemon1 = daemonCpuMs();
+  emit(result(client, phase, n, wall, cpu, daemon0, daemon1, { samples_ms: samples.map(round), ...extra }));
+}
+
+/**
+ * Times one run of `whole()`, which does `n` operations at once (concurrent calls, a bulk read), and emits it.
+ * @param {string} client @param {string} phase @param {number} n
+ * @param {() => unknown} whole
+ * @param {Record<string, unknown>} [extra]
+ */
+export async function measureWhole(client, phase, n, whole, extra = {}) {
+  const daemon0 = daemonCpuMs();
+  const cpu0 = cpuMs();
+  const wall0 = performance.now();
+  await whole();
+  const wall = performance.now() - wall0;
+  const cpu = cpuMs() - cpu0;
+  const daemon1 = daemonCpuMs();
+  emit(result(client, phase, n, wall, cpu, daemon0, daemon1, extra));
+}
+
+/**
+ * @param {string} client @param {string} phase @param {number} n @param {number} wall @param {number} cpu
+ * @param {number | null} daemon0 @param {number | null} daemon1 @param {Record<string, unknown>} extra
+ * @returns {PhaseResult}
+ */
+function result(client, phase, n, wall, cpu, daemon0, daemon1, extra) {
+  return {
+    client,
+    phase,
+    n,
+    wall_ms: round(wall),
+    cpu_ms: round(cpu),
+    daemon_cpu_ms: daemon0 === null || daemon1 === null ? null : round(daemon1 - daemon0),
+    ...extra,
+  };
+}
+
+/** @param {number} ms */
+function round(ms) {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Throws unless the secret read back is the one written (a benchmark that reads garbage measures nothing). */
+export function expectSecret(
+  /** @type {unknown} */ actual,
+  /** @type {string} */ expected,
+  /** @type {string} */ what,
+) {
+  const text = actual instanceof Uint8Array ? Buffer.from(actual).toString('utf8') : actual;
+  if (text !== expected) throw new Error(`${what}: read back a different secret than was stored.`);
+}
+
+/**
+ * The stage to run and its options, as the runner passes them: `<stage> '<json>'` after any leading arguments.
+ * @param {number} skip arguments before the stage (e.g. which peer)
+ * @returns {{ stage: string, options: Record<string, any> }}
+ */
+export function parseStage(skip = 0) {
+  const [stage = '', json = '{}'] = process.argv.slice(2 + skip);
+  return { stage, options: JSON.parse(json) };
+}

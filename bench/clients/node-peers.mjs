@@ -1,0 +1,140 @@
+// @ts-check
+/**
+ * The Node peers, each in its own process: @napi-rs/keyring and keytar (both optional: a peer that cannot be loaded
+ * fails its probe and is reported as skipped), and dbus-next's own bus client for the D-Bus floor.
+ * Peers resolve from this project's node_modules.
+ * usage: node node-peers.mjs <napi-keyring|keytar|dbus-next> <probe|sequential|growth|floor> '<json options>'
+ */
+import { createRequire } from 'node:module';
+import { emit, expectSecret, measureEach, measureWhole, parseStage } from './measure.mjs';
+import {
+  GROWTH_SERVICE,
+  growthAttributes,
+  growthSecret,
+  growthSetAttributes,
+  sequentialAttributes,
+  sequentialSecret,
+} from './workload.mjs';
+
+const require = createRequire(import.meta.url);
+const client = process.argv[2] ?? '';
+const { stage, options } = parseStage(1);
+
+/** @param {string} name */
+function packageVersion(name) {
+  return require(`${name}/package.json`).version;
+}
+
+/**
+ * The same workload through a password API (service + account): what @napi-rs/keyring and keytar offer.
+ * @typedef {{
+ *   set(service: string, account: string, password: string): unknown,
+ *   get(service: string, account: string): unknown,
+ *   remove(service: string, account: string): unknown,
+ *   getConcurrent?(service: string, account: string): Promise<string | null>,
+ *   findAll(service: string): Promise<{ account: string, password: string }[]> | { account: string, password: string }[],
+ * }} PasswordApi
+ */
+
+/** @returns {PasswordApi} */
+function napiKeyring() {
+  /** @type {typeof import('@napi-rs/keyring')} */
+  const napi = require('@napi-rs/keyring');
+  // Pin the Secret Service store (the other Linux store, keyutils, is the kernel's and not a peer here).
+  const options = { linux: { store: /** @type {const} */ ('secret-service') } };
+  return {
+    set: (service, account, password) => new napi.Entry(service, account, options).setPassword(password),
+    get: (service, account) => new napi.Entry(service, account, options).getPassword(),
+    remove: (service, account) => new napi.Entry(service, account, options).deletePassword(),
+    getConcurrent: (service, account) => new napi.AsyncEntry(service, account, options).getPassword(),
+    findAll: (service) => napi.findCredentials(service),
+  };
+}
+
+/** @returns {PasswordApi} */
+function keytar() {
+  const name = 'keytar'; // optional and untyped: not a dev dependency, because it does not build on Node 20
+  const keytar = require(name);
+  return {
+    set: (service, account, password) => keytar.setPassword(service, account, password),
+    get: (service, account) => keytar.getPassword(service, account),
+    remove: (service, account) => keytar.deletePassword(service, account),
+    getConcurrent: (service, account) => keytar.getPassword(service, account),
+    findAll: (service) => keytar.findCredentials(service),
+  };
+}
+
+/** @param {PasswordApi} api */
+async function sequential(api) {
+  const n = options.n;
+  const key = (/** @type {number} */ i) => {
+    const { service, username } = sequentialAttributes(client, i);
+    return /** @type {const} */ ([service, username]);
+  };
+  await measureEach(client, 'set', n, (i) => api.set(...key(i), sequentialSecret(i)));
+  await measureEach(client, 'get', n, async (i) => expectSecret(await api.get(...key(i)), sequentialSecret(i), 'get'));
+  const { getConcurrent } = api;
+  if (getConcurrent) {
+    await measureWhole(client, 'get_concurrent', n, async () => {
+      const secrets = await Promise.all(Array.from({ length: n }, (_, i) => getConcurrent(...key(i))));
+      secrets.forEach((secret, i) => expectSecret(secret, sequentialSecret(i), 'concurrent get'));
+    });
+  }
+  await measureEach(client, 'delete', n, (i) => api.remove(...key(i)));
+}
+
+/** @param {PasswordApi} api */
+async function growth(api) {
+  const { size, gets, sets, bulkReps } = options;
+  const user = (/** @type {number} */ k) => Math.floor((k * size) / gets);
+  await measureEach(client, 'get', gets, async (k) =>
+    expectSecret(await api.get(GROWTH_SERVICE, growthAttributes(user(k)).username), growthSecret(user(k)), 'get'),
+  );
+  const setKey = (/** @type {number} */ i) => {
+    const { service, username } = growthSetAttributes(client, i);
+    return /** @type {const} */ ([service, username]);
+  };
+  await measureEach(client, 'set', sets, (i) => api.set(...setKey(i), `new-${i}`));
+  for (let i = 0; i < sets; i++) await api.remove(...setKey(i));
+  for (let rep = 0; rep < bulkReps; rep++) {
+    await measureWhole(client, 'bulk', size, async () => {
+      const found = await api.findAll(GROWTH_SERVICE);
+      if (found.length !== size) throw new Error(`bulk read returned ${found.length} secrets, expected ${size}`);
+    });
+  }
+}
+
+/** dbus-next's own client: one Properties.Get round trip, sequential and concurrent. */
+async function dbusNextFloor() {
+  const n = options.n;
+  const dbus = require('dbus-next');
+  const bus = dbus.sessionBus();
+  try {
+    const object = await bus.getProxyObject('org.freedesktop.secrets', '/org/freedesktop/secrets');
+    const properties = object.getInterface('org.freedesktop.DBus.Properties');
+    const call = () => properties.Get('org.freedesktop.Secret.Service', 'Collections');
+    await call();
+    await measureEach(client, 'roundtrip', n, call);
+    await measureWhole(client, 'roundtrip_concurrent', n, () => Promise.all(Array.from({ length: n }, call)));
+  } finally {
+    bus.disconnect();
+  }
+}
+
+const apis = { 'napi-keyring': napiKeyring, keytar };
+const packages = { 'napi-keyring': '@napi-rs/keyring', keytar: 'keytar', 'dbus-next': 'dbus-next' };
+
+if (!(client in packages)) throw new Error(`unknown client "${client}"`);
+if (stage === 'probe') {
+  // Loading the module is the probe: a missing or unbuilt native addon throws here.
+  if (client === 'dbus-next') require('dbus-next');
+  else apis[/** @type {keyof typeof apis} */ (client)]();
+  emit({ client, phase: 'probe', version: packageVersion(packages[/** @type {keyof typeof packages} */ (client)]) });
+} else if (stage === 'floor' && client === 'dbus-next') {
+  await dbusNextFloor();
+} else if ((stage === 'sequential' || stage === 'growth') && client in apis) {
+  const api = apis[/** @type {keyof typeof apis} */ (client)]();
+  await (stage === 'sequential' ? sequential(api) : growth(api));
+} else {
+  throw new Error(`${client} has no stage "${stage}"`);
+}

@@ -1,0 +1,129 @@
+// @ts-check
+/**
+ * This library's side of the benchmark, run by bench/run.mjs in its own process against the private keyring
+ * (DBUS_SESSION_BUS_ADDRESS). Uses the built package (dist/), as users get it.
+ * usage: node this-library.mjs <probe|sequential|growth|floor> '<json options>'
+ */
+import { readFileSync } from 'node:fs';
+import { dbusInit, getDefaultCollection, getSecrets, searchItemPaths, searchItems } from '../../dist/esm/index.js';
+import { DBusConnection } from '../../dist/esm/dbus/connection.js';
+import { emit, expectSecret, measureEach, measureWhole, parseStage } from './measure.mjs';
+import {
+  GROWTH_SERVICE,
+  growthAttributes,
+  growthSecret,
+  growthSetAttributes,
+  sequentialAttributes,
+  sequentialSecret,
+} from './workload.mjs';
+
+const CLIENT = 'this';
+const { stage, options } = parseStage();
+
+/** @param {import('../../dist/esm/index.js').Connection} conn @param {Record<string, string>} attributes */
+async function readSecret(conn, attributes) {
+  const [item] = await searchItems(conn, attributes);
+  if (!item) throw new Error(`no item matches ${JSON.stringify(attributes)}`);
+  return item.getSecret();
+}
+
+/** @param {import('../../dist/esm/index.js').Connection} conn @param {Record<string, string>} attributes */
+async function deleteItem(conn, attributes) {
+  const [item] = await searchItems(conn, attributes);
+  if (!item) throw new Error(`no item matches ${JSON.stringify(attributes)}`);
+  await item.delete();
+}
+
+async function sequential() {
+  const n = options.n;
+  const conn = await dbusInit();
+  try {
+    const collection = getDefaultCollection(conn);
+    const attributes = (/** @type {number} */ i) => sequentialAttributes(CLIENT, i);
+    await measureEach(CLIENT, 'set', n, (i) =>
+      collection.createItem(`bench ${i}`, attributes(i), sequentialSecret(i), { replace: true }),
+    );
+    await measureEach(CLIENT, 'get', n, async (i) =>
+      expectSecret(await readSecret(conn, attributes(i)), sequentialSecret(i), 'get'),
+    );
+    await measureWhole(CLIENT, 'get_concurrent', n, async () => {
+      const secrets = await Promise.all(Array.from({ length: n }, (_, i) => readSecret(conn, attributes(i))));
+      secrets.forEach((secret, i) => expectSecret(secret, sequentialSecret(i), 'concurrent get'));
+    });
+    await measureEach(CLIENT, 'delete', n, (i) => deleteItem(conn, attributes(i)));
+  } finally {
+    await conn.close();
+  }
+}
+
+async function growth() {
+  const { size, gets, sets, bulkReps } = options;
+  const conn = await dbusInit();
+  try {
+    const collection = getDefaultCollection(conn);
+    const user = (/** @type {number} */ k) => Math.floor((k * size) / gets);
+    await measureEach(CLIENT, 'get', gets, async (k) =>
+      expectSecret(await readSecret(conn, growthAttributes(user(k))), growthSecret(user(k)), 'get'),
+    );
+    /** @type {import('../../dist/esm/index.js').Item[]} */
+    const added = [];
+    await measureEach(CLIENT, 'set', sets, async (i) =>
+      added.push(
+        await collection.createItem(`bench ${i}`, growthSetAttributes(CLIENT, i), `new-${i}`, { replace: true }),
+      ),
+    );
+    for (const item of added) await item.delete();
+    for (let rep = 0; rep < bulkReps; rep++) {
+      await measureWhole(CLIENT, 'bulk', size, async () => {
+        const { unlocked } = await searchItemPaths(conn, { service: GROWTH_SERVICE });
+        const secrets = await getSecrets(conn, unlocked);
+        if (secrets.size !== size) throw new Error(`bulk read returned ${secrets.size} secrets, expected ${size}`);
+      });
+    }
+  } finally {
+    await conn.close();
+  }
+}
+
+/** The D-Bus floor: one Properties.Get round trip through this library's transport, below the Secret Service API. */
+async function floor() {
+  const n = options.n;
+  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (!address) throw new Error('DBUS_SESSION_BUS_ADDRESS is not set');
+  const bus = await DBusConnection.open(address);
+  const call = () =>
+    bus.call({
+      destination: 'org.freedesktop.secrets',
+      path: '/org/freedesktop/secrets',
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'Get',
+      signature: 'ss',
+      body: ['org.freedesktop.Secret.Service', 'Collections'],
+    });
+  try {
+    await call();
+    await measureEach(CLIENT, 'roundtrip', n, call);
+    await measureWhole(CLIENT, 'roundtrip_concurrent', n, () => Promise.all(Array.from({ length: n }, call)));
+  } finally {
+    await bus.close();
+  }
+}
+
+switch (stage) {
+  case 'probe': {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    emit({ client: CLIENT, phase: 'probe', version: pkg.version });
+    break;
+  }
+  case 'sequential':
+    await sequential();
+    break;
+  case 'growth':
+    await growth();
+    break;
+  case 'floor':
+    await floor();
+    break;
+  default:
+    throw new Error(`unknown stage "${stage}"`);
+}

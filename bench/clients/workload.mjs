@@ -1,0 +1,33 @@
+// @ts-check
+/**
+ * The data every client works on, so that all of them do the same thing: the attributes and secrets of the
+ * sequential workload, and of the items in the generated keyring used for growth and bulk reads.
+ */
+
+/** Attributes of the i-th item a client stores in the sequential workload. @param {string} client @param {number} i */
+export const sequentialAttributes = (client, i) => ({ service: `bench-${client}`, username: `user${i}` });
+
+/** @param {number} i */
+export const sequentialSecret = (i) => `secret-${i}`;
+
+/** The service attribute of every item in the generated keyring. */
+export const GROWTH_SERVICE = 'bench-growth';
+
+/** The libsecret schema name the generated items carry, so that libsecret's schema lookups find them. */
+export const GROWTH_SCHEMA = 'org.bench.Password';
+
+/** @param {number} i */
+export const growthAttributes = (i) => ({ service: GROWTH_SERVICE, username: `user${i}`, 'xdg:schema': GROWTH_SCHEMA });
+
+/** @param {number} i */
+export const growthSecret = (i) => `secret-${i}`;
+
+/** Attributes of the i-th item a client adds to the generated keyring (removed again after timing). */
+export const growthSetAttributes = (/** @type {string} */ client, /** @type {number} */ i) => ({
+  service: 'bench-growth-set',
+  username: `${client}-${i}`,
+});
+
+/** The item the cold-start processes read. */
+export const COLD_ATTRIBUTES = { service: 'bench-cold', username: 'user' };
+export const COLD_SECRET = 'cold-secret';

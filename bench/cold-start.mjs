@@ -1,0 +1,97 @@
+// @ts-check
+/**
+ * Cold start: whole processes timed from outside. Uses hyperfine when it is installed (warm-up runs, then `runs`
+ * timed runs; it also reports user and system CPU), else spawns each command `runs` times itself and reports wall time.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median } from './stats.mjs';
+
+/**
+ * @typedef {{ id: string, label: string, command: string[] }} ColdCommand
+ * @typedef {{ id: string, label: string, medianMs: number, cpuMs: number | null, runs: number, tool: string }} ColdResult
+ */
+
+export function hasHyperfine() {
+  return spawnSync('hyperfine', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** hyperfine --shell=none splits commands on spaces; none of ours has a space inside an argument. @param {string[]} command */
+function commandLine(command) {
+  for (const part of command) {
+    if (/\s/.test(part)) throw new Error(`cold-start command argument "${part}" contains a space`);
+  }
+  return command.join(' ');
+}
+
+/**
+ * Times each command `runs` times (after `warmup` untimed runs).
+ * @param {ColdCommand[]} commands @param {Record<string, string | undefined>} env
+ * @param {{ runs: number, warmup: number }} options
+ * @returns {Promise<ColdResult[]>}
+ * @throws Error naming the command when one of them fails.
+ */
+export async function measureColdStarts(commands, env, { runs, warmup }) {
+  for (const { label, command } of commands) {
+    const check = spawnSync(command[0], command.slice(1), { env, encoding: 'utf8' });
+    if (check.status !== 0) throw new Error(`cold start of ${label} failed: ${check.stderr || check.error?.message}`);
+  }
+  return hasHyperfine() ? withHyperfine(commands, env, runs, warmup) : withSpawn(commands, env, runs, warmup);
+}
+
+/** @param {ColdCommand[]} commands @param {Record<string, string | undefined>} env @param {number} runs @param {number} warmup */
+async function withHyperfine(commands, env, runs, warmup) {
+  const directory = await mkdtemp(join(tmpdir(), 'secretstorage-bench-'));
+  try {
+    const exportPath = join(directory, 'hyperfine.json');
+    const args = [
+      '--shell=none',
+      '--style=none',
+      `--warmup=${warmup}`,
+      `--runs=${runs}`,
+      `--export-json=${exportPath}`,
+    ];
+    for (const { label, command } of commands) args.push('--command-name', label, commandLine(command));
+    const run = spawnSync('hyperfine', args, { env, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`hyperfine failed: ${run.stderr.trim()}`);
+    /** @type {{ results: { command: string, median: number, user: number, system: number, times: number[] }[] }} */
+    const report = JSON.parse(await readFile(exportPath, 'utf8'));
+    return commands.map(({ id, label }, index) => {
+      const result = report.results[index];
+      return {
+        id,
+        label,
+        medianMs: result.median * 1000,
+        cpuMs: (result.user + result.system) * 1000,
+        runs: result.times.length,
+        tool: 'hyperfine',
+      };
+    });
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/** @param {ColdCommand[]} commands @param {Record<string, string | undefined>} env @param {number} runs @param {number} warmup */
+function withSpawn(commands, env, runs, warmup) {
+  /** @type {Map<string, number[]>} */
+  const times = new Map(commands.map(({ id }) => [id, []]));
+  // Interleaved, so that a busy moment on the machine does not fall on one command only.
+  for (let round = 0; round < warmup + runs; round++) {
+    for (const { id, command } of commands) {
+      const start = process.hrtime.bigint();
+      spawnSync(command[0], command.slice(1), { env, stdio: 'ignore' });
+      if (round >= warmup) times.get(id)?.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  }
+  return commands.map(({ id, label }) => ({
+    id,
+    label,
+    medianMs: median(times.get(id) ?? []),
+    cpuMs: null,
+    runs,
+    tool: 'spawnSync',
+  }));
+}

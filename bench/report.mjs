@@ -1,0 +1,270 @@
+// @ts-check
+/**
+ * The printed report: Markdown tables (pasteable into the README as they are) of medians with their ratio to the
+ * fastest peer, client and daemon CPU per operation, the D-Bus floor, cold start, and the issue's targets checked.
+ */
+
+/**
+ * @typedef {import('./stats.mjs').Figure} Figure
+ * @typedef {Record<string, Record<string, Figure>>} FiguresByClient  client id → phase → figure
+ * @typedef {{ id: string, label: string, peer: boolean }} Column
+ * @typedef {{
+ *   n: number,
+ *   clients: Column[],
+ *   floors: Column[],
+ *   sequential: FiguresByClient,
+ *   growth: Record<string, FiguresByClient>,
+ *   bulkSize: number,
+ *   floor: FiguresByClient,
+ *   cold: import('./cold-start.mjs').ColdResult[],
+ *   skipped: { label: string, reason: string }[],
+ * }} Results
+ */
+
+/** Three significant digits, enough for run-to-run noise. @param {number} ms */
+export function formatMs(ms) {
+  if (!Number.isFinite(ms)) return '—';
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 10) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+/** @param {number} ratio */
+const formatRatio = (ratio) => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '');
+
+/** @param {number} count */
+const formatCount = (count) => count.toLocaleString('en-US');
+
+/** @param {string[]} header @param {string[][]} rows */
+function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`]
+    .concat(rows.map((row) => `| ${row.join(' | ')} |`))
+    .join('\n');
+}
+
+/**
+ * The fastest peer's value of `pick` among `columns`, or undefined when no peer has one.
+ * @param {Column[]} columns @param {(id: string) => number | undefined} pick
+ */
+function fastestPeer(columns, pick) {
+  let best;
+  for (const column of columns) {
+    const value = column.peer ? pick(column.id) : undefined;
+    if (value !== undefined && Number.isFinite(value) && (best === undefined || value < best.value)) {
+      best = { value, label: column.label };
+    }
+  }
+  return best;
+}
+
+/**
+ * One row: each column's value, with its ratio to the fastest peer in the row.
+ * @param {string} name @param {Column[]} columns @param {(id: string) => number | undefined} pick
+ * @param {(ms: number) => string} [format]
+ */
+function ratioRow(name, columns, pick, format = (ms) => `${formatMs(ms)} ms`) {
+  const best = fastestPeer(columns, pick);
+  return [
+    name,
+    ...columns.map((column) => {
+      const value = pick(column.id);
+      if (value === undefined) return '—';
+      return best ? `${format(value)} (${formatRatio(value / best.value)})` : format(value);
+    }),
+  ];
+}
+
+/** Per-op time of a batch phase (concurrent calls, bulk reads). @param {Figure | undefined} figure */
+const perOp = (figure) => (figure ? 1000 / figure.opsPerSecond : undefined);
+
+/** @param {Results} results */
+function sequentialTable(results) {
+  const { clients, sequential: s, n } = results;
+  const rows = [
+    ratioRow('set', clients, (id) => s[id]?.set?.ms),
+    ratioRow('get', clients, (id) => s[id]?.get?.ms),
+    ratioRow('delete', clients, (id) => s[id]?.delete?.ms),
+    ratioRow(`get, ${n} concurrent (per get)`, clients, (id) => perOp(s[id]?.get_concurrent)),
+  ];
+  return table(['operation', ...clients.map((c) => c.label)], rows);
+}
+
+/** @param {Results} results */
+function cpuTable(results) {
+  const { clients, sequential: s, growth, bulkSize, n } = results;
+  /** @param {Figure | undefined} figure */
+  const cell = (figure) =>
+    figure
+      ? `${formatMs(figure.cpuPerOpMs)} / ${figure.daemonCpuPerOpMs === null ? '?' : formatMs(figure.daemonCpuPerOpMs)}`
+      : '—';
+  const bulk = growth[bulkSize] ?? {};
+  const rows = [
+    ['set', ...clients.map((c) => cell(s[c.id]?.set))],
+    ['get', ...clients.map((c) => cell(s[c.id]?.get))],
+    ['delete', ...clients.map((c) => cell(s[c.id]?.delete))],
+    [`get, ${n} concurrent`, ...clients.map((c) => cell(s[c.id]?.get_concurrent))],
+    [`bulk read (per secret)`, ...clients.map((c) => cell(bulk[c.id]?.bulk))],
+  ];
+  return table(['client / daemons CPU, ms per op', ...clients.map((c) => c.label)], rows);
+}
+
+/** @param {Results} results */
+function growthTable(results) {
+  const { clients, growth, bulkSize } = results;
+  const sizes = Object.keys(growth)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const rows = [];
+  for (const phase of ['get', 'set']) {
+    for (const size of sizes) {
+      rows.push(ratioRow(`${phase}, ${formatCount(size)} items`, clients, (id) => growth[size][id]?.[phase]?.ms));
+    }
+  }
+  const bulk = growth[bulkSize];
+  if (bulk) {
+    rows.push(
+      ratioRow(`bulk read of ${formatCount(bulkSize)} secrets (whole read)`, clients, (id) => bulk[id]?.bulk?.ms),
+    );
+  }
+  return table(['default collection holding', ...clients.map((c) => c.label)], rows);
+}
+
+/** @param {Results} results */
+function floorTable(results) {
+  const rows = results.floors.map((column) => {
+    const figures = results.floor[column.id] ?? {};
+    return [
+      column.label,
+      figures.roundtrip ? `${formatMs(figures.roundtrip.ms)} ms` : '—',
+      figures.roundtrip_concurrent
+        ? `${formatMs(/** @type {number} */ (perOp(figures.roundtrip_concurrent)))} ms`
+        : '—',
+      figures.roundtrip ? `${formatMs(figures.roundtrip.cpuPerOpMs)} ms` : '—',
+    ];
+  });
+  return table(['transport', 'round trip (median)', `${results.n} concurrent (per call)`, 'client CPU per call'], rows);
+}
+
+/** @param {Results} results */
+function coldTable(results) {
+  const baseline = results.cold.find((result) => result.id === 'node-e-0');
+  const rows = results.cold.map((result) => [
+    result.label,
+    `${formatMs(result.medianMs)} ms`,
+    baseline ? formatRatio(result.medianMs / baseline.medianMs) : '—',
+    result.cpuMs === null ? '—' : `${formatMs(result.cpuMs)} ms`,
+  ]);
+  return table(['process', 'wall (median)', '× `node -e 0`', 'CPU (user + sys, mean)'], rows);
+}
+
+/**
+ * The issue's targets, each checked against this run: [met, description].
+ * @param {Results} results
+ * @returns {[boolean, string][]}
+ */
+export function checkTargets(results) {
+  const { clients, sequential: s, growth, bulkSize, n } = results;
+  const mine = s.this ?? {};
+  /** @type {[boolean, string][]} */
+  const checks = [];
+  for (const phase of ['set', 'get', 'delete']) {
+    const best = fastestPeer(clients, (id) => s[id]?.[phase]?.ms);
+    const own = mine[phase];
+    if (!best || !own) continue;
+    checks.push([
+      own.ms <= best.value,
+      `sequential ${phase}: ${formatMs(own.ms)} ms vs fastest peer ${best.label} ${formatMs(best.value)} ms ` +
+        `(${formatRatio(own.ms / best.value)}; target ≤ 1×)`,
+    ]);
+  }
+  const libsecretGet = s.libsecret?.get;
+  if (libsecretGet && mine.get) {
+    checks.push([
+      mine.get.ms <= 0.8 * libsecretGet.ms,
+      `get vs libsecret: ${formatRatio(mine.get.ms / libsecretGet.ms)} (aim ≤ 0.80×)`,
+    ]);
+  }
+  const bestGet = fastestPeer(clients, (id) => s[id]?.get?.ms);
+  if (bestGet && mine.get_concurrent) {
+    const peerRate = 1000 / bestGet.value;
+    const rate = mine.get_concurrent.opsPerSecond;
+    checks.push([
+      rate >= 10 * peerRate,
+      `${n} concurrent gets: ${rate.toFixed(0)} gets/s = ${(rate / peerRate).toFixed(1)}× the fastest peer's ` +
+        `sequential ${peerRate.toFixed(0)} gets/s (${bestGet.label}; target ≥ 10×)`,
+    ]);
+  }
+  const atBulkSize = growth[bulkSize] ?? {};
+  const bestGrowthGet = fastestPeer(clients, (id) => atBulkSize[id]?.get?.ms);
+  const bulk = atBulkSize.this?.bulk;
+  if (bestGrowthGet && bulk) {
+    const peerRate = 1000 / bestGrowthGet.value;
+    checks.push([
+      bulk.opsPerSecond >= 10 * peerRate,
+      `bulk read of ${formatCount(bulkSize)}: ${bulk.opsPerSecond.toFixed(0)} secrets/s = ` +
+        `${(bulk.opsPerSecond / peerRate).toFixed(1)}× the fastest peer's sequential ${peerRate.toFixed(0)} gets/s ` +
+        `in the same collection (${bestGrowthGet.label}; target ≥ 10×)`,
+    ]);
+  }
+  const baseline = results.cold.find((result) => result.id === 'node-e-0');
+  const cold = results.cold.find((result) => result.id === 'this');
+  if (baseline && cold) {
+    checks.push([
+      cold.medianMs <= 1.5 * baseline.medianMs,
+      `cold start: ${formatMs(cold.medianMs)} ms = ${formatRatio(cold.medianMs / baseline.medianMs)} \`node -e 0\` ` +
+        `(${formatMs(baseline.medianMs)} ms; target ≤ 1.50×)`,
+    ]);
+  }
+  for (const [phase, name] of [
+    ['get', 'get'],
+    ['get_concurrent', 'concurrent get'],
+  ]) {
+    const figure = mine[phase];
+    if (!figure || figure.daemonCpuPerOpMs === null) continue;
+    checks.push([
+      figure.cpuPerOpMs <= figure.daemonCpuPerOpMs,
+      `${name}: client CPU ${formatMs(figure.cpuPerOpMs)} ms/op vs the daemons' ${formatMs(figure.daemonCpuPerOpMs)} ms/op ` +
+        '(target: the daemon, not this library, is the bottleneck)',
+    ]);
+  }
+  return checks;
+}
+
+/**
+ * The whole report, as Markdown.
+ * @param {Results} results @param {{ machine: string, command: string, date: string }} about
+ */
+export function renderReport(results, about) {
+  const sections = [
+    `# secretstorage benchmark, ${about.date}`,
+    `Machine: ${about.machine}  \nCommand: \`${about.command}\``,
+    `## Sequential operations, ${results.n} each, on the login collection (median per operation, × the fastest peer)`,
+    sequentialTable(results),
+    '## CPU per operation: the client process / gnome-keyring-daemon + dbus-daemon',
+    cpuTable(results),
+  ];
+  if (Object.keys(results.growth).length) {
+    sections.push(
+      '## Growth and bulk read: a generated default collection of N items (median per operation, × the fastest peer)',
+      growthTable(results),
+    );
+  }
+  if (Object.keys(results.floor).length) {
+    sections.push('## The D-Bus floor: one `Properties.Get` round trip to the same daemon', floorTable(results));
+  }
+  if (results.cold.length) {
+    sections.push(
+      `## Cold start: a whole process that connects, opens the encrypted session and reads one secret (${results.cold[0].tool}, ${results.cold[0].runs} runs)`,
+      coldTable(results),
+    );
+  }
+  const targets = checkTargets(results);
+  if (targets.length) {
+    sections.push('## Targets', targets.map(([met, text]) => `- ${met ? 'met' : 'MISSED'}: ${text}`).join('\n'));
+  }
+  if (results.skipped.length) {
+    sections.push('## Skipped', results.skipped.map(({ label, reason }) => `- ${label}: ${reason}`).join('\n'));
+  }
+  return `${sections.join('\n\n')}\n`;
+}

@@ -1,0 +1,314 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * `npm run bench`: this library and the other Secret Service clients side by side, in one run, on one private
+ * gnome-keyring. Every client runs in its own process, one after another, on the same daemon; the report (Markdown)
+ * goes to stdout, progress to stderr, and every raw figure to bench/results/<timestamp>.json.
+ *
+ * Stages: sequential set / get / 300 concurrent gets / delete on the login collection; the D-Bus floor; cold start;
+ * then, for each size, a generated default collection of that many items (get and set as it grows, and the bulk
+ * read at --bulk items). Peers that cannot be loaded are reported as skipped.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CLIENTS, COLD_STARTS, FLOORS } from './clients.mjs';
+import { COLD_ATTRIBUTES, COLD_SECRET, growthAttributes, growthSecret } from './clients/workload.mjs';
+import { measureColdStarts } from './cold-start.mjs';
+import { clockTicks, describeMachine, machineLine } from './environment.mjs';
+import { writeKeyringFile } from './keyring-file.mjs';
+import { renderReport } from './report.mjs';
+import { ClientFailed, runClient } from './run-client.mjs';
+import { summarise } from './stats.mjs';
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+const STAGES = ['sequential', 'floor', 'cold', 'growth'];
+const GROWTH_KEYRING = 'growth';
+const GROWTH_PASSWORD = 'bench-growth';
+/** Bulk reads per client: one read is a whole pass, so the slow per-item peers get one and the rest a median. */
+const BULK_REPS = {
+  this: 5,
+  libsecret: 3,
+  'napi-keyring': 3,
+  keytar: 3,
+  'python-secretstorage': 1,
+  'python-keyring': 1,
+};
+const CLIENT_TIMEOUT_MS = 180_000;
+
+const USAGE = `usage: npm run bench -- [options]
+  --n <count>             sequential and concurrent operations per client (default 300)
+  --growth <sizes>        collection sizes for the growth stage (default 100,1000,10000)
+  --growth-gets <count>   gets per client and size (default 30)
+  --growth-sets <count>   sets per client and size (default 5)
+  --bulk <count>          items in the bulk read (default 1000)
+  --cold-runs <count>     timed runs per cold-start command (default 20)
+  --clients <ids>         only these clients (${CLIENTS.map((c) => c.id).join(',')})
+  --stages <names>        only these stages (${STAGES.join(',')})
+  --json <path>           where to write the JSON (default bench/results/<timestamp>.json)`;
+
+/** @param {string} text @returns {never} */
+function fail(text) {
+  process.stderr.write(`bench: ${text}\n`);
+  process.exit(2);
+}
+
+function parseOptions() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        n: { type: 'string', default: '300' },
+        growth: { type: 'string', default: '100,1000,10000' },
+        'growth-gets': { type: 'string', default: '30' },
+        'growth-sets': { type: 'string', default: '5' },
+        bulk: { type: 'string', default: '1000' },
+        'cold-runs': { type: 'string', default: '20' },
+        clients: { type: 'string' },
+        stages: { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    fail(`${/** @type {Error} */ (error).message}\n${USAGE}`);
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  /** @param {string} name @param {string} text */
+  const count = (name, text) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) fail(`--${name} must be a whole number ≥ 1, got "${text}"`);
+    return value;
+  };
+  /** @param {string} name @param {string | undefined} text @param {string[]} known */
+  const list = (name, text, known) => {
+    if (text === undefined) return known;
+    const names = text.split(',').filter(Boolean);
+    const unknown = names.filter((item) => !known.includes(item));
+    if (unknown.length) fail(`--${name}: unknown ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    return names;
+  };
+  return {
+    n: count('n', parsed.n),
+    growth: parsed.growth
+      .split(',')
+      .filter(Boolean)
+      .map((size) => count('growth', size)),
+    growthGets: count('growth-gets', parsed['growth-gets']),
+    growthSets: count('growth-sets', parsed['growth-sets']),
+    bulk: count('bulk', parsed.bulk),
+    coldRuns: count('cold-runs', parsed['cold-runs']),
+    clients: list(
+      'clients',
+      parsed.clients,
+      CLIENTS.map((c) => c.id),
+    ),
+    stages: list('stages', parsed.stages, STAGES),
+    json: parsed.json,
+  };
+}
+
+/** @param {string} text */
+const progress = (text) => process.stderr.write(`${text}\n`);
+
+/**
+ * Groups a client's lines by phase and summarises each.
+ * @param {import('./run-client.mjs').ClientLine[]} lines
+ */
+function figuresOf(lines) {
+  /** @type {Record<string, import('./run-client.mjs').ClientLine[]>} */
+  const byPhase = {};
+  for (const line of lines) (byPhase[line.phase] ??= []).push(line);
+  /** @type {Record<string, import('./stats.mjs').Figure>} */
+  const figures = {};
+  for (const [phase, phaseLines] of Object.entries(byPhase)) {
+    const figure = summarise(phaseLines);
+    if (figure) figures[phase] = figure;
+  }
+  return figures;
+}
+
+async function main() {
+  const options = parseOptions();
+  if (!existsSync(join(projectRoot, 'dist/esm/index.js'))) fail('dist/ is missing: run `npm run build` first.');
+  const { dbusInit, getDefaultCollection, unlockWithPassword } = await import('../dist/esm/index.js');
+  const { startHeadlessKeyring } = await import('../dist/esm/testing/index.js');
+
+  const machine = describeMachine();
+  const loadAtStart = loadavg()[0];
+  const ticks = clockTicks();
+  const dataDir = await mkdtemp(join(tmpdir(), 'secretstorage-bench-'));
+  progress(`Starting a private dbus-daemon and gnome-keyring-daemon (${dataDir}) …`);
+  const keyring = await startHeadlessKeyring({ dataDir });
+  /** Environment of every client: the private bus only, so that nothing touches the user's own keyring. */
+  const clientEnv = () => ({
+    ...process.env,
+    DBUS_SESSION_BUS_ADDRESS: keyring.address,
+    BENCH_DAEMON_PIDS: `${keyring.processes.keyring.pid},${keyring.processes.bus.pid}`,
+    BENCH_CLK_TCK: String(ticks),
+    PYTHON_KEYRING_BACKEND: 'keyring.backends.SecretService.Keyring',
+  });
+
+  /** @type {import('./report.mjs').Results} */
+  const results = {
+    n: options.n,
+    clients: [],
+    floors: [],
+    sequential: {},
+    growth: {},
+    bulkSize: options.bulk,
+    floor: {},
+    cold: [],
+    skipped: [],
+  };
+  /** @type {Record<string, string>} */
+  const versions = {};
+  /** @type {Record<string, unknown>} */
+  const raw = {};
+
+  /**
+   * Runs a client, or records why it could not run (the benchmark goes on without it).
+   * @param {{ id: string, label: string, command: (stage: string, options: object) => string[] }} client
+   * @param {string} stage @param {object} stageOptions
+   */
+  async function run(client, stage, stageOptions) {
+    const started = performance.now();
+    try {
+      const lines = await runClient(client.command(stage, stageOptions), clientEnv(), CLIENT_TIMEOUT_MS);
+      progress(`  ${client.label}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return lines;
+    } catch (error) {
+      if (!(error instanceof ClientFailed)) throw error;
+      results.skipped.push({ label: `${client.label} (${stage})`, reason: error.message });
+      progress(`  ${client.label}: failed, ${error.message}`);
+      return undefined;
+    }
+  }
+
+  /** @param {typeof CLIENTS} clients */
+  async function probe(clients) {
+    const available = [];
+    for (const client of clients) {
+      try {
+        const [line] = await runClient(client.command('probe', {}), clientEnv(), 60_000);
+        versions[client.id] = line?.version ?? '?';
+        available.push(client);
+      } catch (error) {
+        if (!(error instanceof ClientFailed)) throw error;
+        results.skipped.push({ label: client.label, reason: `not available (${error.message})` });
+      }
+    }
+    return available;
+  }
+
+  try {
+    progress('Checking which clients are installed …');
+    const clients = await probe(CLIENTS.filter((client) => options.clients.includes(client.id)));
+    results.clients = clients.map(({ id, label, peer }) => ({ id, label, peer }));
+    progress(`  running: ${clients.map((c) => c.label).join(', ')}`);
+
+    if (options.stages.includes('sequential')) {
+      progress(`Sequential set / get / ${options.n} concurrent gets / delete, ${options.n} each:`);
+      for (const client of clients) {
+        const lines = await run(client, 'sequential', { n: options.n });
+        if (lines) results.sequential[client.id] = figuresOf(lines);
+        raw[`sequential/${client.id}`] = lines;
+      }
+    }
+
+    if (options.stages.includes('floor')) {
+      progress('The D-Bus floor (Properties.Get round trips):');
+      const floors = await probe(FLOORS);
+      results.floors = floors.map(({ id, label, peer }) => ({ id, label, peer }));
+      for (const floor of floors) {
+        const lines = await run(floor, 'floor', { n: options.n });
+        if (lines) results.floor[floor.id] = figuresOf(lines);
+        raw[`floor/${floor.id}`] = lines;
+      }
+    }
+
+    if (options.stages.includes('cold')) {
+      progress('Cold start:');
+      const conn = await dbusInit({ address: keyring.address });
+      try {
+        await getDefaultCollection(conn).createItem('bench cold start', COLD_ATTRIBUTES, COLD_SECRET, {
+          replace: true,
+        });
+      } finally {
+        await conn.close();
+      }
+      const available = new Set(['node-e-0', 'secret-tool', ...clients.map((c) => c.id)]);
+      const commands = COLD_STARTS.filter((cold) => available.has(cold.id));
+      try {
+        results.cold = await measureColdStarts(commands, clientEnv(), { runs: options.coldRuns, warmup: 3 });
+      } catch (error) {
+        results.skipped.push({ label: 'cold start', reason: /** @type {Error} */ (error).message });
+      }
+    }
+
+    if (options.stages.includes('growth')) {
+      const sizes = [...new Set([...options.growth, options.bulk])].sort((a, b) => a - b);
+      const keyringsDir = join(dataDir, 'data', 'keyrings'); // startGnomeKeyring's XDG_DATA_HOME is <dataDir>/data
+      await mkdir(keyringsDir, { recursive: true });
+      for (const size of sizes) {
+        progress(`A default collection of ${size} items (get, set${size === options.bulk ? ', bulk read' : ''}):`);
+        await writeKeyringFile(join(keyringsDir, `${GROWTH_KEYRING}.keyring`), {
+          label: GROWTH_KEYRING,
+          password: GROWTH_PASSWORD,
+          items: Array.from({ length: size }, (_, i) => ({
+            label: `growth ${i}`,
+            secret: growthSecret(i),
+            attributes: growthAttributes(i),
+          })),
+        });
+        await writeFile(join(keyringsDir, 'default'), GROWTH_KEYRING, { mode: 0o600 });
+        await keyring.restartKeyring();
+        const conn = await dbusInit({ address: keyring.address });
+        try {
+          const collection = getDefaultCollection(conn);
+          await unlockWithPassword(conn, await collection.getPath(), GROWTH_PASSWORD);
+          const count = (await collection.getAllItems()).length;
+          if (count !== size) throw new Error(`the generated collection holds ${count} items, not ${size}`);
+        } finally {
+          await conn.close();
+        }
+        results.growth[size] = {};
+        for (const client of clients) {
+          const lines = await run(client, 'growth', {
+            size,
+            gets: options.growthGets,
+            sets: options.growthSets,
+            bulkReps: size === options.bulk ? (BULK_REPS[/** @type {keyof typeof BULK_REPS} */ (client.id)] ?? 1) : 0,
+          });
+          if (lines) results.growth[size][client.id] = figuresOf(lines);
+          raw[`growth-${size}/${client.id}`] = lines;
+        }
+      }
+    }
+  } finally {
+    await keyring.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  const date = new Date();
+  const load = { start: loadAtStart, end: loadavg()[0] };
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const about = `${machineLine(machine)}; load average ${load.start.toFixed(1)} at start, ${load.end.toFixed(1)} at end`;
+  process.stdout.write(renderReport(results, { machine: about, command, date: date.toISOString() }));
+  const jsonPath =
+    options.json ?? join(projectRoot, 'bench', 'results', `${date.toISOString().replace(/[:.]/g, '-')}.json`);
+  await mkdir(join(jsonPath, '..'), { recursive: true });
+  await writeFile(
+    jsonPath,
+    `${JSON.stringify({ date: date.toISOString(), command, machine, load, versions, options, results, raw }, null, 1)}\n`,
+  );
+  progress(`Raw figures: ${jsonPath}`);
+}
+
+await main();

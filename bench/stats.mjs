@@ -1,0 +1,49 @@
+// @ts-check
+/** Turning the clients' raw lines into the figures the report shows: medians, per-op CPU, throughput. */
+
+/** @param {number[]} values */
+export function median(values) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * @typedef {{
+ *   ms: number,
+ *   cpuPerOpMs: number,
+ *   daemonCpuPerOpMs: number | null,
+ *   opsPerSecond: number,
+ *   n: number,
+ *   runs: number,
+ * }} Figure
+ * `ms` is the median time of one operation (sequential phases), or of the whole batch (concurrent and bulk phases,
+ * where `opsPerSecond` counts the operations inside it).
+ */
+
+/**
+ * Summarises every line of one client and phase (several lines when a phase was repeated).
+ * @param {import('./run-client.mjs').ClientLine[]} lines
+ * @returns {Figure | undefined}
+ */
+export function summarise(lines) {
+  if (lines.length === 0) return undefined;
+  const samples = lines.flatMap((line) => line.samples_ms ?? []);
+  const operations = lines.reduce((sum, line) => sum + line.n, 0);
+  const cpu = lines.reduce((sum, line) => sum + line.cpu_ms, 0);
+  const daemon = lines.every((line) => line.daemon_cpu_ms !== null)
+    ? lines.reduce((sum, line) => sum + /** @type {number} */ (line.daemon_cpu_ms), 0)
+    : null;
+  const batches = lines.map((line) => line.wall_ms);
+  const ms = samples.length ? median(samples) : median(batches);
+  return {
+    ms,
+    cpuPerOpMs: cpu / operations,
+    daemonCpuPerOpMs: daemon === null ? null : daemon / operations,
+    // A sequential phase's throughput follows from its median; a batch's from its median batch.
+    opsPerSecond: samples.length ? 1000 / ms : (1000 * lines[0].n) / median(batches),
+    n: samples.length || operations,
+    runs: lines.length,
+  };
+}

@@ -1,0 +1,197 @@
+// `npm run bench` end to end at toy sizes (no timing is asserted: only that every stage runs and reports), and the
+// pieces of its report that decide what a reader concludes: ratios, targets, the reason a peer was skipped.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: checked JavaScript modules of the benchmark, without declarations
+import { checkTargets, formatMs, renderReport } from '../../bench/report.mjs';
+// @ts-expect-error: as above
+import { errorLine } from '../../bench/run-client.mjs';
+// @ts-expect-error: as above
+import { median, summarise } from '../../bench/stats.mjs';
+
+const runner = join(__dirname, '..', '..', 'bench', 'run.mjs');
+
+function bench(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [runner, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
+}
+
+describe('bench/run.mjs', () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'secretstorage-bench-test-'));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('runs every stage for this library and libsecret on one private keyring and writes the JSON', async () => {
+    const json = join(directory, 'run.json');
+    const run = bench(
+      [
+        '--n',
+        '3',
+        '--growth',
+        '4',
+        '--bulk',
+        '4',
+        '--growth-gets',
+        '2',
+        '--growth-sets',
+        '1',
+        '--cold-runs',
+        '1',
+      ].concat(['--clients', 'this,libsecret', '--json', json]),
+    );
+    expect(run.stderr).not.toMatch(/failed/);
+    expect(run.status).toBe(0);
+    for (const heading of [
+      'Sequential operations',
+      'CPU per operation',
+      'Growth and bulk read',
+      'D-Bus floor',
+      'Cold start',
+      'Targets',
+    ]) {
+      expect(run.stdout).toContain(heading);
+    }
+    expect(run.stdout).toMatch(/\| get \| [\d.]+ ms \([\d.]+×\) \| [\d.]+ ms \(1\.00×\) \|/);
+    const written = JSON.parse(await readFile(json, 'utf8'));
+    const { sequential, growth, floor, cold } = written.results;
+    for (const client of ['this', 'libsecret']) {
+      expect(Object.keys(sequential[client]).sort()).toEqual(['delete', 'get', 'get_concurrent', 'set']);
+      expect(sequential[client].get.n).toBe(3);
+      expect(Object.keys(growth['4'][client]).sort()).toEqual(['bulk', 'get', 'set']);
+    }
+    expect(Object.keys(floor).sort()).toEqual(['dbus-next', 'jeepney', 'this']);
+    expect(cold.map((result: { id: string }) => result.id)).toEqual(['node-e-0', 'this', 'secret-tool']);
+    expect(written.machine.gnomeKeyring).toMatch(/^\d+\.\d+/);
+    expect(written.versions.this).toBe(
+      JSON.parse(await readFile(join(__dirname, '..', '..', 'package.json'), 'utf8')).version,
+    );
+  });
+
+  it('reports a peer that cannot start as skipped, with the reason, and still measures the rest', () => {
+    const run = bench(
+      [
+        '--n',
+        '2',
+        '--stages',
+        'sequential',
+        '--clients',
+        'this,python-keyring',
+        '--json',
+        join(directory, 'skip.json'),
+      ],
+      {
+        BENCH_PYTHON: join(directory, 'no-such-python'),
+      },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/## Skipped\n\n- keyring \(Python\): not available \(.*no-such-python.*ENOENT/);
+    expect(run.stdout).toMatch(/\| set \| [\d.]+ ms \|/);
+  });
+
+  it('refuses unknown options and clients with the usage', () => {
+    const run = bench(['--clients', 'this,nope']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--clients: unknown nope');
+    expect(bench(['--n', '0']).stderr).toContain('--n must be a whole number ≥ 1');
+  });
+});
+
+describe('the report', () => {
+  const figure = (ms: number, extra = {}) => ({
+    ms,
+    cpuPerOpMs: ms / 2,
+    daemonCpuPerOpMs: ms,
+    opsPerSecond: 1000 / ms,
+    n: 300,
+    runs: 1,
+    ...extra,
+  });
+  const clients = [
+    { id: 'this', label: 'secretstorage (this)', peer: false },
+    { id: 'libsecret', label: 'libsecret', peer: true },
+    { id: 'slow', label: 'slow peer', peer: true },
+  ];
+  const results = {
+    n: 300,
+    clients,
+    floors: [],
+    sequential: {
+      this: { set: figure(7), get: figure(1), delete: figure(6), get_concurrent: figure(30, { opsPerSecond: 10_000 }) },
+      libsecret: { set: figure(7.3), get: figure(1.3), delete: figure(5) },
+      slow: { set: figure(20), get: figure(9), delete: figure(12) },
+    },
+    growth: {
+      1000: { this: { get: figure(2), bulk: figure(50, { opsPerSecond: 20_000 }) }, libsecret: { get: figure(2.5) } },
+    },
+    bulkSize: 1000,
+    floor: {},
+    cold: [
+      { id: 'node-e-0', label: 'node -e 0', medianMs: 40, cpuMs: 35, runs: 20, tool: 'hyperfine' },
+      { id: 'this', label: 'this', medianMs: 70, cpuMs: 60, runs: 20, tool: 'hyperfine' },
+    ],
+    skipped: [{ label: 'keytar', reason: 'not available (Cannot find module)' }],
+  };
+
+  it('gives each figure as a ratio to the fastest peer of its row', () => {
+    const report = renderReport(results, { machine: 'test machine', command: 'npm run bench', date: 'today' });
+    expect(report).toContain('| get | 1.00 ms (0.77×) | 1.30 ms (1.00×) | 9.00 ms (6.92×) |');
+    expect(report).toContain('| delete | 6.00 ms (1.20×) | 5.00 ms (1.00×) | 12.0 ms (2.40×) |');
+    expect(report).toContain('- keytar: not available (Cannot find module)');
+  });
+
+  it('checks the targets against the fastest peer, libsecret, node -e 0 and the daemons', () => {
+    const targets = Object.fromEntries(
+      checkTargets(results).map(([met, text]: [boolean, string]) => [text.split(':')[0], met]),
+    );
+    expect(targets).toEqual({
+      'sequential set': true,
+      'sequential get': true,
+      'sequential delete': false,
+      'get vs libsecret': true,
+      '300 concurrent gets': true, // 10,000/s against libsecret's 769/s
+      'bulk read of 1,000': true, // 20,000/s against 400/s
+      'cold start': false, // 1.75×
+      get: true, // client CPU is half the daemons'
+      'concurrent get': true,
+    });
+  });
+
+  it('formats milliseconds to three significant digits and summarises medians', () => {
+    expect([formatMs(0.41234), formatMs(1.234), formatMs(12.34), formatMs(123.4)]).toEqual([
+      '0.412',
+      '1.23',
+      '12.3',
+      '123',
+    ]);
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    const line = { client: 'c', phase: 'get', n: 2, wall_ms: 10, cpu_ms: 4, daemon_cpu_ms: 6, samples_ms: [2, 8] };
+    expect(summarise([line, { ...line, samples_ms: [4, 6] }])).toEqual({
+      ms: 5,
+      cpuPerOpMs: 2,
+      daemonCpuPerOpMs: 3,
+      opsPerSecond: 200,
+      n: 4,
+      runs: 2,
+    });
+  });
+
+  it('names the exception a failed client printed, not the runtime banner after it', () => {
+    const node =
+      "node:internal/modules/cjs/loader:1143\n  throw err;\n\nError: Cannot find module 'keytar'\nRequire stack:\n- x\n    at y\n\nNode.js v20.20.2\n";
+    expect(errorLine(node)).toBe("Error: Cannot find module 'keytar'");
+    expect(
+      errorLine('Traceback (most recent call last):\n  File "x"\nModuleNotFoundError: No module named \'gi\'\n'),
+    ).toBe("ModuleNotFoundError: No module named 'gi'");
+  });
+});
