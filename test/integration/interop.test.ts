@@ -99,7 +99,8 @@ describe('each tool writes, every other tool reads (one gnome-keyring, separate 
         () => true,
       );
     } finally {
-      process.env.DBUS_SESSION_BUS_ADDRESS = previous;
+      if (previous === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = previous;
     }
   });
 

@@ -56,6 +56,28 @@ describe('the password API on gnome-keyring', () => {
     return new Collection(k.conn, await createCollectionWithPassword(k.conn, label, 'collection-password'));
   }
 
+  it('the README snippets work as written against the session bus', async () => {
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = k.address;
+    try {
+      await setPassword('myapp', 'alice', 's3cret');
+      expect(await getPassword('myapp', 'alice')).toBe('s3cret');
+      expect(await findCredentials('myapp')).toEqual([{ username: 'alice', password: 's3cret' }]);
+      expect(await deletePassword('myapp', 'alice')).toBe(true);
+      expect(await getPassword('myapp', 'alice')).toBeNull();
+      const { default: keytar } = await import('../../src/keytar.js');
+      await keytar.setPassword('myapp', 'alice', 's3cret');
+      expect(await keytar.getPassword('myapp', 'alice')).toBe('s3cret');
+      expect(await keytar.findCredentials('myapp')).toEqual([{ account: 'alice', password: 's3cret' }]);
+      expect(await keytar.findPassword('myapp')).toBe('s3cret');
+      expect(await keytar.deletePassword('myapp', 'alice')).toBe(true);
+      expect(await keytar.deletePassword('myapp', 'alice')).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    }
+  });
+
   it('each profile writes exactly its tool’s attributes and label; python-keyring is the default', async () => {
     expect(DEFAULT_PROFILE).toBe('python-keyring');
     const expected = {

@@ -31,7 +31,8 @@ describe('secretstorage/keytar on gnome-keyring', () => {
     process.env.DBUS_SESSION_BUS_ADDRESS = k.address;
   });
   afterAll(() => {
-    process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+    else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
   });
   const libsecret = (op: 'get' | 'set' | 'delete' | 'find', service: string, user?: string, password?: string) =>
     python(k.address, [{ tool: 'libsecret', op, service, user, password }]).then(([result]) => result);
