@@ -17,13 +17,15 @@ export type ParsedValues<T extends Options> = {
   [K in keyof T]?: T[K] extends { type: 'string' } ? (T[K] extends { multiple: true } ? string[] : string) : boolean;
 };
 
-/** `--profile`, `--collection`, `--timeout`, `--json`: taken by every keyring command that talks to the service. */
+/** `--collection`, `--timeout`, `--json`: taken by every keyring command that talks to the service. */
 export const COMMON_OPTIONS = {
-  profile: { type: 'string' },
   collection: { type: 'string', short: 'c' },
   timeout: { type: 'string' },
   json: { type: 'boolean' },
 } as const satisfies Options;
+
+/** The common options plus `--profile`, for the commands that read or write passwords by service and user. */
+export const PASSWORD_OPTIONS = { ...COMMON_OPTIONS, profile: { type: 'string' } } as const satisfies Options;
 
 export const COMMON_HELP = `  --collection, -c C  a collection alias (default, login, session) or object path
   --timeout SECONDS   give up after this long; an open unlock prompt is dismissed

@@ -13,7 +13,7 @@ import {
 } from '../keyring-args.js';
 import { CliExit } from '../usage-error.js';
 
-const { profile: _profile, ...OPTIONS } = COMMON_OPTIONS;
+const OPTIONS = COMMON_OPTIONS;
 
 export const deleteCommand: Command = {
   name: 'delete',

@@ -5,7 +5,7 @@ import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../io.js';
 import {
   COMMON_HELP,
-  COMMON_OPTIONS,
+  PASSWORD_OPTIONS,
   PROFILE_HELP,
   keyringOptions,
   optionNames,
@@ -16,7 +16,7 @@ import {
 import { CliExit } from '../usage-error.js';
 
 const OPTIONS = {
-  ...COMMON_OPTIONS,
+  ...PASSWORD_OPTIONS,
   newline: { type: 'boolean' },
   'no-newline': { type: 'boolean' },
 } as const;

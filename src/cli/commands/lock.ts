@@ -13,7 +13,7 @@ import {
   exitNotFound,
 } from '../keyring-args.js';
 
-const { profile: _profile, ...OPTIONS } = COMMON_OPTIONS;
+const OPTIONS = COMMON_OPTIONS;
 
 export const lockCommand: Command = {
   name: 'lock',

@@ -14,9 +14,8 @@ import {
 } from '../keyring-args.js';
 import { CliExit, UsageError } from '../usage-error.js';
 
-const { profile: _profile, ...COMMON } = COMMON_OPTIONS;
 const OPTIONS = {
-  ...COMMON,
+  ...COMMON_OPTIONS,
   attr: { type: 'string', multiple: true, short: 'a' },
   all: { type: 'boolean' },
   'show-secrets': { type: 'boolean' },

@@ -5,7 +5,7 @@ import { EXIT } from '../exit-codes.js';
 import { readSecret, writeJson } from '../io.js';
 import {
   COMMON_HELP,
-  COMMON_OPTIONS,
+  PASSWORD_OPTIONS,
   PROFILE_HELP,
   keyringOptions,
   optionNames,
@@ -15,7 +15,7 @@ import {
 import { UsageError } from '../usage-error.js';
 
 const OPTIONS = {
-  ...COMMON_OPTIONS,
+  ...PASSWORD_OPTIONS,
   raw: { type: 'boolean' },
   'allow-argv': { type: 'boolean' },
 } as const;

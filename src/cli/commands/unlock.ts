@@ -12,8 +12,7 @@ import {
   exitNotFound,
 } from '../keyring-args.js';
 
-const { profile: _profile, ...COMMON } = COMMON_OPTIONS;
-const OPTIONS = { ...COMMON, 'with-password': { type: 'boolean' } } as const;
+const OPTIONS = { ...COMMON_OPTIONS, 'with-password': { type: 'boolean' } } as const;
 
 export const unlockCommand: Command = {
   name: 'unlock',
