@@ -8,6 +8,7 @@ import { deriveSessionKey, generateKeyPair } from './crypto/dh.js';
 import { isVariant, variant } from './dbus/codec.js';
 import { DBusMethodError } from './dbus/connection.js';
 import { ALGORITHM_DH, ALGORITHM_PLAIN, NOT_SUPPORTED_ERROR, SERVICE_IFACE, SERVICE_PATH, SESSION_IFACE } from './defines.js';
+import { mapCallError } from './error-mapping.js';
 import { ProtocolError, SecretStorageError } from './errors.js';
 import type { ServiceCaller } from './service-caller.js';
 
@@ -100,10 +101,19 @@ export class Session {
 }
 
 async function negotiate(service: ServiceCaller, algorithm: string, input: unknown): Promise<[unknown, string]> {
-  const reply = await service.call(SERVICE_PATH, SERVICE_IFACE, 'OpenSession', 'sv', [algorithm, input], {
-    replySignature: 'vo',
-    raw: true,
-  });
+  let reply: unknown[];
+  try {
+    reply = await service.call(SERVICE_PATH, SERVICE_IFACE, 'OpenSession', 'sv', [algorithm, input], {
+      replySignature: 'vo',
+      raw: true,
+    });
+  } catch (error) {
+    // Only NotSupported is left raw, for the plain fallback; anything else (a service that failed to start…) is typed.
+    if (error instanceof DBusMethodError && error.errorName !== NOT_SUPPORTED_ERROR) {
+      throw mapCallError(error, `Service.OpenSession on ${SERVICE_PATH}`, service.serviceName);
+    }
+    throw error;
+  }
   return [reply[0], reply[1] as string];
 }
 

@@ -291,11 +291,17 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
     }
   } catch (error) {
     if (report.verdict === 'ok') report.verdict = error instanceof NoBackendError ? 'no-service' : 'incomplete';
+    const failedActivation = report.serviceOwner === undefined && report.serviceActivatable;
     add(report, {
       id: 'service',
       status: 'problem',
-      summary: `The Secret Service failed to answer: ${(error as Error).message}`,
-      fix: 'Restart the keyring daemon (e.g. `gnome-keyring-daemon --replace --components=secrets`) and run diagnose again.',
+      summary: failedActivation
+        ? `The bus could not start ${report.serviceName}: ${(error as Error).message}`
+        : `The Secret Service failed to answer: ${(error as Error).message}`,
+      fix: failedActivation
+        ? `Run the Exec= program of its D-Bus service file by hand to see why it fails (\`grep -rl ${report.serviceName} ` +
+          `/usr/share/dbus-1/services\`), or start a Secret Service yourself. ${START_HEADLESS}`
+        : 'Restart the keyring daemon (e.g. `gnome-keyring-daemon --replace --components=secrets`) and run diagnose again.',
     });
   } finally {
     await connection.close();

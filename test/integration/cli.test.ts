@@ -4,7 +4,7 @@
  * real executable.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -312,6 +312,51 @@ describe('secretstorage diagnose', () => {
       expect(run.stdout).toMatch(/No Secret Service on the bus\.\n$/);
     } finally {
       await bare.stop();
+    }
+  });
+
+  it('a service the bus can activate but that fails to start: reported as activatable, then exit 4', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'diagnose-activation-'));
+    await mkdir(join(dir, 'services'));
+    await writeFile(
+      join(dir, 'services', 'org.freedesktop.secrets.service'),
+      '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/bin/false\n',
+    );
+    await writeFile(
+      join(dir, 'bus.conf'),
+      `<busconfig><type>session</type><listen>unix:path=${dir}/bus</listen><auth>EXTERNAL</auth>
+       <servicedir>${dir}/services</servicedir>
+       <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>
+       <allow own="*"/><allow user="*"/></policy></busconfig>`,
+    );
+    const daemon = spawn('dbus-daemon', [`--config-file=${join(dir, 'bus.conf')}`, '--nofork', '--print-address=1']);
+    try {
+      await new Promise((resolve, reject) => {
+        daemon.stdout.once('data', resolve);
+        daemon.once('error', reject);
+      });
+      const run = await cli(['diagnose', '--json'], { DBUS_SESSION_BUS_ADDRESS: `unix:path=${dir}/bus` });
+      const report = JSON.parse(run.stdout);
+      expect(run.code).toBe(4);
+      expect(report).toMatchObject({ verdict: 'no-service', serviceActivatable: true });
+      expect(report.checks).toContainEqual(
+        expect.objectContaining({
+          id: 'service',
+          status: 'info',
+          summary: expect.stringMatching(/can start it \(D-Bus activation\)/),
+        }),
+      );
+      expect(report.checks).toContainEqual(
+        expect.objectContaining({
+          id: 'service',
+          status: 'problem',
+          summary: expect.stringMatching(/could not start org\.freedesktop\.secrets: .*Spawn\.ChildExited/),
+          fix: expect.stringMatching(/Exec= program of its D-Bus service file/),
+        }),
+      );
+    } finally {
+      daemon.kill();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
