@@ -29,6 +29,9 @@ export async function runIntegrationSuite(address: string): Promise<SuiteResult>
       'run',
       'test/integration',
       '--no-file-parallelism',
+      // Every test runs a second time here; one that is flaky under load is already reported by the main run, and a
+      // transport fault would fail both attempts.
+      '--retry=1',
       ...UNIX_ONLY_FILES.flatMap((file) => ['--exclude', file]),
     ],
     {
