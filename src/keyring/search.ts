@@ -55,7 +55,12 @@ export async function searchItemDetails(
     const lockedPaths = new Set(found.locked.filter(inScope));
     const paths = [...found.unlocked.filter(inScope), ...lockedPaths].sort();
     if (options.unlock && lockedPaths.size > 0) {
-      await unlockForUse(connection, [...lockedPaths].map(collectionOf), 'Searching', context.prompt);
+      await unlockForUse(
+        connection,
+        [...lockedPaths].map(collectionOf),
+        'Reading the secrets of the items found',
+        context.prompt,
+      );
       lockedPaths.clear();
       context.checkpoint();
     }

@@ -219,6 +219,12 @@ describe('secretstorage lock / unlock', () => {
     expect(read.code).toBe(3);
     expect(read.stderr).toContain(`needs the locked collection "CLI vault" (${path})`);
     expect(read.stderr).toContain(`secretstorage unlock --collection ${path} --with-password`);
+    const listed = await cli(['search', service, '--show-secrets'], env());
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('locked = yes');
+    expect(listed.stdout).toContain('secret: not read, the item is locked (add --unlock)');
+    expect(listed.stdout).not.toContain('vaulted');
+    expect((await cli(['search', service, '--show-secrets', '--unlock'], env())).code).toBe(3);
     const prompted = await cli(['unlock', '--collection', path], env());
     expect(prompted.code).toBe(3);
     expect(prompted.stderr).toMatch(/unlock prompt was dismissed/);

@@ -31,7 +31,7 @@ function formatTime(seconds: number): string {
     : '';
 }
 
-function formatItem(item: FoundItem): string {
+function formatItem(item: FoundItem, showSecrets: boolean): string {
   const lines = [item.path, `  label = ${item.label}`, `  locked = ${item.locked ? 'yes' : 'no'}`];
   lines.push(`  created = ${formatTime(item.created)}`, `  modified = ${formatTime(item.modified)}`);
   for (const [name, value] of Object.entries(item.attributes).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -39,6 +39,8 @@ function formatItem(item: FoundItem): string {
   }
   if (item.secret) {
     lines.push('text' in item.secret ? `  secret = ${item.secret.text}` : `  secret (base64) = ${item.secret.base64}`);
+  } else if (showSecrets && item.locked) {
+    lines.push('  secret: not read, the item is locked (add --unlock)');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -90,7 +92,7 @@ Examples:
         })),
       );
     } else {
-      io.stdout.write(items.map(formatItem).join('\n'));
+      io.stdout.write(items.map((item) => formatItem(item, Boolean(values['show-secrets']))).join('\n'));
     }
     if (items.length === 0) throw new CliExit('Nothing matched.', EXIT.notFound);
     return EXIT.ok;
