@@ -14,13 +14,14 @@ import { spawnSync } from 'node:child_process';
 import { createPublicKey, diffieHellman, generateKeyPairSync, getDiffieHellman } from 'node:crypto';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { decodeMessage, encodeMessage, variant } from '../dist/esm/dbus/codec.js';
 import { DBusConnection } from '../dist/esm/dbus/connection.js';
 import { authenticate } from '../dist/esm/dbus/sasl.js';
 import { deriveSessionKey, generateKeyPair } from '../dist/esm/crypto/dh.js';
 import { dbusInit, getDefaultCollection, searchItems } from '../dist/esm/index.js';
-import { Session } from '../dist/esm/session.js';
+import { Session as TransferSession } from '../dist/esm/session.js';
 import { ALGORITHM_DH } from '../dist/esm/defines.js';
 import { startHeadlessKeyring } from '../dist/esm/testing/index.js';
 import { PYTHON } from './clients.mjs';
@@ -95,7 +96,7 @@ const micro = (us) => (us >= 100 ? us.toFixed(0) : us >= 10 ? us.toFixed(1) : us
 
 function codecSection() {
   const key = new Uint8Array(16).fill(7);
-  const session = new Session(SESSION_PATH, ALGORITHM_DH, key);
+  const session = new TransferSession(SESSION_PATH, ALGORITHM_DH, key);
   const secret = Buffer.from('secret-123');
   const struct = session.encode(secret, 'text/plain');
   const bulkReply = Object.fromEntries(
@@ -366,11 +367,88 @@ async function roundTripSection(address) {
   return table([`one call to gnome-keyring (median of ${N})`, 'wall ms', 'client CPU ms'], rows);
 }
 
+/**
+ * Where the client's CPU goes in a loop of calls, from V8's sampling profiler: self time grouped by who spends it.
+ * @param {() => Promise<unknown>} call
+ */
+async function profileCalls(call) {
+  const session = new Session();
+  session.connect();
+  for (let i = 0; i < 50; i++) await call();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  await session.post('Profiler.start');
+  for (let i = 0; i < N; i++) await call();
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  /** @type {Map<number, number>} */
+  const sampled = new Map();
+  profile.samples?.forEach((id, index) => sampled.set(id, (sampled.get(id) ?? 0) + (profile.timeDeltas?.[index] ?? 0)));
+  /** @type {Map<string, number>} */
+  const byCategory = new Map();
+  for (const node of profile.nodes) {
+    const category = categorise(node.callFrame.url, node.callFrame.functionName);
+    if (category) byCategory.set(category, (byCategory.get(category) ?? 0) + (sampled.get(node.id) ?? 0) / 1000 / N);
+  }
+  return byCategory;
+}
+
+const CATEGORIES = [
+  'D-Bus codec (dbus-next marshaller and its deps, src/dbus/codec)',
+  'transport bookkeeping (src/dbus/connection)',
+  'library above the transport (service, item, session, validation)',
+  'transfer crypto (AES, src/crypto)',
+  'socket write system calls',
+  'Node internals (streams, buffers, promises, timers)',
+  'garbage collection',
+  'other (V8, native)',
+];
+
+/** @param {string} url @param {string} name @returns {string | undefined} */
+function categorise(url, name) {
+  if (name === '(idle)') return undefined;
+  if (name === '(garbage collector)') return CATEGORIES[6];
+  if (/node_modules\/(dbus-next|@nornagon|long|jsbi|safe-buffer)\/|dist\/esm\/dbus\/codec\.js/.test(url))
+    return CATEGORIES[0];
+  if (url.includes('dist/esm/dbus/')) return CATEGORIES[1];
+  if (/node_modules\/@noble\/|dist\/esm\/crypto\//.test(url)) return CATEGORIES[3];
+  if (url.includes('dist/esm/')) return CATEGORIES[2];
+  if (!url && /^write/.test(name)) return CATEGORIES[4];
+  if (url.startsWith('node:')) return CATEGORIES[5];
+  return CATEGORIES[7];
+}
+
+/** @param {string} address */
+async function cpuProfileSection(address) {
+  const bus = await DBusConnection.open(address);
+  const roundTrip = await profileCalls(() => bus.call(SECRET_PROPERTIES_GET));
+  await bus.close();
+  const conn = await dbusInit({ address });
+  const get = await profileCalls(async () => {
+    const [item] = await searchItems(conn, { service: 'bench-profile', username: 'user' });
+    await item.getSecret();
+  });
+  await conn.close();
+  /** @param {Map<string, number>} map */
+  const total = (map) => [...map.values()].reduce((sum, ms) => sum + ms, 0);
+  const rows = CATEGORIES.map((category) => [
+    category,
+    formatMs(roundTrip.get(category) ?? 0),
+    formatMs(get.get(category) ?? 0),
+  ]);
+  rows.push(['**total client CPU**', formatMs(total(roundTrip)), formatMs(total(get))]);
+  return table(
+    [`client CPU by where it is spent (V8 sampling profile of ${N} calls)`, 'ms per round trip', 'ms per get'],
+    rows,
+  );
+}
+
 const keyring = await startHeadlessKeyring();
 try {
   process.stdout.write(`# Where a get spends its time (${new Date().toISOString()}, Node ${process.version})\n\n`);
   process.stdout.write(`${codecSection()}\n\n`);
   process.stdout.write(`${await roundTripSection(keyring.address)}\n\n`);
+  process.stdout.write(`${await cpuProfileSection(keyring.address)}\n\n`);
   process.stdout.write(`${coldSection(keyring.address)}\n`);
 } finally {
   await keyring.stop();

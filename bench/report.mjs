@@ -94,10 +94,11 @@ function sequentialTable(results) {
 function cpuTable(results) {
   const { clients, sequential: s, growth, bulkSize, n } = results;
   /** @param {Figure | undefined} figure */
-  const cell = (figure) =>
-    figure
-      ? `${formatMs(figure.cpuPerOpMs)} / ${figure.daemonCpuPerOpMs === null ? '?' : formatMs(figure.daemonCpuPerOpMs)}`
-      : '—';
+  const cell = (figure) => {
+    if (!figure) return '—';
+    const daemon = (/** @type {number | null} */ ms) => (ms === null ? '?' : formatMs(ms));
+    return `${formatMs(figure.cpuPerOpMs)} / ${daemon(figure.keyringCpuPerOpMs)} / ${daemon(figure.busCpuPerOpMs)}`;
+  };
   const bulk = growth[bulkSize] ?? {};
   const rows = [
     ['set', ...clients.map((c) => cell(s[c.id]?.set))],
@@ -106,7 +107,7 @@ function cpuTable(results) {
     [`get, ${n} concurrent`, ...clients.map((c) => cell(s[c.id]?.get_concurrent))],
     [`bulk read (per secret)`, ...clients.map((c) => cell(bulk[c.id]?.bulk))],
   ];
-  return table(['client / daemons CPU, ms per op', ...clients.map((c) => c.label)], rows);
+  return table(['ms of CPU per op', ...clients.map((c) => c.label)], rows);
 }
 
 /** @param {Results} results */
@@ -221,11 +222,13 @@ export function checkTargets(results) {
     ['get_concurrent', 'concurrent get'],
   ]) {
     const figure = mine[phase];
-    if (!figure || figure.daemonCpuPerOpMs === null) continue;
+    if (!figure || figure.keyringCpuPerOpMs === null || figure.busCpuPerOpMs === null) continue;
+    const busiest = Math.max(figure.keyringCpuPerOpMs, figure.busCpuPerOpMs);
     checks.push([
-      figure.cpuPerOpMs <= figure.daemonCpuPerOpMs,
-      `${name}: client CPU ${formatMs(figure.cpuPerOpMs)} ms/op vs the daemons' ${formatMs(figure.daemonCpuPerOpMs)} ms/op ` +
-        '(target: the daemon, not this library, is the bottleneck)',
+      figure.cpuPerOpMs <= busiest,
+      `${name}: client CPU ${formatMs(figure.cpuPerOpMs)} ms/op vs gnome-keyring-daemon ` +
+        `${formatMs(figure.keyringCpuPerOpMs)} and dbus-daemon ${formatMs(figure.busCpuPerOpMs)} ms/op ` +
+        '(target: a daemon, not this library, is the busiest process)',
     ]);
   }
   return checks;
@@ -241,7 +244,7 @@ export function renderReport(results, about) {
     `Machine: ${about.machine}  \nCommand: \`${about.command}\``,
     `## Sequential operations, ${results.n} each, on the login collection (median per operation, × the fastest peer)`,
     sequentialTable(results),
-    '## CPU per operation: the client process / gnome-keyring-daemon + dbus-daemon',
+    '## CPU per operation, in ms: the client process / gnome-keyring-daemon / dbus-daemon',
     cpuTable(results),
   ];
   if (Object.keys(results.growth).length) {

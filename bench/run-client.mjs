@@ -7,11 +7,16 @@ import { spawn } from 'node:child_process';
  */
 
 export class ClientFailed extends Error {
-  /** @param {string} message @param {string} stderr */
-  constructor(message, stderr) {
+  /**
+   * @param {string} message
+   * @param {string} stderr
+   * @param {ClientLine[]} lines what the client reported before it failed (its earlier phases still count)
+   */
+  constructor(message, stderr, lines = []) {
     super(message);
     this.name = 'ClientFailed';
     this.stderr = stderr;
+    this.lines = lines;
   }
 }
 
@@ -21,7 +26,8 @@ export class ClientFailed extends Error {
  * @param {Record<string, string | undefined>} env
  * @param {number} timeoutMs
  * @returns {Promise<ClientLine[]>}
- * @throws ClientFailed when it exits with an error or runs out of time, with the last lines of its stderr.
+ * @throws ClientFailed when it exits with an error or runs out of time, with the exception it printed and the lines
+ *   it reported before.
  */
 export function runClient(command, env, timeoutMs) {
   const [program, ...args] = command;
@@ -42,9 +48,10 @@ export function runClient(command, env, timeoutMs) {
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      /** @type {ClientLine[]} */
       const lines = stdout
         .split('\n')
-        .filter((line) => line.startsWith('{'))
+        .filter((line) => line.startsWith('{') && line.endsWith('}'))
         .map((line) => JSON.parse(line));
       if (code === 0) return resolve(lines);
       const why = timedOut
@@ -52,7 +59,7 @@ export function runClient(command, env, timeoutMs) {
         : signal
           ? `was killed by ${signal}`
           : `exited with ${code}`;
-      reject(new ClientFailed(`${why}: ${errorLine(stderr) || 'no error output'}`, stderr));
+      reject(new ClientFailed(`${why}: ${errorLine(stderr) || 'no error output'}`, stderr, lines));
     });
   });
 }

@@ -150,7 +150,8 @@ async function main() {
   const clientEnv = () => ({
     ...process.env,
     DBUS_SESSION_BUS_ADDRESS: keyring.address,
-    BENCH_DAEMON_PIDS: `${keyring.processes.keyring.pid},${keyring.processes.bus.pid}`,
+    BENCH_KEYRING_PID: String(keyring.processes.keyring.pid),
+    BENCH_BUS_PID: String(keyring.processes.bus.pid),
     BENCH_CLK_TCK: String(ticks),
     PYTHON_KEYRING_BACKEND: 'keyring.backends.SecretService.Keyring',
   });
@@ -185,9 +186,11 @@ async function main() {
       return lines;
     } catch (error) {
       if (!(error instanceof ClientFailed)) throw error;
-      results.skipped.push({ label: `${client.label} (${stage})`, reason: error.message });
+      const done = [...new Set(error.lines.map((line) => line.phase))];
+      const kept = done.length ? `; its ${done.join(', ')} figures are kept` : '';
+      results.skipped.push({ label: `${client.label} (${stage})`, reason: `${error.message}${kept}` });
       progress(`  ${client.label}: failed, ${error.message}`);
-      return undefined;
+      return error.lines.length ? error.lines : undefined;
     }
   }
 

@@ -13,7 +13,8 @@ export function median(values) {
  * @typedef {{
  *   ms: number,
  *   cpuPerOpMs: number,
- *   daemonCpuPerOpMs: number | null,
+ *   keyringCpuPerOpMs: number | null,
+ *   busCpuPerOpMs: number | null,
  *   opsPerSecond: number,
  *   n: number,
  *   runs: number,
@@ -32,15 +33,16 @@ export function summarise(lines) {
   const samples = lines.flatMap((line) => line.samples_ms ?? []);
   const operations = lines.reduce((sum, line) => sum + line.n, 0);
   const cpu = lines.reduce((sum, line) => sum + line.cpu_ms, 0);
-  const daemon = lines.every((line) => line.daemon_cpu_ms !== null)
-    ? lines.reduce((sum, line) => sum + /** @type {number} */ (line.daemon_cpu_ms), 0)
+  const daemons = lines.every((line) => line.daemon_cpu_ms !== null)
+    ? lines.map((line) => /** @type {import('./clients/measure.mjs').DaemonCpu} */ (line.daemon_cpu_ms))
     : null;
   const batches = lines.map((line) => line.wall_ms);
   const ms = samples.length ? median(samples) : median(batches);
   return {
     ms,
     cpuPerOpMs: cpu / operations,
-    daemonCpuPerOpMs: daemon === null ? null : daemon / operations,
+    keyringCpuPerOpMs: daemons && daemons.reduce((sum, cpu) => sum + cpu.keyring, 0) / operations,
+    busCpuPerOpMs: daemons && daemons.reduce((sum, cpu) => sum + cpu.bus, 0) / operations,
     // A sequential phase's throughput follows from its median; a batch's from its median batch.
     opsPerSecond: samples.length ? 1000 / ms : (1000 * lines[0].n) / median(batches),
     n: samples.length || operations,

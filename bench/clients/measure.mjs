@@ -1,33 +1,36 @@
 // @ts-check
 /**
  * What every Node benchmark client shares: timing a phase op by op, the client's own CPU time (process.cpuUsage,
- * all threads), the daemons' CPU time from /proc, and one JSON line per result on stdout for the runner.
+ * all threads), gnome-keyring-daemon's and dbus-daemon's CPU time from /proc, and one JSON line per result on stdout
+ * for the runner.
  */
 import { readFileSync } from 'node:fs';
 
 /**
+ * @typedef {{ keyring: number, bus: number }} DaemonCpu  CPU milliseconds of gnome-keyring-daemon and dbus-daemon
  * @typedef {{ client: string, phase: string, n: number, samples_ms?: number[], wall_ms: number, cpu_ms: number,
- *   daemon_cpu_ms: number | null, [extra: string]: unknown }} PhaseResult
+ *   daemon_cpu_ms: DaemonCpu | null, [extra: string]: unknown }} PhaseResult
  */
 
-const daemonPids = (process.env.BENCH_DAEMON_PIDS ?? '').split(',').filter(Boolean).map(Number);
+const daemonPids = { keyring: Number(process.env.BENCH_KEYRING_PID), bus: Number(process.env.BENCH_BUS_PID) };
 const clockTicks = Number(process.env.BENCH_CLK_TCK || 100);
 
-/** CPU milliseconds the daemons (gnome-keyring-daemon, dbus-daemon) have used so far, or null off Linux. */
+/** CPU milliseconds a process has used so far (user + system, all threads), from /proc. @param {number} pid */
+function processCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+}
+
+/** CPU milliseconds the daemons have used so far, or null when unknown (not Linux, or no pids given). @returns {DaemonCpu | null} */
 export function daemonCpuMs() {
-  if (daemonPids.length === 0) return null;
-  let ticks = 0;
-  for (const pid of daemonPids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return null;
-    }
+  if (!daemonPids.keyring || !daemonPids.bus) return null;
+  try {
+    return { keyring: processCpuMs(daemonPids.keyring), bus: processCpuMs(daemonPids.bus) };
+  } catch {
+    return null;
   }
-  return (ticks * 1000) / clockTicks;
 }
 
 function cpuMs() {
@@ -81,7 +84,7 @@ export async function measureWhole(client, phase, n, whole, extra = {}) {
 
 /**
  * @param {string} client @param {string} phase @param {number} n @param {number} wall @param {number} cpu
- * @param {number | null} daemon0 @param {number | null} daemon1 @param {Record<string, unknown>} extra
+ * @param {DaemonCpu | null} daemon0 @param {DaemonCpu | null} daemon1 @param {Record<string, unknown>} extra
  * @returns {PhaseResult}
  */
 function result(client, phase, n, wall, cpu, daemon0, daemon1, extra) {
@@ -91,7 +94,10 @@ function result(client, phase, n, wall, cpu, daemon0, daemon1, extra) {
     n,
     wall_ms: round(wall),
     cpu_ms: round(cpu),
-    daemon_cpu_ms: daemon0 === null || daemon1 === null ? null : round(daemon1 - daemon0),
+    daemon_cpu_ms:
+      daemon0 === null || daemon1 === null
+        ? null
+        : { keyring: round(daemon1.keyring - daemon0.keyring), bus: round(daemon1.bus - daemon0.bus) },
     ...extra,
   };
 }

@@ -13,7 +13,7 @@ client = sys.argv[1] if len(sys.argv) > 1 else ""
 stage = sys.argv[2] if len(sys.argv) > 2 else ""
 options = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
 
-DAEMON_PIDS = [int(pid) for pid in os.environ.get("BENCH_DAEMON_PIDS", "").split(",") if pid]
+DAEMON_PIDS = {"keyring": os.environ.get("BENCH_KEYRING_PID"), "bus": os.environ.get("BENCH_BUS_PID")}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 GROWTH_SERVICE = "bench-growth"
 GROWTH_SCHEMA = "org.bench.Password"
@@ -41,19 +41,22 @@ def growth_set_key(i):
     return "bench-growth-set", f"{client}-{i}"
 
 
+def process_cpu_ms(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        text = stat.read()
+    # Fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th.
+    fields = text[text.rindex(")") + 2 :].split(" ")
+    return (int(fields[11]) + int(fields[12])) * 1000 / CLOCK_TICKS
+
+
 def daemon_cpu_ms():
-    if not DAEMON_PIDS:
+    """CPU milliseconds of gnome-keyring-daemon and dbus-daemon so far, or None when unknown."""
+    if not all(DAEMON_PIDS.values()):
         return None
-    ticks = 0
     try:
-        for pid in DAEMON_PIDS:
-            with open(f"/proc/{pid}/stat") as stat:
-                text = stat.read()
-            fields = text[text.rindex(")") + 2 :].split(" ")
-            ticks += int(fields[11]) + int(fields[12])
+        return {name: process_cpu_ms(pid) for name, pid in DAEMON_PIDS.items()}
     except OSError:
         return None
-    return ticks * 1000 / CLOCK_TICKS
 
 
 def emit(line):
@@ -68,7 +71,9 @@ def result(phase, n, wall, cpu, daemon0, daemon1, extra):
         "n": n,
         "wall_ms": round(wall, 3),
         "cpu_ms": round(cpu, 3),
-        "daemon_cpu_ms": None if daemon0 is None or daemon1 is None else round(daemon1 - daemon0, 3),
+        "daemon_cpu_ms": None
+        if daemon0 is None or daemon1 is None
+        else {name: round(daemon1[name] - daemon0[name], 3) for name in daemon0},
     }
     line.update(extra)
     return line

@@ -56,6 +56,7 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
   <limit name="max_match_rules_per_connection">50000</limit>
   <limit name="max_replies_per_connection">50000</limit>
   <limit name="max_names_per_connection">50000</limit>
+  <limit name="max_connections_per_user">100000</limit>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>

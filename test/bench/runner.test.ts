@@ -110,7 +110,8 @@ describe('the report', () => {
   const figure = (ms: number, extra = {}) => ({
     ms,
     cpuPerOpMs: ms / 2,
-    daemonCpuPerOpMs: ms,
+    keyringCpuPerOpMs: ms,
+    busCpuPerOpMs: ms / 4,
     opsPerSecond: 1000 / ms,
     n: 300,
     runs: 1,
@@ -161,7 +162,7 @@ describe('the report', () => {
       '300 concurrent gets': true, // 10,000/s against libsecret's 769/s
       'bulk read of 1,000': true, // 20,000/s against 400/s
       'cold start': false, // 1.75×
-      get: true, // client CPU is half the daemons'
+      get: true, // client CPU is half gnome-keyring's
       'concurrent get': true,
     });
   });
@@ -175,11 +176,20 @@ describe('the report', () => {
     ]);
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
-    const line = { client: 'c', phase: 'get', n: 2, wall_ms: 10, cpu_ms: 4, daemon_cpu_ms: 6, samples_ms: [2, 8] };
+    const line = {
+      client: 'c',
+      phase: 'get',
+      n: 2,
+      wall_ms: 10,
+      cpu_ms: 4,
+      daemon_cpu_ms: { keyring: 6, bus: 2 },
+      samples_ms: [2, 8],
+    };
     expect(summarise([line, { ...line, samples_ms: [4, 6] }])).toEqual({
       ms: 5,
       cpuPerOpMs: 2,
-      daemonCpuPerOpMs: 3,
+      keyringCpuPerOpMs: 3,
+      busCpuPerOpMs: 1,
       opsPerSecond: 200,
       n: 4,
       runs: 2,
