@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbusInit, getDefaultCollection, searchItems } from '../../src/index.js';
 import { externalBusAddress } from '../helpers/keyring.js';
 import {
@@ -18,7 +18,11 @@ import {
   waitUntilGone,
 } from '../helpers/processes.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'secretstorage-headless-test-'));
+// Made in a hook, not at import: a run that skips every test here (SECRETSTORAGE_TEST_ADDRESS) runs no hooks.
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'secretstorage-headless-test-'));
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const socketDirectory = (address: string) => dirname(address.replace(/^unix:path=/, ''));

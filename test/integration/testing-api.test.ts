@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Collection,
   InvalidArgumentError,
@@ -31,7 +31,11 @@ import { externalBusAddress } from '../helpers/keyring.js';
 import { REPO_ROOT, finished, isAlive, waitForOutput, waitUntilGone } from '../helpers/processes.js';
 
 const LOGIN = '/org/freedesktop/secrets/collection/login';
-const scratch = mkdtempSync(join(tmpdir(), 'secretstorage-testing-api-'));
+// Made in a hook, not at import: a run that skips every test here (SECRETSTORAGE_TEST_ADDRESS) runs no hooks.
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'secretstorage-testing-api-'));
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const socketDirectory = (address: string) => dirname(address.replace(/^unix:path=/, ''));
