@@ -10,6 +10,7 @@ import { emit, expectSecret, measureEach, measureWhole, parseStage } from './mea
 import {
   GROWTH_SERVICE,
   growthAttributes,
+  growthReads,
   growthSecret,
   growthSetAttributes,
   sequentialAttributes,
@@ -85,17 +86,16 @@ async function sequential(api) {
 
 /** @param {PasswordApi} api */
 async function growth(api) {
-  const { size, gets, sets, bulkReps } = options;
-  const user = (/** @type {number} */ k) => Math.floor((k * size) / gets);
+  const { size, gets, sets, warmUp, bulkReps } = options;
+  const { service: setService, username: setAccount } = growthSetAttributes(client);
+  await measureEach(client, 'set', sets, (i) => api.set(setService, setAccount, `new-${i}`));
+  const reads = growthReads(size, gets);
+  const account = (/** @type {number} */ i) => growthAttributes(i).username;
+  for (let k = 0; k < warmUp; k++) await api.get(GROWTH_SERVICE, account(reads.warmUp(k)));
   await measureEach(client, 'get', gets, async (k) =>
-    expectSecret(await api.get(GROWTH_SERVICE, growthAttributes(user(k)).username), growthSecret(user(k)), 'get'),
+    expectSecret(await api.get(GROWTH_SERVICE, account(reads.timed(k))), growthSecret(reads.timed(k)), 'get'),
   );
-  const setKey = (/** @type {number} */ i) => {
-    const { service, username } = growthSetAttributes(client, i);
-    return /** @type {const} */ ([service, username]);
-  };
-  await measureEach(client, 'set', sets, (i) => api.set(...setKey(i), `new-${i}`));
-  for (let i = 0; i < sets; i++) await api.remove(...setKey(i));
+  await api.remove(setService, setAccount);
   for (let rep = 0; rep < bulkReps; rep++) {
     await measureWhole(client, 'bulk', size, async () => {
       const found = await api.findAll(GROWTH_SERVICE);

@@ -11,6 +11,7 @@ import { emit, expectSecret, measureEach, measureWhole, parseStage } from './mea
 import {
   GROWTH_SERVICE,
   growthAttributes,
+  growthReads,
   growthSecret,
   growthSetAttributes,
   sequentialAttributes,
@@ -57,22 +58,21 @@ async function sequential() {
 }
 
 async function growth() {
-  const { size, gets, sets, bulkReps } = options;
+  const { size, gets, sets, warmUp, bulkReps } = options;
   const conn = await dbusInit();
   try {
     const collection = getDefaultCollection(conn);
-    const user = (/** @type {number} */ k) => Math.floor((k * size) / gets);
+    /** @type {import('../../dist/esm/index.js').Item | undefined} */
+    let added;
+    await measureEach(CLIENT, 'set', sets, async (i) => {
+      added = await collection.createItem('bench set', growthSetAttributes(CLIENT), `new-${i}`, { replace: true });
+    });
+    const reads = growthReads(size, gets);
+    for (let k = 0; k < warmUp; k++) await readSecret(conn, growthAttributes(reads.warmUp(k)));
     await measureEach(CLIENT, 'get', gets, async (k) =>
-      expectSecret(await readSecret(conn, growthAttributes(user(k))), growthSecret(user(k)), 'get'),
+      expectSecret(await readSecret(conn, growthAttributes(reads.timed(k))), growthSecret(reads.timed(k)), 'get'),
     );
-    /** @type {import('../../dist/esm/index.js').Item[]} */
-    const added = [];
-    await measureEach(CLIENT, 'set', sets, async (i) =>
-      added.push(
-        await collection.createItem(`bench ${i}`, growthSetAttributes(CLIENT, i), `new-${i}`, { replace: true }),
-      ),
-    );
-    for (const item of added) await item.delete();
+    await added?.delete();
     for (let rep = 0; rep < bulkReps; rep++) {
       await measureWhole(CLIENT, 'bulk', size, async () => {
         const { unlocked } = await searchItemPaths(conn, { service: GROWTH_SERVICE });

@@ -22,10 +22,21 @@ export const growthAttributes = (i) => ({ service: GROWTH_SERVICE, username: `us
 /** @param {number} i */
 export const growthSecret = (i) => `secret-${i}`;
 
-/** Attributes of the i-th item a client adds to the generated keyring (removed again after timing). */
-export const growthSetAttributes = (/** @type {string} */ client, /** @type {number} */ i) => ({
-  service: 'bench-growth-set',
-  username: `${client}-${i}`,
+/**
+ * The one item each client sets over and over in the generated keyring (the first set creates it, the rest replace
+ * it), so that the collection keeps its size; removed after timing.
+ * @param {string} client
+ */
+export const growthSetAttributes = (client) => ({ service: 'bench-growth-set', username: client });
+
+/**
+ * Which items a growth stage reads: `gets` timed reads spread over the collection, after untimed warm-up reads from
+ * its other end (a fresh process's first calls pay for JIT compilation and lazy loading, whatever the client).
+ * @param {number} size @param {number} gets
+ */
+export const growthReads = (size, gets) => ({
+  warmUp: (/** @type {number} */ k) => size - 1 - k,
+  timed: (/** @type {number} */ k) => Math.floor((k * size) / gets),
 });
 
 /** The item the cold-start processes read. */
