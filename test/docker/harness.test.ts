@@ -38,9 +38,9 @@ describe.skipIf(externalBusAddress)('Docker harness', () => {
         .start();
       try {
         const address = `tcp:host=${container.getHost()},port=${container.getMappedPort(BUS_PORT)}`;
-        const { code, output } = await runIntegrationSuite(address);
+        const { files, code, output } = await runIntegrationSuite(address);
         expect(code, output).toBe(0);
-        expect(output).toMatch(/Tests\s+\d+ passed/);
+        expect(output).toMatch(new RegExp(`Test Files\\s+${files.length} passed`));
       } finally {
         await container.stop();
       }

@@ -1,6 +1,7 @@
 /**
- * The transport the Docker harness relies on, covered without Docker: the whole integration suite, run in a separate
- * vitest process against a private dbus-daemon that listens on 127.0.0.1 with ANONYMOUS authentication.
+ * The transport the Docker harness relies on, covered without Docker: the integration suite (every file on the shared
+ * keyring fixture), run in a separate vitest process against a private dbus-daemon that listens on 127.0.0.1 with
+ * ANONYMOUS authentication.
  */
 import { describe, expect, it } from 'vitest';
 import { startHeadlessKeyring } from '../../src/testing/headless-keyring.js';
@@ -12,9 +13,10 @@ describe.skipIf(externalBusAddress)('the integration suite over TCP with ANONYMO
     const keyring = await startHeadlessKeyring({ tcp: true });
     try {
       expect(keyring.tcpAddress).toMatch(/^tcp:host=127\.0\.0\.1,port=\d+/);
-      const { code, output } = await runIntegrationSuite(keyring.tcpAddress!);
+      const { files, code, output } = await runIntegrationSuite(keyring.tcpAddress!);
+      expect(files).toContain('test/integration/core.test.ts');
       expect(code, output).toBe(0);
-      expect(output).toMatch(/Tests\s+\d+ passed/);
+      expect(output).toMatch(new RegExp(`Test Files\\s+${files.length} passed`));
     } finally {
       await keyring.stop();
     }

@@ -1,9 +1,12 @@
 /** Runs this project's integration suite in a separate vitest process against an existing bus. */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, finished } from '../helpers/processes.js';
 
 export interface SuiteResult {
+  /** The files that ran. */
+  files: string[];
   code: number | null;
   /** stdout and stderr, for the assertion message. */
   output: string;
@@ -16,30 +19,34 @@ export interface SuiteResult {
 export const UNIX_ONLY_FILES = ['test/integration/interop.test.ts'];
 
 /**
- * `vitest run test/integration` with SECRETSTORAGE_TEST_ADDRESS=`address`: every file's `useKeyring()` connects there
- * instead of starting its own keyring. One file at a time, since they share the one keyring.
+ * The integration files that talk to the keyring fixture (`useKeyring()`), which SECRETSTORAGE_TEST_ADDRESS redirects.
+ * The others start buses or mocks of their own, so running them again here would test nothing new.
+ */
+export function filesUsingTheKeyringFixture(): string[] {
+  const directory = join(REPO_ROOT, 'test', 'integration');
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.test.ts'))
+    .filter((name) => readFileSync(join(directory, name), 'utf8').includes('useKeyring('))
+    .map((name) => `test/integration/${name}`)
+    .filter((file) => !UNIX_ONLY_FILES.includes(file))
+    .sort();
+}
+
+/**
+ * Runs those files with SECRETSTORAGE_TEST_ADDRESS=`address`, so that every `useKeyring()` connects there instead of
+ * starting its own keyring. One file at a time, since they share the one keyring.
  */
 export async function runIntegrationSuite(address: string): Promise<SuiteResult> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VITEST')));
   const vitest = join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
-  const child = spawn(
-    process.execPath,
-    [
-      vitest,
-      'run',
-      'test/integration',
-      '--no-file-parallelism',
-      // Every test runs a second time here; one that is flaky under load is already reported by the main run, and a
-      // transport fault would fail both attempts.
-      '--retry=1',
-      ...UNIX_ONLY_FILES.flatMap((file) => ['--exclude', file]),
-    ],
-    {
-      cwd: REPO_ROOT,
-      env: { ...env, SECRETSTORAGE_TEST_ADDRESS: address, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const files = filesUsingTheKeyringFixture();
+  // Every test here runs a second time; one that is flaky under load is already reported by the main run, and a
+  // transport fault would fail both attempts.
+  const child = spawn(process.execPath, [vitest, 'run', '--no-file-parallelism', '--retry=1', ...files], {
+    cwd: REPO_ROOT,
+    env: { ...env, SECRETSTORAGE_TEST_ADDRESS: address, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const { code, stdout, stderr } = await finished(child);
-  return { code, output: `${stdout}\n${stderr}` };
+  return { files, code, output: `${stdout}\n${stderr}` };
 }
