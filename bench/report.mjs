@@ -176,14 +176,14 @@ export function checkTargets(results) {
     checks.push([
       own.ms <= best.value,
       `sequential ${phase}: ${formatMs(own.ms)} ms vs fastest peer ${best.label} ${formatMs(best.value)} ms ` +
-        `(${formatRatio(own.ms / best.value)}; target ≤ 1×)`,
+        `(${(own.ms / best.value).toFixed(3)}×; target ≤ 1×)`,
     ]);
   }
   const libsecretGet = s.libsecret?.get;
   if (libsecretGet && mine.get) {
     checks.push([
       mine.get.ms <= 0.8 * libsecretGet.ms,
-      `get vs libsecret: ${formatRatio(mine.get.ms / libsecretGet.ms)} (aim ≤ 0.80×)`,
+      `get vs libsecret: ${(mine.get.ms / libsecretGet.ms).toFixed(3)}× (aim ≤ 0.80×)`,
     ]);
   }
   const bestGet = fastestPeer(clients, (id) => s[id]?.get?.ms);
