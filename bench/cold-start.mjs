@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errorLine } from './run-client.mjs';
 import { median } from './stats.mjs';
 
 /**
@@ -27,18 +28,29 @@ function commandLine(command) {
 }
 
 /**
- * Times each command `runs` times (after `warmup` untimed runs).
+ * Times each command `runs` times (after `warmup` untimed runs). A command that fails when run once first (a missing
+ * program, a peer that cannot read the secret) is left out and reported in `failed`.
  * @param {ColdCommand[]} commands @param {Record<string, string | undefined>} env
  * @param {{ runs: number, warmup: number }} options
- * @returns {Promise<ColdResult[]>}
- * @throws Error naming the command when one of them fails.
+ * @returns {Promise<{ results: ColdResult[], failed: { label: string, reason: string }[] }>}
  */
 export async function measureColdStarts(commands, env, { runs, warmup }) {
-  for (const { label, command } of commands) {
-    const check = spawnSync(command[0], command.slice(1), { env, encoding: 'utf8' });
-    if (check.status !== 0) throw new Error(`cold start of ${label} failed: ${check.stderr || check.error?.message}`);
+  const working = [];
+  const failed = [];
+  for (const cold of commands) {
+    const check = spawnSync(cold.command[0], cold.command.slice(1), { env, encoding: 'utf8' });
+    if (check.status === 0) working.push(cold);
+    else
+      failed.push({
+        label: cold.label,
+        reason: errorLine(check.stderr ?? '') || check.error?.message || `exit ${check.status}`,
+      });
   }
-  return hasHyperfine() ? withHyperfine(commands, env, runs, warmup) : withSpawn(commands, env, runs, warmup);
+  if (working.length === 0) return { results: [], failed };
+  const results = hasHyperfine()
+    ? await withHyperfine(working, env, runs, warmup)
+    : withSpawn(working, env, runs, warmup);
+  return { results, failed };
 }
 
 /** @param {ColdCommand[]} commands @param {Record<string, string | undefined>} env @param {number} runs @param {number} warmup */

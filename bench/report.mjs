@@ -4,6 +4,8 @@
  * fastest peer, client and daemon CPU per operation, the D-Bus floor, cold start, and the issue's targets checked.
  */
 
+import { formatCount, formatMs, formatRatio, table } from './markdown.mjs';
+
 /**
  * @typedef {import('./stats.mjs').Figure} Figure
  * @typedef {Record<string, Record<string, Figure>>} FiguresByClient  client id → phase → figure
@@ -20,28 +22,6 @@
  *   skipped: { label: string, reason: string }[],
  * }} Results
  */
-
-/** Three significant digits, enough for run-to-run noise. @param {number} ms */
-export function formatMs(ms) {
-  if (!Number.isFinite(ms)) return '—';
-  if (ms >= 100) return ms.toFixed(0);
-  if (ms >= 10) return ms.toFixed(1);
-  if (ms >= 1) return ms.toFixed(2);
-  return ms.toFixed(3);
-}
-
-/** @param {number} ratio */
-const formatRatio = (ratio) => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '');
-
-/** @param {number} count */
-const formatCount = (count) => count.toLocaleString('en-US');
-
-/** @param {string[]} header @param {string[][]} rows */
-function table(header, rows) {
-  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`]
-    .concat(rows.map((row) => `| ${row.join(' | ')} |`))
-    .join('\n');
-}
 
 /**
  * The fastest peer's value of `pick` among `columns`, or undefined when no peer has one.

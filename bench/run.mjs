@@ -16,18 +16,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CLIENTS, COLD_STARTS, FLOORS } from './clients.mjs';
-import { COLD_ATTRIBUTES, COLD_SECRET, growthAttributes, growthSecret } from './clients/workload.mjs';
+import { COLD_ATTRIBUTES, COLD_SECRET } from './clients/workload.mjs';
 import { measureColdStarts } from './cold-start.mjs';
 import { clockTicks, describeMachine, machineLine } from './environment.mjs';
-import { writeKeyringFile } from './keyring-file.mjs';
 import { renderReport } from './report.mjs';
 import { ClientFailed, runClient } from './run-client.mjs';
 import { summarise } from './stats.mjs';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const STAGES = ['sequential', 'floor', 'cold', 'growth'];
-const GROWTH_KEYRING = 'growth';
-const GROWTH_PASSWORD = 'bench-growth';
 /**
  * Bulk reads per client. A bulk read is a whole pass over the collection; this library's takes a fraction of a second,
  * so it gets a median of several. The peers' take seconds each (keyring's: about 20), so they get one.
@@ -135,7 +132,8 @@ function figuresOf(lines) {
 async function main() {
   const options = parseOptions();
   if (!existsSync(join(projectRoot, 'dist/esm/index.js'))) fail('dist/ is missing: run `npm run build` first.');
-  const { dbusInit, getDefaultCollection, unlockWithPassword } = await import('../dist/esm/index.js');
+  const { dbusInit, getDefaultCollection } = await import('../dist/esm/index.js');
+  const { loadGeneratedCollection } = await import('./generated-collection.mjs');
   const { startHeadlessKeyring } = await import('../dist/esm/testing/index.js');
 
   const machine = describeMachine();
@@ -246,39 +244,16 @@ async function main() {
       }
       const available = new Set(['node-e-0', 'secret-tool', ...clients.map((c) => c.id)]);
       const commands = COLD_STARTS.filter((cold) => available.has(cold.id));
-      try {
-        results.cold = await measureColdStarts(commands, clientEnv(), { runs: options.coldRuns, warmup: 3 });
-      } catch (error) {
-        results.skipped.push({ label: 'cold start', reason: /** @type {Error} */ (error).message });
-      }
+      const cold = await measureColdStarts(commands, clientEnv(), { runs: options.coldRuns, warmup: 3 });
+      results.cold = cold.results;
+      for (const { label, reason } of cold.failed) results.skipped.push({ label: `${label} (cold start)`, reason });
     }
 
     if (options.stages.includes('growth')) {
       const sizes = [...new Set([...options.growth, options.bulk])].sort((a, b) => a - b);
-      const keyringsDir = join(dataDir, 'data', 'keyrings'); // startGnomeKeyring's XDG_DATA_HOME is <dataDir>/data
-      await mkdir(keyringsDir, { recursive: true });
       for (const size of sizes) {
         progress(`A default collection of ${size} items (get, set${size === options.bulk ? ', bulk read' : ''}):`);
-        await writeKeyringFile(join(keyringsDir, `${GROWTH_KEYRING}.keyring`), {
-          label: GROWTH_KEYRING,
-          password: GROWTH_PASSWORD,
-          items: Array.from({ length: size }, (_, i) => ({
-            label: `growth ${i}`,
-            secret: growthSecret(i),
-            attributes: growthAttributes(i),
-          })),
-        });
-        await writeFile(join(keyringsDir, 'default'), GROWTH_KEYRING, { mode: 0o600 });
-        await keyring.restartKeyring();
-        const conn = await dbusInit({ address: keyring.address });
-        try {
-          const collection = getDefaultCollection(conn);
-          await unlockWithPassword(conn, await collection.getPath(), GROWTH_PASSWORD);
-          const count = (await collection.getAllItems()).length;
-          if (count !== size) throw new Error(`the generated collection holds ${count} items, not ${size}`);
-        } finally {
-          await conn.close();
-        }
+        await loadGeneratedCollection(keyring, dataDir, size);
         results.growth[size] = {};
         for (const client of clients) {
           const lines = await run(client, 'growth', {

@@ -6,11 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: checked JavaScript modules of the benchmark, without declarations
-import { checkTargets, formatMs, renderReport } from '../../bench/report.mjs';
+import { checkTargets, renderReport } from '../../bench/report.mjs';
+// @ts-expect-error: as above
+import { formatMs } from '../../bench/markdown.mjs';
 // @ts-expect-error: as above
 import { errorLine } from '../../bench/run-client.mjs';
 // @ts-expect-error: as above
 import { median, summarise } from '../../bench/stats.mjs';
+// @ts-expect-error: as above
+import { measureColdStarts } from '../../bench/cold-start.mjs';
 
 const runner = join(__dirname, '..', '..', 'bench', 'run.mjs');
 
@@ -103,6 +107,26 @@ describe('bench/run.mjs', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--clients: unknown nope');
     expect(bench(['--n', '0']).stderr).toContain('--n must be a whole number ≥ 1');
+  });
+});
+
+describe('cold start', () => {
+  it('times the commands that work and reports the ones that do not, with their error', async () => {
+    const { results, failed } = await measureColdStarts(
+      [
+        { id: 'ok', label: 'works', command: [process.execPath, '-e', '0'] },
+        { id: 'broken', label: 'broken', command: [process.execPath, '-e', 'throw new TypeError("no secret")'] },
+        { id: 'missing', label: 'missing', command: ['/nonexistent/secret-tool'] },
+      ],
+      process.env,
+      { runs: 2, warmup: 0 },
+    );
+    expect(results.map((result: { id: string }) => result.id)).toEqual(['ok']);
+    expect(results[0].runs).toBe(2);
+    expect(failed).toEqual([
+      { label: 'broken', reason: 'TypeError: no secret' },
+      { label: 'missing', reason: expect.stringContaining('ENOENT') },
+    ]);
   });
 });
 

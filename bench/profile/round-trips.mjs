@@ -1,0 +1,193 @@
+// @ts-check
+/**
+ * One call to a real gnome-keyring, from the bottom up: raw pre-encoded bytes on a socket (no codec at all), this
+ * library's transport (src/dbus/connection.ts), jeepney, and a whole get through the public API; then where the
+ * client's CPU goes in those calls, from V8's sampling profiler.
+ */
+import { Session } from 'node:inspector/promises';
+import { connect } from 'node:net';
+import { encodeMessage } from '../../dist/esm/dbus/codec.js';
+import { DBusConnection } from '../../dist/esm/dbus/connection.js';
+import { authenticate } from '../../dist/esm/dbus/sasl.js';
+import { dbusInit, searchItems } from '../../dist/esm/index.js';
+import { FLOORS } from '../clients.mjs';
+import { runClient } from '../run-client.mjs';
+import { formatMs, table } from '../markdown.mjs';
+import { median } from '../stats.mjs';
+import { ERROR, METHOD_CALL, METHOD_RETURN, PROFILE_ATTRIBUTES, PROPERTIES_GET } from './messages.mjs';
+
+/**
+ * The bare minimum round trip from Node: pre-encoded Properties.Get bytes written to an authenticated socket, replies
+ * only framed (never decoded). What is left is the socket, the event loop and the daemons.
+ * @param {string} address @param {number} n
+ */
+async function rawSocketRoundTrips(address, n) {
+  const socket = connect({ path: address.replace(/^unix:path=/, '').split(',')[0] });
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.setNoDelay(true);
+  await authenticate(socket, ['EXTERNAL']);
+  /** @type {(() => void) | undefined} */
+  let waiting;
+  let pending = Buffer.alloc(0);
+  socket.on('data', (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (pending.length >= 16) {
+      const total = 16 + ((pending.readUInt32LE(12) + 7) & ~7) + pending.readUInt32LE(4);
+      if (pending.length < total) break;
+      const type = pending[1];
+      pending = pending.subarray(total);
+      if (type === METHOD_RETURN || type === ERROR) waiting?.();
+    }
+  });
+  const roundTrip = (/** @type {Buffer} */ bytes) =>
+    new Promise((resolve) => {
+      waiting = () => resolve(undefined);
+      socket.write(bytes);
+    });
+  await roundTrip(
+    encodeMessage({
+      type: METHOD_CALL,
+      serial: 1,
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'Hello',
+    }),
+  );
+  const request = encodeMessage({ ...PROPERTIES_GET, serial: 2 });
+  const result = await timeRoundTrips(() => roundTrip(request), n);
+  socket.destroy();
+  return result;
+}
+
+/** Median wall time of `n` calls (after 50 untimed ones) and the client's CPU per call. @param {() => Promise<unknown>} call @param {number} n */
+async function timeRoundTrips(call, n) {
+  for (let i = 0; i < 50; i++) await call();
+  const samples = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    await call();
+    samples.push(performance.now() - start);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: median(samples), cpuMs: (cpu.user + cpu.system) / 1000 / n };
+}
+
+/**
+ * Medians of `n` calls of each kind, with the client's CPU per call. Reads the item at PROFILE_ATTRIBUTES.
+ * @param {string} address @param {number} n
+ */
+export async function roundTripSection(address, n) {
+  const rows = [];
+  const raw = await rawSocketRoundTrips(address, n);
+  rows.push(['raw socket, pre-encoded bytes, no decoding (Node)', formatMs(raw.ms), formatMs(raw.cpuMs)]);
+
+  const bus = await DBusConnection.open(address);
+  const transport = await timeRoundTrips(() => bus.call(PROPERTIES_GET), n);
+  await bus.close();
+  rows.push([
+    "this library's transport (src/dbus/connection.ts: encode, frame, decode)",
+    formatMs(transport.ms),
+    formatMs(transport.cpuMs),
+  ]);
+
+  const jeepney = FLOORS.find((floor) => floor.id === 'jeepney');
+  try {
+    if (!jeepney) throw new Error('no jeepney floor in bench/clients.mjs');
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address };
+    const [line] = await runClient(jeepney.command('floor', { n }), env, 120_000);
+    rows.push([jeepney.label, formatMs(median(line.samples_ms ?? [])), formatMs(line.cpu_ms / line.n)]);
+  } catch (error) {
+    rows.push(['jeepney (Python, blocking)', `not available (${/** @type {Error} */ (error).message})`, '']);
+  }
+
+  const conn = await dbusInit({ address });
+  const get = await timeRoundTrips(async () => {
+    const [item] = await searchItems(conn, PROFILE_ATTRIBUTES);
+    await item.getSecret();
+  }, n);
+  rows.push([
+    'a whole get through the public API (SearchItems + GetSecret: 2 round trips)',
+    formatMs(get.ms),
+    formatMs(get.cpuMs),
+  ]);
+  await conn.close();
+  return table([`one call to gnome-keyring (median of ${n})`, 'wall ms', 'client CPU ms'], rows);
+}
+
+/**
+ * Where the client's CPU goes in a loop of calls, from V8's sampling profiler: self time grouped by who spends it.
+ * @param {() => Promise<unknown>} call @param {number} n
+ */
+async function profileCalls(call, n) {
+  const session = new Session();
+  session.connect();
+  for (let i = 0; i < 50; i++) await call();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  await session.post('Profiler.start');
+  for (let i = 0; i < n; i++) await call();
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  /** @type {Map<number, number>} */
+  const sampled = new Map();
+  profile.samples?.forEach((id, index) => sampled.set(id, (sampled.get(id) ?? 0) + (profile.timeDeltas?.[index] ?? 0)));
+  /** @type {Map<string, number>} */
+  const byCategory = new Map();
+  for (const node of profile.nodes) {
+    const category = categorise(node.callFrame.url, node.callFrame.functionName);
+    if (category) byCategory.set(category, (byCategory.get(category) ?? 0) + (sampled.get(node.id) ?? 0) / 1000 / n);
+  }
+  return byCategory;
+}
+
+const CATEGORIES = [
+  'D-Bus codec (dbus-next marshaller and its deps, src/dbus/codec)',
+  'transport bookkeeping (src/dbus/connection)',
+  'library above the transport (service, item, session, validation)',
+  'transfer crypto (AES, src/crypto)',
+  'socket write system calls',
+  'Node internals (streams, buffers, promises, timers)',
+  'garbage collection',
+  'other (V8, native)',
+];
+
+/** @param {string} url @param {string} name @returns {string | undefined} */
+function categorise(url, name) {
+  if (name === '(idle)') return undefined;
+  if (name === '(garbage collector)') return CATEGORIES[6];
+  if (/node_modules\/(dbus-next|@nornagon|long|jsbi|safe-buffer)\/|dist\/esm\/dbus\/codec\.js/.test(url))
+    return CATEGORIES[0];
+  if (url.includes('dist/esm/dbus/')) return CATEGORIES[1];
+  if (/node_modules\/@noble\/|dist\/esm\/crypto\//.test(url)) return CATEGORIES[3];
+  if (url.includes('dist/esm/')) return CATEGORIES[2];
+  if (!url && /^write/.test(name)) return CATEGORIES[4];
+  if (url.startsWith('node:')) return CATEGORIES[5];
+  return CATEGORIES[7];
+}
+
+/** @param {string} address @param {number} n */
+export async function cpuProfileSection(address, n) {
+  const bus = await DBusConnection.open(address);
+  const roundTrip = await profileCalls(() => bus.call(PROPERTIES_GET), n);
+  await bus.close();
+  const conn = await dbusInit({ address });
+  const get = await profileCalls(async () => {
+    const [item] = await searchItems(conn, PROFILE_ATTRIBUTES);
+    await item.getSecret();
+  }, n);
+  await conn.close();
+  /** @param {Map<string, number>} map */
+  const total = (map) => [...map.values()].reduce((sum, ms) => sum + ms, 0);
+  const rows = CATEGORIES.map((category) => [
+    category,
+    formatMs(roundTrip.get(category) ?? 0),
+    formatMs(get.get(category) ?? 0),
+  ]);
+  rows.push(['**total client CPU**', formatMs(total(roundTrip)), formatMs(total(get))]);
+  return table(
+    [`client CPU by where it is spent (V8 sampling profile of ${n} calls)`, 'ms per round trip', 'ms per get'],
+    rows,
+  );
+}
