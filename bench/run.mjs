@@ -31,13 +31,13 @@ const STAGES = ['sequential', 'floor', 'cold', 'growth'];
  */
 const BULK_REPS = { this: 5 };
 /** Untimed reads before the timed ones in each growth stage (see growthReads in clients/workload.mjs). */
-const GROWTH_WARM_UP = 10;
+const GROWTH_WARM_UP = 20;
 const CLIENT_TIMEOUT_MS = 180_000;
 
 const USAGE = `usage: npm run bench -- [options]
   --n <count>             sequential and concurrent operations per client (default 300)
   --growth <sizes>        collection sizes for the growth stage (default 100,1000,10000)
-  --growth-gets <count>   gets per client and size (default 30)
+  --growth-gets <count>   gets per client and size (default 100, after 20 untimed)
   --growth-sets <count>   sets per client and size (default 5)
   --bulk <count>          items in the bulk read (default 1000)
   --cold-runs <count>     timed runs per cold-start command (default 15)
@@ -58,7 +58,7 @@ function parseOptions() {
       options: {
         n: { type: 'string', default: '300' },
         growth: { type: 'string', default: '100,1000,10000' },
-        'growth-gets': { type: 'string', default: '30' },
+        'growth-gets': { type: 'string', default: '100' },
         'growth-sets': { type: 'string', default: '5' },
         bulk: { type: 'string', default: '1000' },
         'cold-runs': { type: 'string', default: '15' },
@@ -169,25 +169,41 @@ async function main() {
   /** @type {Record<string, unknown>} */
   const raw = {};
 
+  /** What brings the daemon back to the current stage's state if it dies under a client. */
+  let recoverStage = () => keyring.restartKeyring();
+
   /**
-   * Runs a client, or records why it could not run (the benchmark goes on without it).
+   * Runs a client, or records why it could not run (the benchmark goes on without it). If gnome-keyring-daemon died
+   * meanwhile, that is reported too and the daemon is brought back for the next client.
    * @param {{ id: string, label: string, command: (stage: string, options: object) => string[] }} client
    * @param {string} stage @param {object} stageOptions
    */
   async function run(client, stage, stageOptions) {
     const started = performance.now();
+    const daemon = keyring.processes.keyring;
+    /** @type {import('./run-client.mjs').ClientLine[] | undefined} */
+    let lines;
     try {
-      const lines = await runClient(client.command(stage, stageOptions), clientEnv(), CLIENT_TIMEOUT_MS);
+      lines = await runClient(client.command(stage, stageOptions), clientEnv(), CLIENT_TIMEOUT_MS);
       progress(`  ${client.label}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-      return lines;
     } catch (error) {
       if (!(error instanceof ClientFailed)) throw error;
       const done = [...new Set(error.lines.map((line) => line.phase))];
       const kept = done.length ? `; its ${done.join(', ')} figures are kept` : '';
       results.skipped.push({ label: `${client.label} (${stage})`, reason: `${error.message}${kept}` });
       progress(`  ${client.label}: failed, ${error.message}`);
-      return error.lines.length ? error.lines : undefined;
+      lines = error.lines.length ? error.lines : undefined;
     }
+    if (daemon.exitCode !== null || daemon.signalCode !== null) {
+      const how = daemon.signalCode ?? `with code ${daemon.exitCode}`;
+      results.skipped.push({
+        label: `gnome-keyring-daemon (${stage})`,
+        reason: `exited ${how} while ${client.label} ran; restarted for the next client`,
+      });
+      progress(`  gnome-keyring-daemon exited ${how}; restarting it`);
+      await recoverStage();
+    }
+    return lines;
   }
 
   /** @param {typeof CLIENTS} clients */
@@ -253,7 +269,8 @@ async function main() {
       const sizes = [...new Set([...options.growth, options.bulk])].sort((a, b) => a - b);
       for (const size of sizes) {
         progress(`A default collection of ${size} items (get, set${size === options.bulk ? ', bulk read' : ''}):`);
-        await loadGeneratedCollection(keyring, dataDir, size);
+        recoverStage = () => loadGeneratedCollection(keyring, dataDir, size);
+        await recoverStage();
         results.growth[size] = {};
         for (const client of clients) {
           const lines = await run(client, 'growth', {
