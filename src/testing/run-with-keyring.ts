@@ -1,6 +1,8 @@
 /** Runs a command with a headless keyring of its own: what `secretstorage headless -- COMMAND` does. */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import type { Writable } from 'node:stream';
+import { findExecutable } from './find-executable.js';
 import { startHeadlessKeyring, type HeadlessKeyringOptions } from './headless-keyring.js';
 
 export interface RunWithHeadlessKeyringOptions extends HeadlessKeyringOptions {
@@ -11,20 +13,40 @@ export interface RunWithHeadlessKeyringOptions extends HeadlessKeyringOptions {
 /** Signals passed on to the command, which then decides how to end (the keyring stays until it has). */
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+// The command starts as a shell that waits for a line on fd 3 and then execs it (same pid, fd 3 closed). Until this
+// process has handed the pid to the watchdog, the command can do nothing, so nothing can see it and kill this
+// process in between: a command started directly may already run while spawn() is returning.
+const GATE = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
+
+/** A spawn-like error, so that callers handle a missing command the same way however it was found missing. */
+function spawnError(command: string, code: 'ENOENT' | 'EACCES'): NodeJS.ErrnoException {
+  return Object.assign(new Error(`spawn ${command} ${code}`), { code, syscall: `spawn ${command}`, path: command });
+}
+
 /**
  * Starts a headless keyring, runs `command` on it with inherited stdio, and stops the keyring when the command ends;
  * resolves with the command's exit code, or 128+N when signal N ended it. SIGINT, SIGTERM and SIGHUP are forwarded
  * to the command; if this process is killed outright, the keyring's watchdog ends the command and the daemons.
- * @throws the spawn error (`code` ENOENT or EACCES) when the command cannot be started, and startHeadlessKeyring's.
+ * @throws an error with `code` ENOENT or EACCES (and `syscall` `spawn COMMAND`) when the command is not found or not
+ *   executable, before anything is started; startHeadlessKeyring's errors.
  */
 export async function runWithHeadlessKeyring(
   command: string,
   args: readonly string[],
   options: RunWithHeadlessKeyringOptions = {},
 ): Promise<number> {
+  const env = { ...(options.env ?? process.env) };
+  const runnable = await findExecutable(command, env.PATH);
+  if (runnable !== 'ok') throw spawnError(command, runnable);
   const keyring = await startHeadlessKeyring(options);
-  const child = spawn(command, args, { stdio: 'inherit', env: { ...(options.env ?? process.env), ...keyring.env } });
+  const child = spawn('/bin/sh', ['-c', GATE, 'sh', command, ...args], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { ...env, ...keyring.env },
+  });
   keyring.adopt(child);
+  const gate = child.stdio[3] as Writable;
+  gate.on('error', () => undefined);
+  gate.end('go\n');
   const forward = (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };

@@ -100,3 +100,17 @@ export async function waitUntilGone(pids: number[], limitMs = 20_000): Promise<n
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** `PID STATE COMMAND` of a process, for assertion messages about processes left behind. */
+export function describeProcess(pid: number): string {
+  const text = stat(pid);
+  if (text === undefined) return `${pid} (gone)`;
+  const state = text.slice(text.lastIndexOf(')') + 2).split(' ')[0];
+  let command = '';
+  try {
+    command = commandLine(pid);
+  } catch {
+    // Exited meanwhile.
+  }
+  return `${pid} ${state} ${command}`;
+}

@@ -2,7 +2,8 @@
  * `secretstorage headless`, run as users run it: a separate process with real dbus-daemon and gnome-keyring-daemon
  * children, checked from outside through /proc (which processes are left) and the bus (what the command could do).
  */
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { externalBusAddress } from '../helpers/keyring.js';
 import {
   childrenOf,
   commandLine,
+  describeProcess,
   finished,
   runCliProcess,
   spawnCli,
@@ -56,10 +58,15 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
     expect(result).toMatchObject({ code: 0, stdout: '--help|-x|' });
   });
 
-  it('exits 127 for a command that does not exist, and 2 without a command', async () => {
+  it('exits 127 for a command that does not exist, 126 for one that cannot be executed, and 2 without a command', async () => {
     const missing = await runCliProcess(['headless', '--', 'no-such-command-secretstorage']);
     expect(missing.code).toBe(127);
     expect(missing.stderr).toContain('no-such-command-secretstorage: command not found');
+    const notExecutable = join(scratch, 'not-executable.sh');
+    writeFileSync(notExecutable, 'echo never\n', { mode: 0o644 });
+    const denied = await runCliProcess(['headless', '--', notExecutable]);
+    expect(denied.code).toBe(126);
+    expect(denied.stderr).toContain(`${notExecutable}: permission denied (not executable)`);
     const noSeparator = await runCliProcess(['headless', 'npm', 'test']);
     expect(noSeparator.code).toBe(2);
     expect(noSeparator.stderr).toContain('Put the command after `--`: secretstorage headless -- npm test');
@@ -83,18 +90,23 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
   });
 
   it('leaves no daemon, command or directory behind when the headless process itself is SIGKILLed', async () => {
-    const cli = spawnCli(['headless', '--', 'sh', '-c', 'echo "$DBUS_SESSION_BUS_ADDRESS"; exec sleep 600']);
+    const script = 'console.log(process.env.DBUS_SESSION_BUS_ADDRESS); setInterval(() => {}, 1000);';
+    const cli = spawnCli(['headless', '--', process.execPath, '-e', script]);
     const result = finished(cli);
     const address = (await waitForOutput(cli, /unix:path=\S+\n/)).trim();
     const children = childrenOf(cli.pid!);
     const commands = children.map(commandLine).join('\n');
     expect(commands).toContain('dbus-daemon');
     expect(commands).toContain('gnome-keyring-daemon');
-    expect(commands).toContain('sleep 600');
+    expect(commands).toContain('setInterval');
     cli.kill('SIGKILL');
-    expect((await result).signal).toBe('SIGKILL');
+    // 'exit', not the end of output: the command holds the same stdout until the watchdog has ended it.
+    const [, signal] = (await once(cli, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect(signal).toBe('SIGKILL');
     // The watchdog (one of the children) removes the directories before it exits.
-    expect(await waitUntilGone(children)).toEqual([]);
+    const left = await waitUntilGone(children);
+    expect(left.map(describeProcess)).toEqual([]);
+    await result;
     expect(existsSync(socketDirectory(address))).toBe(false);
   });
 });
@@ -149,13 +161,15 @@ describe.skipIf(externalBusAddress)('secretstorage headless without the system p
     const noPrograms = mkdtempSync(join(scratch, 'empty-path-'));
     const busOnly = mkdtempSync(join(scratch, 'only-dbus-'));
     symlinkSync('/usr/bin/dbus-daemon', join(busOnly, 'dbus-daemon'));
-    const noBus = await runCliProcess(['headless', '--', 'true'], { env: { ...process.env, PATH: noPrograms } });
+    // The command by its path: nothing else is on these PATHs.
+    const command = ['headless', '--', process.execPath, '-e', ''];
+    const noBus = await runCliProcess(command, { env: { ...process.env, PATH: noPrograms } });
     expect(noBus.code).toBe(4);
     expect(noBus.stderr).toContain('dbus-daemon is not installed');
     expect(noBus.stderr).toContain('Debian/Ubuntu `sudo apt-get install dbus`');
     expect(noBus.stderr).toContain('Fedora `sudo dnf install dbus-daemon`');
     expect(noBus.stderr).toContain('Arch `sudo pacman -S dbus`');
-    const noKeyring = await runCliProcess(['headless', '--', 'true'], { env: { ...process.env, PATH: busOnly } });
+    const noKeyring = await runCliProcess(command, { env: { ...process.env, PATH: busOnly } });
     expect(noKeyring.code).toBe(4);
     expect(noKeyring.stderr).toContain('gnome-keyring-daemon is not installed');
     expect(noKeyring.stderr).toContain('`sudo apt-get install gnome-keyring`');
