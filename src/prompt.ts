@@ -27,6 +27,12 @@ export interface PromptResult {
  * @throws PromptDismissedException when the user dismissed it, TimeoutException when `timeoutMs` passed,
  *   NoBackendError when the service went away, ProtocolError for a result of the wrong type.
  */
+/** Dismisses a prompt, ignoring errors: it may have completed meanwhile (the Dismiss/Completed race). */
+async function dismiss(connection: Connection, promptPath: string): Promise<void> {
+  if (connection.bus.closed) return;
+  await connection.call(promptPath, PROMPT_IFACE, 'Dismiss', '', [], { timeoutMs: 2000 }).catch(() => undefined);
+}
+
 export async function runPrompt(
   connection: Connection,
   promptPath: string,
@@ -34,7 +40,11 @@ export async function runPrompt(
   resultSignature: string | undefined,
   options: PromptOptions = {},
 ): Promise<PromptResult> {
-  options.signal?.throwIfAborted();
+  if (options.signal?.aborted) {
+    // The service already made the prompt (it came back from Unlock, CreateItem…): dismiss it rather than leave it.
+    await dismiss(connection, promptPath);
+    options.signal.throwIfAborted();
+  }
   const timeoutMs = options.timeoutMs ?? connection.promptTimeoutMs;
   const bus = connection.bus;
   const owner = await connection.serviceOwner();
@@ -96,9 +106,7 @@ export async function runPrompt(
     } catch (error) {
       // We gave up (timeout, abort) or the call failed: make sure no dialog stays on screen. Completed may already
       // have fired (the Dismiss/Completed race), so Dismiss errors are expected and ignored.
-      if (!bus.closed) {
-        await connection.call(promptPath, PROMPT_IFACE, 'Dismiss', '', [], { timeoutMs: 2000 }).catch(() => undefined);
-      }
+      await dismiss(connection, promptPath);
       throw error;
     } finally {
       await bus.removeMatch(rule);

@@ -1,6 +1,6 @@
 /**
  * D-Bus server addresses (`unix:path=…;tcp:host=…,port=…`): parsing with the spec's %-escapes, and finding the
- * session bus the way libdbus does, plus `$XDG_RUNTIME_DIR/bus`, which dbus-next does not try.
+ * session bus the way libdbus does, plus `$XDG_RUNTIME_DIR/bus` (systemd's user bus).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,100 +1,29 @@
 /**
- * Message encoding and decoding on the wire, delegated to dbus-next's marshaller. Framing (how many bytes make one
- * message) is decided in `frame.ts` so that a malformed message can be rejected without losing the stream.
+ * Whole messages on the wire: the fixed header, the header fields and the body, encoded little-endian and decoded in
+ * either byte order. Framing (how many bytes make one message) is done by the connection's reader, which hands each
+ * complete message here; the body is decoded separately so that a bad body can still be matched to its call.
  */
-import DBusBuffer from 'dbus-next/lib/dbus-buffer.js';
-import constants from 'dbus-next/lib/constants.js';
-import marshallCompat from 'dbus-next/lib/marshall-compat.js';
-import messageType from 'dbus-next/lib/message-type.js';
-import signatures from 'dbus-next/lib/signature.js';
-import variants from 'dbus-next/lib/variant.js';
+import { parseSignature, Reader, Variant, Writer } from './marshal.js';
 import type { DBusVariant, IncomingMessage, OutgoingMessage } from './message.js';
 
-const { headerTypeName } = constants;
-const { marshallMessage, messageToJsFmt } = marshallCompat;
-const { Message } = messageType;
-const { parseSignature } = signatures;
-const { Variant } = variants;
+export { assertSignature } from './marshal.js';
 
-/** The spec's largest array (2^26 bytes). */
-const MAX_ARRAY_BYTES = 67108864;
-
-/**
- * dbus-next's reader trusts the lengths it reads: a hostile length makes it loop or allocate without bound. This
- * reader checks every array and string length against the bytes actually there before reading.
- */
-class CheckedBuffer extends DBusBuffer {
-  override readArray(elementType: unknown, length: number): unknown[] {
-    if (length > MAX_ARRAY_BYTES || this.pos + length > this.buffer.length + 7) {
-      throw new Error(`an array claims ${length} bytes but only ${this.buffer.length - this.pos} remain`);
-    }
-    const type = (elementType as { type: string }).type;
-    if (type === 'y') return super.readArray(elementType, length);
-    if ('xtd{(r'.includes(type)) this.align(3);
-    const end = this.pos + length;
-    const result: unknown[] = [];
-    while (this.pos < end) {
-      const before = this.pos;
-      result.push(this.readTree(elementType));
-      if (this.pos === before) throw new Error('an array element that takes no bytes');
-    }
-    return result;
-  }
-
-  override readString(length: number): string {
-    if (this.pos + length + 1 > this.buffer.length) {
-      throw new Error(`a string claims ${length} bytes but only ${this.buffer.length - this.pos} remain`);
-    }
-    return super.readString(length);
-  }
-
-  override readSimpleType(type: string): unknown {
-    const value = super.readSimpleType(type);
-    if (type === 'g') assertSignature(value as string);
-    return value;
-  }
-}
-
-const BASIC_TYPES = 'ybnqiuxtdsogh';
-/** The longest signature the spec allows. */
-const MAX_SIGNATURE_LENGTH = 255;
-
-/**
- * Throws unless `signature` is a valid D-Bus signature: known type codes only, non-empty structs, dict entries of a
- * basic key and one value inside an array, nesting within the spec's 32 levels.
- */
-export function assertSignature(signature: string): void {
-  if (signature.length > MAX_SIGNATURE_LENGTH) throw new Error('a signature longer than 255 characters');
-  let index = 0;
-  const single = (depth: number, inArray: boolean): void => {
-    if (depth > 64) throw new Error('a signature nested deeper than the spec allows');
-    const code = signature[index++];
-    if (code === undefined) throw new Error(`the signature "${signature}" ends early`);
-    if (BASIC_TYPES.includes(code) || code === 'v') return;
-    if (code === 'a') return single(depth + 1, true);
-    if (code === '(') {
-      if (signature[index] === ')') throw new Error('an empty struct in a signature');
-      while (signature[index] !== ')') {
-        if (index >= signature.length) throw new Error(`an unclosed struct in "${signature}"`);
-        single(depth + 1, false);
-      }
-      index++;
-      return;
-    }
-    if (code === '{') {
-      if (!inArray) throw new Error('a dict entry outside an array');
-      if (!BASIC_TYPES.includes(signature[index++] ?? '')) throw new Error('a dict entry with a non-basic key');
-      single(depth + 1, false);
-      if (signature[index++] !== '}') throw new Error('a dict entry with other than two types');
-      return;
-    }
-    throw new Error(`the type code "${code}" in a signature`);
-  };
-  while (index < signature.length) single(0, false);
-}
-
-const HEADER_FIELDS_TYPE = parseSignature('a(yv)')[0].child[0];
 const LITTLE_ENDIAN = 0x6c;
+const PROTOCOL_VERSION = 1;
+
+/** Header field codes and the type of each field's value (spec: "Header Fields"). */
+const FIELDS = [
+  ['path', 1, 'o'],
+  ['interface', 2, 's'],
+  ['member', 3, 's'],
+  ['errorName', 4, 's'],
+  ['replySerial', 5, 'u'],
+  ['destination', 6, 's'],
+  ['sender', 7, 's'],
+  ['signature', 8, 'g'],
+] as const;
+const FIELD_BY_CODE = new Map<number, string>(FIELDS.map(([name, code]) => [code, name]));
+const HEADER_FIELDS_TYPE = parseSignature('a(yv)')[0];
 
 /** Wraps a value as a D-Bus variant of the given signature. */
 export function variant<T>(signature: string, value: T): DBusVariant<T> {
@@ -105,11 +34,40 @@ export function isVariant(value: unknown): value is DBusVariant {
   return value instanceof Variant;
 }
 
-/** Serialises one message; throws a plain Error naming the problem when the body does not match its signature. */
+/** Serialises one message; throws an Error naming the problem when the body does not match its signature. */
 export function encodeMessage(message: OutgoingMessage): Buffer {
-  const msg = new Message({ ...message });
-  msg.serial = message.serial;
-  return marshallMessage(msg)[0];
+  const signature = message.signature ?? '';
+  const bodyValues = message.body ?? [];
+  const types = parseSignature(signature);
+  if (types.length !== bodyValues.length) {
+    throw new Error(`the signature "${signature}" has ${types.length} types but the body ${bodyValues.length} values`);
+  }
+  // The body starts 8-aligned in the message, so aligning it from its own start is the same thing.
+  const body = new Writer(128);
+  types.forEach((type, i) => body.write(type, bodyValues[i]));
+  const bodyBytes = body.result();
+
+  const header = new Writer(128 + bodyBytes.length);
+  const fields: [number, Variant][] = [];
+  for (const [name, code, type] of FIELDS) {
+    const value = name === 'signature' ? (signature || undefined) : message[name];
+    if (value !== undefined) fields.push([code, new Variant(type, value)]);
+  }
+  header.write({ code: 'y', children: [], signature: 'y' }, LITTLE_ENDIAN);
+  header.write({ code: 'y', children: [], signature: 'y' }, message.type);
+  header.write({ code: 'y', children: [], signature: 'y' }, message.flags ?? 0);
+  header.write({ code: 'y', children: [], signature: 'y' }, PROTOCOL_VERSION);
+  header.write({ code: 'u', children: [], signature: 'u' }, bodyBytes.length);
+  header.write({ code: 'u', children: [], signature: 'u' }, message.serial);
+  header.write(HEADER_FIELDS_TYPE, fields);
+  header.align(8);
+  const headerBytes = header.result();
+  const encoded = Buffer.allocUnsafe(headerBytes.length + bodyBytes.length);
+  headerBytes.copy(encoded, 0);
+  bodyBytes.copy(encoded, headerBytes.length);
+  // The body may carry an encrypted or (plain session) clear secret: leave no copy in the writers' buffers.
+  bodyBytes.fill(0);
+  return encoded;
 }
 
 /** The header fields of a message, decoded before its body so that a bad body can still be matched to its call. */
@@ -120,25 +78,30 @@ export interface DecodedHeader {
 
 /**
  * Decodes one complete message: `fixedHeader` is its first 16 bytes, `rest` the header fields, padding and body.
- * Header fields are decoded at once; the body only when `decodeBody()` is called (it throws on malformed data).
+ * Header fields are decoded at once (throwing on malformed data); the body only when `decodeBody()` is called.
  */
 export function decodeMessage(fixedHeader: Buffer, rest: Buffer): DecodedHeader {
-  const endian = fixedHeader[0];
-  const le = endian === LITTLE_ENDIAN;
-  const fieldsLength = le ? fixedHeader.readUInt32LE(12) : fixedHeader.readUInt32BE(12);
-  const bodyLength = le ? fixedHeader.readUInt32LE(4) : fixedHeader.readUInt32BE(4);
-  const buffer = new CheckedBuffer(rest, 0, endian, undefined);
-  const fields = buffer.readArray(HEADER_FIELDS_TYPE, fieldsLength) as [number, [unknown, [unknown]]][];
-  buffer.align(3);
+  const littleEndian = fixedHeader[0] === LITTLE_ENDIAN;
+  if (!littleEndian && fixedHeader[0] !== 0x42) throw new Error('an invalid byte-order mark');
+  const fieldsLength = littleEndian ? fixedHeader.readUInt32LE(12) : fixedHeader.readUInt32BE(12);
+  const bodyLength = littleEndian ? fixedHeader.readUInt32LE(4) : fixedHeader.readUInt32BE(4);
+  const bodyStart = (((fieldsLength + 7) >> 3) << 3);
+  if (bodyStart + bodyLength !== rest.length) throw new Error('the message length does not match its header');
+  // `rest` starts at message offset 16 (a multiple of 8), so alignment can be counted from its start; the fields
+  // array's length word is the fixed header's last 4 bytes, hence the reader over the fields alone.
+  const fields = new Reader(rest, littleEndian, 0, fieldsLength);
   const raw: Record<string, unknown> = {};
-  for (const [code, value] of fields) {
-    const name = headerTypeName[code];
-    if (name) raw[name] = value[1][0];
+  while (fields.remaining > 0) {
+    fields.align(8);
+    const code = fields.read({ code: 'y', children: [], signature: 'y' }) as number;
+    const value = fields.read({ code: 'v', children: [], signature: 'v' }) as Variant;
+    const name = FIELD_BY_CODE.get(code);
+    if (name) raw[name] = value.value;
   }
   const message: IncomingMessage = {
     type: fixedHeader[1],
     flags: fixedHeader[2],
-    serial: le ? fixedHeader.readUInt32LE(8) : fixedHeader.readUInt32BE(8),
+    serial: littleEndian ? fixedHeader.readUInt32LE(8) : fixedHeader.readUInt32BE(8),
     sender: raw.sender as string | undefined,
     destination: raw.destination as string | undefined,
     path: raw.path as string | undefined,
@@ -146,20 +109,22 @@ export function decodeMessage(fixedHeader: Buffer, rest: Buffer): DecodedHeader 
     member: raw.member as string | undefined,
     errorName: raw.errorName as string | undefined,
     replySerial: raw.replySerial as number | undefined,
-    signature: (raw.signature as string | undefined) ?? '',
+    signature: typeof raw.signature === 'string' ? raw.signature : '',
     body: [],
   };
   return {
     message,
     decodeBody() {
-      if (bodyLength === 0 || !message.signature) return;
-      assertSignature(message.signature);
-      const body = buffer.read(message.signature);
-      // dbus-next trusts declared lengths; a body that does not end exactly where the header said is malformed.
-      if (buffer.pos !== rest.length) {
-        throw new Error(`the body's contents do not match its declared length (${bodyLength} bytes)`);
+      if (!message.signature) {
+        if (bodyLength !== 0) throw new Error('a body without a signature');
+        return;
       }
-      message.body = messageToJsFmt({ signature: message.signature, body }).body as unknown[];
+      const types = parseSignature(message.signature);
+      const body = new Reader(rest, littleEndian, bodyStart, rest.length, bodyStart);
+      message.body = types.map((type) => body.read(type));
+      if (body.remaining !== 0) throw new Error(`the body's contents do not match its declared length (${bodyLength} bytes)`);
     },
   };
 }
+
+

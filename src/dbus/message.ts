@@ -15,6 +15,8 @@ export interface OutgoingMessage {
   serial: number;
   flags?: number;
   destination?: string;
+  /** Set by the bus on delivery; a client never sends it. */
+  sender?: string;
   path?: string;
   interface?: string;
   member?: string;

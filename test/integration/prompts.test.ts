@@ -99,7 +99,8 @@ describe('prompts that are dismissed or never answered', () => {
     m.mock.scenario.prompts = 'never';
     const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
     const pending = vault.unlock();
-    while (m.mock.pendingPrompts().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Complete it only once the client has called Prompt() (completing earlier would end the prompt before it ran).
+    while (m.mock.callCount('Prompt') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     m.mock.completePrompt(m.mock.pendingPrompts()[0]);
     await pending;
     expect(await vault.isLocked()).toBe(false);
@@ -164,7 +165,7 @@ describe('broadcast Completed signals', () => {
     m.mock.scenario.prompts = 'never';
     const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
     const pending = vault.unlock();
-    while (m.mock.pendingPrompts().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (m.mock.callCount('Prompt') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     const [prompt] = m.mock.pendingPrompts();
     const forger = await DBusConnection.open(m.bus.address);
     forger.emitSignal(prompt, 'org.freedesktop.Secret.Prompt', 'Completed', 'bv', [false, variant('ao', [])]);
