@@ -3,10 +3,12 @@
  * either byte order. Framing (how many bytes make one message) is done by the connection's reader, which hands each
  * complete message here; the body is decoded separately so that a bad body can still be matched to its call.
  */
-import { parseSignature, Reader, Variant, Writer } from './marshal.js';
+import { Reader } from './reader.js';
+import { parseSignature, Variant } from './signature.js';
+import { Writer } from './writer.js';
 import type { DBusVariant, IncomingMessage, OutgoingMessage } from './message.js';
 
-export { assertSignature } from './marshal.js';
+export { assertSignature } from './signature.js';
 
 const LITTLE_ENDIAN = 0x6c;
 const PROTOCOL_VERSION = 1;
@@ -50,7 +52,7 @@ export function encodeMessage(message: OutgoingMessage): Buffer {
   const header = new Writer(128 + bodyBytes.length);
   const fields: [number, Variant][] = [];
   for (const [name, code, type] of FIELDS) {
-    const value = name === 'signature' ? (signature || undefined) : message[name];
+    const value = name === 'signature' ? signature || undefined : message[name];
     if (value !== undefined) fields.push([code, new Variant(type, value)]);
   }
   header.write({ code: 'y', children: [], signature: 'y' }, LITTLE_ENDIAN);
@@ -85,7 +87,7 @@ export function decodeMessage(fixedHeader: Buffer, rest: Buffer): DecodedHeader 
   if (!littleEndian && fixedHeader[0] !== 0x42) throw new Error('an invalid byte-order mark');
   const fieldsLength = littleEndian ? fixedHeader.readUInt32LE(12) : fixedHeader.readUInt32BE(12);
   const bodyLength = littleEndian ? fixedHeader.readUInt32LE(4) : fixedHeader.readUInt32BE(4);
-  const bodyStart = (((fieldsLength + 7) >> 3) << 3);
+  const bodyStart = ((fieldsLength + 7) >> 3) << 3;
   if (bodyStart + bodyLength !== rest.length) throw new Error('the message length does not match its header');
   // `rest` starts at message offset 16 (a multiple of 8), so alignment can be counted from its start; the fields
   // array's length word is the fixed header's last 4 bytes, hence the reader over the fields alone.
@@ -122,9 +124,8 @@ export function decodeMessage(fixedHeader: Buffer, rest: Buffer): DecodedHeader 
       const types = parseSignature(message.signature);
       const body = new Reader(rest, littleEndian, bodyStart, rest.length, bodyStart);
       message.body = types.map((type) => body.read(type));
-      if (body.remaining !== 0) throw new Error(`the body's contents do not match its declared length (${bodyLength} bytes)`);
+      if (body.remaining !== 0)
+        throw new Error(`the body's contents do not match its declared length (${bodyLength} bytes)`);
     },
   };
 }
-
-

@@ -1,18 +1,18 @@
 /**
- * One connection to a message bus: socket, SASL handshake, framing, pipelined method calls with deadlines,
- * reference-counted match rules, signal delivery, and the few calls a service needs (replies, signals). Every pending
- * call is settled when the connection ends, so nothing waits forever.
+ * One connection to a message bus: pipelined method calls with deadlines, reference-counted match rules, signal
+ * delivery, and the few calls a service needs (replies, signals). Every pending call is settled when the connection
+ * ends, so nothing waits forever. Reaching the bus is `transport.ts`; cutting the stream into messages, `framing.ts`.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { ConnectionClosedError, NoBackendError, ProtocolError, TimeoutException } from '../errors.js';
 import { parseAddress, type Transport } from './address.js';
 import { decodeMessage, encodeMessage } from './codec.js';
-import { authenticate } from './sasl.js';
+import { readFrames } from './framing.js';
 import { MessageType, NO_REPLY_EXPECTED, type IncomingMessage } from './message.js';
+import { connectTransport, describeTransport } from './transport.js';
 
 const BUS_NAME = 'org.freedesktop.DBus';
 const BUS_PATH = '/org/freedesktop/DBus';
-const FIXED_HEADER_BYTES = 16;
 /** The spec's upper bound on a whole message (2^27 bytes). */
 export const MAX_MESSAGE_BYTES = 134217728;
 
@@ -80,43 +80,6 @@ export interface OpenOptions {
   maxInFlightCalls?: number;
 }
 
-function nodeMajor(): number {
-  return Number(process.versions.node.split('.')[0]);
-}
-
-function openSocket(transport: Transport): Socket {
-  switch (transport.kind) {
-    case 'unix-path':
-      return netConnect({ path: transport.path });
-    case 'unix-abstract':
-      if (nodeMajor() < 22) {
-        throw new NoBackendError(
-          `The bus address uses an abstract socket (unix:abstract=${transport.name}), which Node ${process.versions.node} ` +
-            'cannot connect to: Node 22 or later is needed (libuv 1.48 fixed abstract sockets). Upgrade Node, or run ' +
-            'the bus with a unix:path= address (dbus-daemon --address=unix:path=…).',
-        );
-      }
-      return netConnect({ path: `\0${transport.name}` });
-    case 'tcp':
-      return netConnect({
-        host: transport.host,
-        port: transport.port,
-        ...(transport.family ? { family: transport.family === 'ipv6' ? 6 : 4 } : {}),
-      });
-  }
-}
-
-function describeTransport(transport: Transport): string {
-  switch (transport.kind) {
-    case 'unix-path':
-      return `unix:path=${transport.path}`;
-    case 'unix-abstract':
-      return `unix:abstract=${transport.name}`;
-    case 'tcp':
-      return `tcp:host=${transport.host},port=${transport.port}`;
-  }
-}
-
 const CLOSED_BY_CALLER = new ConnectionClosedError(
   'The D-Bus connection was closed by close(); open a new one with dbusInit().',
 );
@@ -165,63 +128,28 @@ export class DBusConnection {
     throw new NoBackendError(`Could not connect to the D-Bus session bus (${failures.join('; ')}).`);
   }
 
-  private static openTransport(transport: Transport, options: OpenOptions): Promise<DBusConnection> {
+  private static async openTransport(transport: Transport, options: OpenOptions): Promise<DBusConnection> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    return new Promise<DBusConnection>((resolve, reject) => {
-      const socket = openSocket(transport);
-      let settled = false;
-      const fail = (error: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.destroy();
-        reject(error);
-      };
-      const timer = setTimeout(
-        () =>
-          fail(
-            new NoBackendError(
-              `${describeTransport(transport)} did not complete the D-Bus handshake within ${timeoutMs} ms.`,
-            ),
-          ),
-        timeoutMs,
-      );
-      timer.unref();
-      socket.once('error', (error: NodeJS.ErrnoException) =>
-        fail(new NoBackendError(`cannot connect to ${describeTransport(transport)}: ${error.code ?? error.message}`)),
-      );
-      socket.once('close', () =>
-        fail(new NoBackendError(`${describeTransport(transport)} closed the connection during the handshake.`)),
-      );
-      socket.once('connect', () => {
-        socket.setNoDelay?.(true);
-        authenticate(socket, options.authMethods).then(
-          () => {
-            if (settled) return;
-            const connection = new DBusConnection(socket, '');
-            connection.startReading(options.maxMessageBytes ?? MAX_MESSAGE_BYTES);
-            connection
-              .call(
-                { destination: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'Hello' },
-                { timeoutMs, replySignature: 's' },
-              )
-              .then((reply) => {
-                if (settled) return;
-                settled = true;
-                clearTimeout(timer);
-                socket.removeAllListeners('close');
-                socket.removeAllListeners('error');
-                (connection as { uniqueName: string }).uniqueName = reply.body[0] as string;
-                connection.watchSocket();
-                resolve(connection);
-              })
-              .catch((helloError: Error) => fail(new NoBackendError(`the bus rejected Hello: ${helloError.message}`)));
-          },
-          (error: Error) =>
-            fail(new NoBackendError(`${describeTransport(transport)} refused authentication: ${error.message}`)),
-        );
-      });
+    const socket = await connectTransport(transport, { timeoutMs, authMethods: options.authMethods });
+    const connection = new DBusConnection(socket, '');
+    connection.maxInFlight = Math.max(1, options.maxInFlightCalls ?? 128);
+    connection.watchSocket();
+    readFrames(socket, options.maxMessageBytes ?? MAX_MESSAGE_BYTES, {
+      onFrame: (fixedHeader, rest) => connection.dispatch(fixedHeader, rest),
+      onFatal: (error) => connection.shutdown(error),
+      stopped: () => connection.closed,
     });
+    try {
+      const reply = await connection.call(
+        { destination: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'Hello' },
+        { timeoutMs, replySignature: 's' },
+      );
+      (connection as { uniqueName: string }).uniqueName = reply.body[0] as string;
+      return connection;
+    } catch (error) {
+      await connection.close();
+      throw new NoBackendError(`${describeTransport(transport)} rejected Hello: ${(error as Error).message}`);
+    }
   }
 
   /** True once `close()` was called or the bus went away. */
@@ -248,46 +176,6 @@ export class DBusConnection {
         new ConnectionClosedError('The D-Bus session bus closed the connection; open a new one with dbusInit().'),
       ),
     );
-  }
-
-  private startReading(maxMessageBytes: number): void {
-    let fixedHeader: Buffer | null = null;
-    let restLength = 0;
-    this.socket.on('readable', () => {
-      for (;;) {
-        if (this.closedWith) return;
-        if (fixedHeader === null) {
-          const header = this.socket.read(FIXED_HEADER_BYTES) as Buffer | null;
-          if (!header) return;
-          const endian = header[0];
-          if (endian !== 0x6c && endian !== 0x42) {
-            this.shutdown(
-              new ProtocolError('The bus sent a message with an invalid byte order; the connection was closed.'),
-            );
-            return;
-          }
-          const le = endian === 0x6c;
-          const fieldsLength = le ? header.readUInt32LE(12) : header.readUInt32BE(12);
-          const bodyLength = le ? header.readUInt32LE(4) : header.readUInt32BE(4);
-          restLength = (((fieldsLength + 7) >> 3) << 3) + bodyLength;
-          if (restLength + FIXED_HEADER_BYTES > maxMessageBytes) {
-            this.shutdown(
-              new ProtocolError(
-                `The bus sent a ${restLength + FIXED_HEADER_BYTES}-byte message, above the ${maxMessageBytes}-byte limit; ` +
-                  'the connection was closed.',
-              ),
-            );
-            return;
-          }
-          fixedHeader = header;
-        }
-        const rest = (restLength === 0 ? Buffer.alloc(0) : this.socket.read(restLength)) as Buffer | null;
-        if (!rest) return;
-        const header = fixedHeader;
-        fixedHeader = null;
-        this.dispatch(header, rest);
-      }
-    });
   }
 
   private dispatch(fixedHeader: Buffer, rest: Buffer): void {

@@ -1,0 +1,175 @@
+/**
+ * Unmarshalling, in either byte order, checking every length against the bytes actually received: a hostile message
+ * can only ever produce an Error, never a hang, an unbounded allocation or a read past the end.
+ */
+import { ALIGNMENT, MAX_ARRAY_BYTES, MAX_DEPTH, Variant, parseSignature, type DBusType } from './signature.js';
+
+/** Reads values from a message, checking every length against the bytes actually present. */
+export class Reader {
+  offset: number;
+
+  constructor(
+    private readonly buffer: Buffer,
+    private readonly littleEndian: boolean,
+    start = 0,
+    private readonly end = buffer.length,
+    /** Offset of the message start within `buffer`, for alignment. */
+    private readonly base = 0,
+  ) {
+    this.offset = start;
+  }
+
+  get remaining(): number {
+    return this.end - this.offset;
+  }
+
+  align(boundary: number): void {
+    const padding = (boundary - ((this.offset - this.base) % boundary)) % boundary;
+    this.need(padding);
+    this.offset += padding;
+  }
+
+  private need(bytes: number): void {
+    if (bytes > this.end - this.offset) {
+      throw new Error(`the message ends ${bytes - (this.end - this.offset)} bytes early`);
+    }
+  }
+
+  private uint32(): number {
+    this.align(4);
+    this.need(4);
+    const value = this.littleEndian ? this.buffer.readUInt32LE(this.offset) : this.buffer.readUInt32BE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  private string(lengthBytes: 1 | 4): string {
+    let length: number;
+    if (lengthBytes === 1) {
+      this.need(1);
+      length = this.buffer[this.offset++];
+    } else {
+      length = this.uint32();
+    }
+    this.need(length + 1);
+    if (this.buffer[this.offset + length] !== 0) throw new Error('a string without its terminating NUL');
+    const value = this.buffer.toString('utf8', this.offset, this.offset + length);
+    this.offset += length + 1;
+    return value;
+  }
+
+  read(type: DBusType, depth = 0): unknown {
+    if (depth > MAX_DEPTH) throw new Error('values nested deeper than the spec allows');
+    switch (type.code) {
+      case 'y':
+        this.need(1);
+        return this.buffer[this.offset++];
+      case 'b': {
+        const value = this.uint32();
+        if (value > 1) throw new Error(`a boolean of ${value}`);
+        return value === 1;
+      }
+      case 'n':
+      case 'q': {
+        this.align(2);
+        this.need(2);
+        const le = this.littleEndian;
+        const value =
+          type.code === 'n'
+            ? le
+              ? this.buffer.readInt16LE(this.offset)
+              : this.buffer.readInt16BE(this.offset)
+            : le
+              ? this.buffer.readUInt16LE(this.offset)
+              : this.buffer.readUInt16BE(this.offset);
+        this.offset += 2;
+        return value;
+      }
+      case 'i': {
+        this.align(4);
+        this.need(4);
+        const value = this.littleEndian ? this.buffer.readInt32LE(this.offset) : this.buffer.readInt32BE(this.offset);
+        this.offset += 4;
+        return value;
+      }
+      case 'u':
+      case 'h':
+        return this.uint32();
+      case 'x':
+      case 't': {
+        this.align(8);
+        this.need(8);
+        const le = this.littleEndian;
+        const value =
+          type.code === 'x'
+            ? le
+              ? this.buffer.readBigInt64LE(this.offset)
+              : this.buffer.readBigInt64BE(this.offset)
+            : le
+              ? this.buffer.readBigUInt64LE(this.offset)
+              : this.buffer.readBigUInt64BE(this.offset);
+        this.offset += 8;
+        return value;
+      }
+      case 'd': {
+        this.align(8);
+        this.need(8);
+        const value = this.littleEndian ? this.buffer.readDoubleLE(this.offset) : this.buffer.readDoubleBE(this.offset);
+        this.offset += 8;
+        return value;
+      }
+      case 's':
+      case 'o':
+        return this.string(4);
+      case 'g':
+        return this.string(1);
+      case 'v': {
+        const signature = this.string(1);
+        const [inner, ...rest] = parseSignature(signature);
+        if (!inner || rest.length) throw new Error(`a variant holding "${signature}", not one complete type`);
+        return new Variant(signature, this.read(inner, depth + 1));
+      }
+      case '(':
+        this.align(8);
+        return type.children.map((member) => this.read(member, depth + 1));
+      case 'a':
+        return this.array(type, depth);
+      default:
+        throw new Error(`cannot read type ${type.code}`);
+    }
+  }
+
+  private array(type: DBusType, depth: number): unknown {
+    const length = this.uint32();
+    if (length > MAX_ARRAY_BYTES) throw new Error(`an array of ${length} bytes, over the D-Bus limit of 64 MiB`);
+    const element = type.children[0];
+    this.align(ALIGNMENT[element.code]);
+    this.need(length);
+    const end = this.offset + length;
+    if (element.code === 'y') {
+      // A copy, so the value never pins (or exposes) the rest of the receive buffer.
+      const bytes = Buffer.from(this.buffer.subarray(this.offset, end));
+      this.offset = end;
+      return bytes;
+    }
+    if (element.code === '{') {
+      const [keyType, valueType] = element.children;
+      const result: Record<string, unknown> = {};
+      while (this.offset < end) {
+        this.align(8);
+        const key = String(this.read(keyType, depth + 1));
+        const value = this.read(valueType, depth + 1);
+        // A plain assignment to "__proto__" would change the object's prototype instead of adding a key.
+        if (key === '__proto__')
+          Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
+        else result[key] = value;
+      }
+      if (this.offset !== end) throw new Error('an array whose elements overrun its length');
+      return result;
+    }
+    const result: unknown[] = [];
+    while (this.offset < end) result.push(this.read(element, depth + 1));
+    if (this.offset !== end) throw new Error('an array whose elements overrun its length');
+    return result;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Reaching a bus: a socket for one transport of a D-Bus address (Unix path, abstract socket, TCP), connected and
+ * authenticated within a deadline, ready for the first message.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { NoBackendError } from '../errors.js';
+import type { Transport } from './address.js';
+import { authenticate } from './sasl.js';
+
+function nodeMajor(): number {
+  return Number(process.versions.node.split('.')[0]);
+}
+
+function openSocket(transport: Transport): Socket {
+  switch (transport.kind) {
+    case 'unix-path':
+      return netConnect({ path: transport.path });
+    case 'unix-abstract':
+      if (nodeMajor() < 22) {
+        throw new NoBackendError(
+          `The bus address uses an abstract socket (unix:abstract=${transport.name}), which Node ${process.versions.node} ` +
+            'cannot connect to: Node 22 or later is needed (libuv 1.48 fixed abstract sockets). Upgrade Node, or run ' +
+            'the bus with a unix:path= address (dbus-daemon --address=unix:path=…).',
+        );
+      }
+      return netConnect({ path: `\0${transport.name}` });
+    case 'tcp':
+      return netConnect({
+        host: transport.host,
+        port: transport.port,
+        ...(transport.family ? { family: transport.family === 'ipv6' ? 6 : 4 } : {}),
+      });
+  }
+}
+
+/** The transport as an address, for messages. */
+export function describeTransport(transport: Transport): string {
+  switch (transport.kind) {
+    case 'unix-path':
+      return `unix:path=${transport.path}`;
+    case 'unix-abstract':
+      return `unix:abstract=${transport.name}`;
+    case 'tcp':
+      return `tcp:host=${transport.host},port=${transport.port}`;
+  }
+}
+
+/**
+ * Connects to `transport` and authenticates, all within `timeoutMs`.
+ * @throws NoBackendError when the socket cannot be reached, closes, or authentication fails or takes too long.
+ */
+export function connectTransport(
+  transport: Transport,
+  options: { timeoutMs: number; authMethods?: string[] },
+): Promise<Socket> {
+  const where = describeTransport(transport);
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = openSocket(transport);
+    let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
+      socket.removeListener('close', onClose);
+      if (error) {
+        socket.destroy();
+        reject(error);
+      } else {
+        resolve(socket);
+      }
+    };
+    const onError = (error: NodeJS.ErrnoException) =>
+      finish(new NoBackendError(`cannot connect to ${where}: ${error.code ?? error.message}`));
+    const onClose = () => finish(new NoBackendError(`${where} closed the connection during the handshake.`));
+    const timer = setTimeout(
+      () => finish(new NoBackendError(`${where} did not complete the D-Bus handshake within ${options.timeoutMs} ms.`)),
+      options.timeoutMs,
+    );
+    timer.unref();
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    socket.once('connect', () => {
+      socket.setNoDelay?.(true);
+      authenticate(socket, options.authMethods).then(
+        () => finish(),
+        (error: Error) => finish(new NoBackendError(`${where} refused authentication: ${error.message}`)),
+      );
+    });
+  });
+}

@@ -1,0 +1,160 @@
+/** Marshalling: values written little-endian with the spec's alignment into a growing buffer. */
+import { ALIGNMENT, MAX_ARRAY_BYTES, Variant, parseSignature, type DBusType } from './signature.js';
+
+/** Writes values into a growing little-endian buffer; offsets (and so alignment) count from `base`. */
+export class Writer {
+  private buffer: Buffer;
+  offset = 0;
+
+  constructor(
+    initialSize = 256,
+    private readonly base = 0,
+  ) {
+    this.buffer = Buffer.allocUnsafe(initialSize);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.offset + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
+    this.buffer.copy(grown, 0, 0, this.offset);
+    // The old buffer may hold secret bytes (a struct being written): do not leave them in freed memory.
+    this.buffer.fill(0);
+    this.buffer = grown;
+  }
+
+  align(boundary: number): void {
+    const padding = (boundary - ((this.base + this.offset) % boundary)) % boundary;
+    if (padding === 0) return;
+    this.reserve(padding);
+    this.buffer.fill(0, this.offset, this.offset + padding);
+    this.offset += padding;
+  }
+
+  private uint32(value: number): void {
+    this.align(4);
+    this.reserve(4);
+    this.buffer.writeUInt32LE(value, this.offset);
+    this.offset += 4;
+  }
+
+  private bytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.offset);
+    this.offset += bytes.length;
+  }
+
+  private string(value: unknown, lengthBytes: 1 | 4, what: string): void {
+    if (typeof value !== 'string') throw new Error(`expected a string for ${what}, got ${typeof value}`);
+    const length = Buffer.byteLength(value);
+    if (lengthBytes === 1) {
+      if (length > 255) throw new Error('a signature longer than 255 bytes');
+      this.reserve(1);
+      this.buffer[this.offset++] = length;
+    } else {
+      this.uint32(length);
+    }
+    this.reserve(length + 1);
+    this.offset += this.buffer.write(value, this.offset, 'utf8');
+    this.buffer[this.offset++] = 0;
+  }
+
+  write(type: DBusType, value: unknown): void {
+    switch (type.code) {
+      case 'y':
+        this.reserve(1);
+        this.buffer[this.offset++] = Number(value) & 0xff;
+        return;
+      case 'b':
+        return this.uint32(value ? 1 : 0);
+      case 'n':
+      case 'q':
+        this.align(2);
+        this.reserve(2);
+        if (type.code === 'n') this.buffer.writeInt16LE(Number(value), this.offset);
+        else this.buffer.writeUInt16LE(Number(value), this.offset);
+        this.offset += 2;
+        return;
+      case 'i':
+        this.align(4);
+        this.reserve(4);
+        this.buffer.writeInt32LE(Number(value), this.offset);
+        this.offset += 4;
+        return;
+      case 'u':
+      case 'h':
+        return this.uint32(Number(value));
+      case 'x':
+      case 't':
+        this.align(8);
+        this.reserve(8);
+        if (type.code === 'x') this.buffer.writeBigInt64LE(BigInt(value as bigint), this.offset);
+        else this.buffer.writeBigUInt64LE(BigInt(value as bigint), this.offset);
+        this.offset += 8;
+        return;
+      case 'd':
+        this.align(8);
+        this.reserve(8);
+        this.buffer.writeDoubleLE(Number(value), this.offset);
+        this.offset += 8;
+        return;
+      case 's':
+      case 'o':
+        return this.string(value, 4, type.code === 's' ? 'a string' : 'an object path');
+      case 'g':
+        return this.string(value, 1, 'a signature');
+      case 'v': {
+        if (!(value instanceof Variant)) throw new Error(`expected a Variant, got ${typeof value}`);
+        const [inner, ...rest] = parseSignature(value.signature);
+        if (!inner || rest.length) throw new Error(`a variant must hold one complete type, not "${value.signature}"`);
+        this.string(value.signature, 1, 'a signature');
+        return this.write(inner, value.value);
+      }
+      case '(': {
+        if (!Array.isArray(value) || value.length !== type.children.length) {
+          throw new Error(`expected an array of ${type.children.length} members for ${type.signature}`);
+        }
+        this.align(8);
+        type.children.forEach((member, i) => this.write(member, value[i]));
+        return;
+      }
+      case 'a':
+        return this.array(type, value);
+      default:
+        throw new Error(`cannot write type ${type.code}`);
+    }
+  }
+
+  private array(type: DBusType, value: unknown): void {
+    const element = type.children[0];
+    this.uint32(0);
+    const lengthAt = this.offset - 4;
+    this.align(ALIGNMENT[element.code]);
+    const start = this.offset;
+    if (element.code === 'y') {
+      if (!(value instanceof Uint8Array)) throw new Error(`expected a Buffer or Uint8Array for ${type.signature}`);
+      this.bytes(value);
+    } else if (element.code === '{') {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new Error(`expected an object for ${type.signature}`);
+      }
+      const [keyType, valueType] = element.children;
+      const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
+      for (const [key, entry] of entries) {
+        this.align(8);
+        this.write(keyType, keyType.code === 's' || keyType.code === 'o' || keyType.code === 'g' ? String(key) : key);
+        this.write(valueType, entry);
+      }
+    } else {
+      if (!Array.isArray(value)) throw new Error(`expected an array for ${type.signature}`);
+      for (const entry of value) this.write(element, entry);
+    }
+    const length = this.offset - start;
+    if (length > MAX_ARRAY_BYTES) throw new Error(`an array of ${length} bytes is over the D-Bus limit of 64 MiB`);
+    this.buffer.writeUInt32LE(length, lengthAt);
+  }
+
+  /** The bytes written so far (a view; copy it if the writer is reused). */
+  result(): Buffer {
+    return this.buffer.subarray(0, this.offset);
+  }
+}
