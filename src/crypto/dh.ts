@@ -19,6 +19,12 @@ export const DH_PRIME = BigInt(
 export const DH_GENERATOR = 2n;
 /** Length of the prime, the public keys and the shared secret on the wire. */
 export const DH_KEY_BYTES = 128;
+/**
+ * Random bytes in a private exponent. The 1024-bit group offers about 80 bits of security; NIST SP 800-56A asks for
+ * an exponent of at least twice the strength (160 bits), oo7 uses 128 and SecretStorage 1024. 256 bits keeps a wide
+ * margin and makes each exponentiation about four times cheaper than a 1024-bit one (the cost of a cold start).
+ */
+export const DH_EXPONENT_BYTES = 32;
 /** Length of the AES-128 key derived from the shared secret. */
 export const AES_KEY_BYTES = 16;
 
@@ -29,10 +35,18 @@ export interface DhKeyPair {
   publicKey: Uint8Array;
 }
 
-/** A fresh key pair with a 1024-bit random exponent (as SecretStorage and secret-service-rs use). */
-export function generateKeyPair(random: (length: number) => Uint8Array = randomBytes): DhKeyPair {
+/**
+ * A fresh key pair: `exponentBytes` random bytes (default 32, see {@link DH_EXPONENT_BYTES}) as the private exponent,
+ * held left-padded in 128 bytes.
+ */
+export function generateKeyPair(
+  random: (length: number) => Uint8Array = randomBytes,
+  exponentBytes = DH_EXPONENT_BYTES,
+): DhKeyPair {
   const privateKey = new Uint8Array(DH_KEY_BYTES);
-  privateKey.set(random(DH_KEY_BYTES));
+  const exponent = random(exponentBytes);
+  privateKey.set(exponent, DH_KEY_BYTES - exponentBytes);
+  exponent.fill(0);
   const publicKey = bigIntToBytes(pow(DH_GENERATOR, bytesToBigInt(privateKey), DH_PRIME), DH_KEY_BYTES);
   return { privateKey, publicKey };
 }

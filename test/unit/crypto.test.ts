@@ -18,7 +18,7 @@ const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 describe('dh-ietf1024-sha256-aes128-cbc-pkcs7 vectors', () => {
   for (const [name, v] of Object.entries(vectors)) {
     it(`${name}: public key, AES key and ciphertext match the reference`, () => {
-      const pair = generateKeyPair(() => hex(v.clientPrivate));
+      const pair = generateKeyPair(() => hex(v.clientPrivate), 128);
       expect(toHex(pair.publicKey)).toBe(v.clientPublic);
       expect(pair.publicKey).toHaveLength(128);
       expect(toHex(deriveSessionKey(hex(v.clientPrivate), hex(v.serverPublic)))).toBe(v.aesKey);
@@ -39,6 +39,16 @@ describe('dh-ietf1024-sha256-aes128-cbc-pkcs7 vectors', () => {
     const unpadded = hex(v.clientPublic.replace(/^(00)+/, ''));
     expect(unpadded.length).toBeLessThan(128);
     expect(toHex(deriveSessionKey(hex(v.serverPrivate), unpadded))).toBe(v.aesKey);
+  });
+});
+
+describe('key generation', () => {
+  it('uses a 256-bit random exponent by default, held in 128 bytes', () => {
+    const { privateKey, publicKey } = generateKeyPair();
+    expect(privateKey).toHaveLength(128);
+    expect(privateKey.subarray(0, 96).every((byte) => byte === 0)).toBe(true);
+    expect(privateKey.subarray(96).some((byte) => byte !== 0)).toBe(true);
+    expect(publicKey).toHaveLength(128);
   });
 });
 

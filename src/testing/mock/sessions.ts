@@ -5,7 +5,7 @@
  */
 import { AES_BLOCK_BYTES, decryptSecret, encryptSecret } from '../../crypto/aes-cbc.js';
 import { wipe } from '../../crypto/bytes.js';
-import { deriveSessionKey, generateKeyPair } from '../../crypto/dh.js';
+import { DH_KEY_BYTES, deriveSessionKey, generateKeyPair } from '../../crypto/dh.js';
 import { variant } from '../../dbus/codec.js';
 import type { DBusVariant } from '../../dbus/message.js';
 import { DBusErrors, SecretErrors, ServiceError } from './errors.js';
@@ -71,7 +71,7 @@ export class SessionRegistry {
       output = variant('s', '');
     } else if (algorithm === DH_AES) {
       if (input.signature !== 'ay') throw new ServiceError(DBusErrors.invalidArgs, `${DH_AES} expects a v(ay) input`);
-      const pair = generateKeyPair((length) => this.options.randomBytes(length));
+      const pair = generateKeyPair((length) => this.options.randomBytes(length), DH_KEY_BYTES);
       try {
         key = deriveSessionKey(pair.privateKey, input.value as Buffer);
       } catch (error) {
