@@ -14,7 +14,11 @@ import type { SecretStruct } from './session.js';
 import { assertLabel, assertObjectPath, assertTextIsUtf8, checkAttributes, checkContentType, secretToBytes } from './validate.js';
 
 export interface CreateItemOptions extends PromptOptions {
-  /** Replace an item whose attributes match instead of adding another one (done by the service). */
+  /**
+   * Let the service replace an existing item instead of adding another (the spec's `replace`). Which item it replaces
+   * is the service's rule: gnome-keyring and KWallet update the first item whose attributes *include* all of the given
+   * ones, keeping its path; oo7 deletes items with exactly these attributes and creates a new path.
+   */
   replace?: boolean;
   /** Default: `text/plain` for a string secret, `application/octet-stream` for bytes. */
   contentType?: string;

@@ -50,7 +50,7 @@ export function coldSection(/** @type {string} */ address) {
     const t0 = performance.now();
     const marks = [];
     const mark = (name) => marks.push([name, performance.now()]);
-    await import(${JSON.stringify(new URL('../../dist/esm/dbus/codec.js', import.meta.url).href)}); mark('import the D-Bus codec (dbus-next marshaller)');
+    await import(${JSON.stringify(new URL('../../dist/esm/dbus/codec.js', import.meta.url).href)}); mark('import the D-Bus codec (src/dbus: signature, writer, reader)');
     await import(${JSON.stringify(new URL('../../dist/esm/dbus/connection.js', import.meta.url).href)}); mark('import the transport');
     await import(${JSON.stringify(new URL('../../dist/esm/crypto/dh.js', import.meta.url).href)}); mark('import the DH code (@noble/hashes, @noble/curves)');
     await import(${JSON.stringify(new URL('../../dist/esm/crypto/aes-cbc.js', import.meta.url).href)}); mark('import AES (@noble/ciphers)');

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The work of a get, a set and a bulk read with no I/O at all: dbus-next's marshaller (as src/dbus/codec.ts uses it)
+ * The work of a get, a set and a bulk read with no I/O at all: the D-Bus codec (src/dbus/codec.ts)
  * encoding and decoding those very messages, AES per secret, and the DH exchange of a session (with Node's native
  * alternatives for comparison).
  */
@@ -145,7 +145,7 @@ export function isolatedWorkSection() {
   const serverPublicKey = generateKeyPair().publicKey;
   const ours = time(() => deriveSessionKey(generateKeyPair().privateKey, serverPublicKey), 2);
   rows.push([
-    'DH, our side of one session today (2 × 1024-bit modexp in BigInt: key pair + shared secret)',
+    'DH, our side of one session today (2 modexps in BigInt, 256-bit exponent: key pair + shared secret)',
     '',
     micro(ours.us),
     micro(ours.cpuUs),

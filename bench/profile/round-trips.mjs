@@ -143,7 +143,7 @@ async function profileCalls(call, n) {
 }
 
 const CATEGORIES = [
-  'D-Bus codec (dbus-next marshaller and its deps, src/dbus/codec)',
+  'D-Bus codec (src/dbus: codec, signature, writer, reader)',
   'transport bookkeeping (src/dbus/connection)',
   'library above the transport (service, item, session, validation)',
   'transfer crypto (AES, src/crypto)',
@@ -157,7 +157,7 @@ const CATEGORIES = [
 function categorise(url, name) {
   if (name === '(idle)') return undefined;
   if (name === '(garbage collector)') return CATEGORIES[6];
-  if (/node_modules\/(dbus-next|@nornagon|long|jsbi|safe-buffer)\/|dist\/esm\/dbus\/codec\.js/.test(url))
+  if (/dist\/esm\/dbus\/(codec|signature|writer|reader)\.js/.test(url))
     return CATEGORIES[0];
   if (url.includes('dist/esm/dbus/')) return CATEGORIES[1];
   if (/node_modules\/@noble\/|dist\/esm\/crypto\//.test(url)) return CATEGORIES[3];

@@ -2,6 +2,7 @@
 import {
   ConnectionClosedError,
   InvalidArgumentError,
+  ItemNotFoundException,
   LockedException,
   NoBackendError,
   PromptDismissedException,
@@ -46,6 +47,8 @@ export function exitCodeFor(error: unknown): number {
     return EXIT.locked;
   }
   if (error instanceof NoBackendError || error instanceof ConnectionClosedError) return EXIT.noService;
+  // An unknown collection or item named on the command line is "not found", like a password that is not there.
+  if (error instanceof ItemNotFoundException) return EXIT.notFound;
   if (error instanceof ProjectNotInitialisedError || error instanceof InvalidProjectIdError) return EXIT.notInitialised;
   if (error instanceof InvalidSecretKeyError) return EXIT.usage;
   if (
