@@ -5,13 +5,7 @@
 import { variant, isVariant } from './dbus/codec.js';
 import { DBusConnection } from './dbus/connection.js';
 import { discoverSessionBusAddress } from './dbus/address.js';
-import {
-  DBUS_NAME,
-  DBUS_PATH,
-  NO_SESSION_ERROR,
-  PROPERTIES_IFACE,
-  SECRETS_BUS_NAME,
-} from './defines.js';
+import { DBUS_NAME, DBUS_PATH, NO_SESSION_ERROR, PROPERTIES_IFACE, SECRETS_BUS_NAME } from './defines.js';
 import { resolveDebugLog, type DebugLog } from './debug-log.js';
 import { mapCallError } from './error-mapping.js';
 import { InvalidArgumentError, NoBackendError, ProtocolError, SecretStorageError } from './errors.js';
@@ -34,6 +28,11 @@ export interface DbusInitOptions {
    * each line. Default: on when `DEBUG` contains `secretstorage`.
    */
   debug?: boolean | DebugLog;
+  /**
+   * The environment to read `DBUS_SESSION_BUS_ADDRESS`, `XDG_RUNTIME_DIR`, `SECRET_SERVICE_BUS_NAME` and `DEBUG` from
+   * (default `process.env`), for tools that run on behalf of another environment.
+   */
+  env?: NodeJS.ProcessEnv;
   /** Largest message accepted from the bus, in bytes (default 128 MiB, the D-Bus maximum); above it the connection is closed. */
   maxMessageBytes?: number;
 }
@@ -81,12 +80,37 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     return this.bus.closed;
   }
 
+  /** This connection's unique name on the bus (`:1.42`). */
+  get uniqueName(): string {
+    return this.bus.uniqueName;
+  }
+
+  /**
+   * Calls a method of the bus itself (`org.freedesktop.DBus`: NameHasOwner, GetNameOwner, ListActivatableNames…) and
+   * returns the first value of the reply.
+   * @throws NoBackendError, SecretStorageError (mapped like every other call).
+   */
+  async callBus(member: string, signature = '', body: unknown[] = []): Promise<unknown> {
+    try {
+      const reply = await this.bus.call(
+        { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature, body },
+        { timeoutMs: this.callTimeoutMs },
+      );
+      return reply.body[0];
+    } catch (error) {
+      throw mapCallError(error, `${DBUS_NAME}.${member}`, this.serviceName);
+    }
+  }
+
   private serviceRestarted(): void {
     this.log?.(`${this.serviceName} changed owner: the transfer session will be reopened`);
     const previous = this.sessionPromise;
     this.sessionPromise = undefined;
     this.ownerPromise = undefined;
-    previous?.then((session) => session.forget(), () => undefined);
+    previous?.then(
+      (session) => session.forget(),
+      () => undefined,
+    );
   }
 
   async call(
@@ -104,7 +128,9 @@ export class Connection implements ServiceCaller, AsyncDisposable {
         { destination: this.serviceName, path, interface: iface, member, signature, body },
         { timeoutMs: options.timeoutMs ?? this.callTimeoutMs, replySignature: options.replySignature, describe: what },
       );
-      this.log?.(`call ${what} (${signature ?? ''}) -> (${reply.signature}) ${(performance.now() - started).toFixed(2)} ms`);
+      this.log?.(
+        `call ${what} (${signature ?? ''}) -> (${reply.signature}) ${(performance.now() - started).toFixed(2)} ms`,
+      );
       return reply.body;
     } catch (error) {
       const mapped = options.raw ? error : mapCallError(error, what, this.serviceName);
@@ -132,7 +158,9 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   }
 
   async setProperty(path: string, iface: string, name: string, signature: string, value: unknown): Promise<void> {
-    await this.call(path, PROPERTIES_IFACE, 'Set', 'ssv', [iface, name, variant(signature, value)], { replySignature: '' });
+    await this.call(path, PROPERTIES_IFACE, 'Set', 'ssv', [iface, name, variant(signature, value)], {
+      replySignature: '',
+    });
   }
 
   session(): Promise<Session> {
@@ -153,7 +181,8 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     } catch (error) {
       if (!(error instanceof SecretStorageError && error.dbusName === NO_SESSION_ERROR)) throw error;
       // The service lost our session (it restarted between calls): open a new one and try once more.
-      if (this.sessionPromise && (await this.sessionPromise.catch(() => undefined)) === session) this.serviceRestarted();
+      if (this.sessionPromise && (await this.sessionPromise.catch(() => undefined)) === session)
+        this.serviceRestarted();
       return fn(await this.session());
     }
   }
@@ -165,7 +194,14 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     if (!this.ownerPromise) {
       const lookup = this.bus
         .call(
-          { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member: 'GetNameOwner', signature: 's', body: [this.serviceName] },
+          {
+            destination: DBUS_NAME,
+            path: DBUS_PATH,
+            interface: DBUS_NAME,
+            member: 'GetNameOwner',
+            signature: 's',
+            body: [this.serviceName],
+          },
           { timeoutMs: this.callTimeoutMs, replySignature: 's' },
         )
         .then((reply) => reply.body[0] as string)
@@ -226,13 +262,17 @@ export class Connection implements ServiceCaller, AsyncDisposable {
 export async function dbusInit(options: DbusInitOptions = {}): Promise<Connection> {
   const encryption = options.encryption ?? 'prefer';
   if (!['prefer', 'require', 'plain'].includes(encryption)) {
-    throw new InvalidArgumentError('encryption', `must be 'prefer', 'require' or 'plain', got ${JSON.stringify(encryption)}.`);
+    throw new InvalidArgumentError(
+      'encryption',
+      `must be 'prefer', 'require' or 'plain', got ${JSON.stringify(encryption)}.`,
+    );
   }
   const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   if (typeof callTimeoutMs !== 'number' || !(callTimeoutMs >= 0)) {
     throw new InvalidArgumentError('callTimeoutMs', 'must be a number of milliseconds ≥ 0.');
   }
-  const address = options.address ?? discoverSessionBusAddress();
+  const env = options.env ?? process.env;
+  const address = options.address ?? discoverSessionBusAddress(env);
   if (!address) {
     throw new NoBackendError(
       'No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist ' +
@@ -240,10 +280,15 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
         'keyring daemon started inside it, or use `npx secretstorage headless -- <command>`, which does both.',
     );
   }
-  const log = resolveDebugLog(options.debug);
-  const bus = await DBusConnection.open(address, { timeoutMs: callTimeoutMs || undefined, maxMessageBytes: options.maxMessageBytes });
-  const serviceName = options.serviceName ?? (process.env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME);
-  log?.(`connected to ${address.split(',guid=')[0]} as ${bus.uniqueName}; service ${serviceName}, encryption ${encryption}`);
+  const log = resolveDebugLog(options.debug, env);
+  const bus = await DBusConnection.open(address, {
+    timeoutMs: callTimeoutMs || undefined,
+    maxMessageBytes: options.maxMessageBytes,
+  });
+  const serviceName = options.serviceName ?? (env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME);
+  log?.(
+    `connected to ${address.split(',guid=')[0]} as ${bus.uniqueName}; service ${serviceName}, encryption ${encryption}`,
+  );
   bus.onClose((error) => log?.(`connection closed${error ? `: ${error.message}` : ''}`));
   return new Connection(bus, { serviceName, encryption, callTimeoutMs, promptTimeoutMs: options.promptTimeoutMs, log });
 }

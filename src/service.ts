@@ -1,32 +1,19 @@
 /** The service-wide functions of SecretStorage's API: finding collections, searching, aliases and batch reads. */
 import { Collection, createCollectionPath } from './collection.js';
 import type { Connection } from './connection.js';
-import { DBUS_NAME, DBUS_PATH, NO_OBJECT, SERVICE_IFACE, SERVICE_PATH, SESSION_COLLECTION_PATH } from './defines.js';
-import { mapCallError } from './error-mapping.js';
+import { NO_OBJECT, SERVICE_IFACE, SERVICE_PATH, SESSION_COLLECTION_PATH } from './defines.js';
 import { InvalidArgumentError, ItemNotFoundException, NoBackendError } from './errors.js';
 import { Item } from './item.js';
 import type { PromptOptions } from './prompt.js';
 import { assertLabel, assertObjectPath, checkAttributes } from './validate.js';
-
-async function busCall(connection: Connection, member: string, name: string): Promise<unknown> {
-  try {
-    const reply = await connection.bus.call(
-      { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature: name ? 's' : '', body: name ? [name] : [] },
-      { timeoutMs: connection.callTimeoutMs },
-    );
-    return reply.body[0];
-  } catch (error) {
-    throw mapCallError(error, `org.freedesktop.DBus.${member}`, connection.serviceName);
-  }
-}
 
 /**
  * Whether a Secret Service is running on the bus or can be started by it (D-Bus activation).
  * @throws NoBackendError if the bus itself cannot be asked.
  */
 export async function checkServiceAvailability(connection: Connection): Promise<boolean> {
-  if (await busCall(connection, 'NameHasOwner', connection.serviceName)) return true;
-  const activatable = (await busCall(connection, 'ListActivatableNames', '')) as string[];
+  if (await connection.callBus('NameHasOwner', 's', [connection.serviceName])) return true;
+  const activatable = (await connection.callBus('ListActivatableNames')) as string[];
   return activatable.includes(connection.serviceName);
 }
 
@@ -43,8 +30,11 @@ export function getDefaultCollection(connection: Connection, options: PromptOpti
  * @throws ItemNotFoundException if no collection has that alias.
  */
 export async function getCollectionByAlias(connection: Connection, alias: string): Promise<Collection> {
-  if (typeof alias !== 'string' || alias === '') throw new InvalidArgumentError('alias', 'expected a non-empty string.');
-  const [path] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, 'ReadAlias', 's', [alias], { replySignature: 'o' })) as [string];
+  if (typeof alias !== 'string' || alias === '')
+    throw new InvalidArgumentError('alias', 'expected a non-empty string.');
+  const [path] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, 'ReadAlias', 's', [alias], {
+    replySignature: 'o',
+  })) as [string];
   if (path === NO_OBJECT) throw new ItemNotFoundException(`No collection has the alias "${alias}".`);
   return new Collection(connection, path);
 }
@@ -91,7 +81,8 @@ export async function createCollection(
 
 /** Points `alias` at `collection` (or removes the alias when `collection` is null). */
 export async function setAlias(connection: Connection, alias: string, collection: Collection | null): Promise<void> {
-  if (typeof alias !== 'string' || alias === '') throw new InvalidArgumentError('alias', 'expected a non-empty string.');
+  if (typeof alias !== 'string' || alias === '')
+    throw new InvalidArgumentError('alias', 'expected a non-empty string.');
   const path = collection === null ? NO_OBJECT : await collection.getPath();
   await connection.call(SERVICE_PATH, SERVICE_IFACE, 'SetAlias', 'so', [alias, path], { replySignature: '' });
 }

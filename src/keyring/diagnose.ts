@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dbusInit, type Connection } from '../connection.js';
-import { ALGORITHM_DH, COLLECTION_IFACE, DBUS_NAME, DBUS_PATH, SECRETS_BUS_NAME } from '../defines.js';
+import { ALGORITHM_DH, COLLECTION_IFACE, SECRETS_BUS_NAME } from '../defines.js';
 import { NoBackendError } from '../errors.js';
 import { getAllCollections } from '../service.js';
 import { defaultCollectionPath } from './lookup.js';
@@ -83,18 +83,10 @@ function findAddress(options: DiagnoseOptions, env: NodeJS.ProcessEnv, report: D
   return undefined;
 }
 
-async function busCall(connection: Connection, member: string, signature: string, body: unknown[]): Promise<unknown> {
-  const reply = await connection.bus.call(
-    { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature, body },
-    { timeoutMs: connection.callTimeoutMs },
-  );
-  return reply.body[0];
-}
-
 /** The program name of the process owning `uniqueName`, when the bus and /proc tell it. */
 async function programOf(connection: Connection, uniqueName: string): Promise<string | undefined> {
   try {
-    const pid = (await busCall(connection, 'GetConnectionUnixProcessID', 's', [uniqueName])) as number;
+    const pid = (await connection.callBus('GetConnectionUnixProcessID', 's', [uniqueName])) as number;
     const comm =
       readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] || readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
     return `${comm.split('/').pop()}, pid ${pid}`;
@@ -110,11 +102,11 @@ function add(report: Diagnosis, check: DiagnosisCheck): void {
 
 async function checkService(connection: Connection, report: Diagnosis): Promise<boolean> {
   const name = report.serviceName;
-  const owned = (await busCall(connection, 'NameHasOwner', 's', [name])) as boolean;
-  const activatable = ((await busCall(connection, 'ListActivatableNames', '', [])) as string[]).includes(name);
+  const owned = (await connection.callBus('NameHasOwner', 's', [name])) as boolean;
+  const activatable = ((await connection.callBus('ListActivatableNames')) as string[]).includes(name);
   report.serviceActivatable = activatable;
   if (owned) {
-    report.serviceOwner = (await busCall(connection, 'GetNameOwner', 's', [name])) as string;
+    report.serviceOwner = (await connection.callBus('GetNameOwner', 's', [name])) as string;
     report.serviceProgram = await programOf(connection, report.serviceOwner);
     const program = report.serviceProgram ? ` (${report.serviceProgram})` : '';
     add(report, { id: 'service', status: 'ok', summary: `${name} is owned by ${report.serviceOwner}${program}.` });
@@ -284,7 +276,7 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
     return report;
   }
   try {
-    add(report, { id: 'bus', status: 'ok', summary: `Connected to the bus as ${connection.bus.uniqueName}.` });
+    add(report, { id: 'bus', status: 'ok', summary: `Connected to the bus as ${connection.uniqueName}.` });
     if (await checkService(connection, report)) {
       await checkTransfer(connection, report);
       await checkCollections(connection, report);

@@ -3,9 +3,7 @@
  * caller's), one deadline for the whole operation including prompts, and the caller's AbortSignal.
  */
 import { dbusInit, type Connection } from '../connection.js';
-import { discoverSessionBusAddress } from '../dbus/address.js';
-import { SECRETS_BUS_NAME } from '../defines.js';
-import { InvalidArgumentError, NoBackendError, TimeoutException } from '../errors.js';
+import { InvalidArgumentError, TimeoutException } from '../errors.js';
 import type { PromptOptions } from '../prompt.js';
 import { resolveProfile, type AttributeProfile, type ProfileName } from './profiles.js';
 
@@ -46,15 +44,7 @@ export interface OperationContext {
  * @throws NoBackendError when there is no session bus address or the bus cannot be reached.
  */
 export async function connectFromEnv(env: NodeJS.ProcessEnv, callTimeoutMs?: number): Promise<Connection> {
-  const address = discoverSessionBusAddress(env);
-  if (!address) {
-    throw new NoBackendError(
-      'No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist ' +
-        '(typical of SSH sessions, containers and CI). Run your command under `dbus-run-session -- <command>` with a ' +
-        'keyring daemon started inside it, or use `npx secretstorage headless -- <command>`, which does both.',
-    );
-  }
-  return dbusInit({ address, serviceName: env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME, callTimeoutMs });
+  return dbusInit({ env, callTimeoutMs });
 }
 
 function checkOptions(options: KeyringOptions): void {
