@@ -18,6 +18,8 @@ export interface Command {
   summary: string;
   /** The full `--help` text: synopsis, options, exit codes, examples. */
   help: string;
+  /** The help for these arguments, when a command has subcommands with their own help (default: `help`). */
+  helpFor?(args: string[]): string;
   /** Option names the shell completion offers. */
   options?: string[];
   /** Runs the command with the arguments after its name; resolves with the exit code. */

@@ -75,7 +75,7 @@ export async function runCli(argv: string[], io: CliIO, program = 'secretstorage
   // Arguments after `--` belong to another program (`headless -- CMD --help`), not to the command.
   const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
   if (own.includes('--help') || own.includes('-h')) {
-    io.stdout.write(command.help);
+    io.stdout.write(command.helpFor?.(own) ?? command.help);
     return EXIT.ok;
   }
   try {

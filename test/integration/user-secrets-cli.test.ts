@@ -50,6 +50,15 @@ async function initialised(): Promise<{ dir: string; id: string }> {
 }
 
 describe('the user-secrets CLI', () => {
+  it('--help on a subcommand shows that subcommand, and on user-secrets the whole list', async () => {
+    const sub = await cli(['get', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toMatch(/^Usage: user-secrets \[common options\] get KEY/);
+    expect(sub.stdout).not.toMatch(/^import/m);
+    const all = await cli(['--help']);
+    expect(all.stdout).toMatch(/Subcommands:/);
+  });
+
   it('runs the life cycle: init, set (stdin), get, list, info, remove, clear, with --json', async () => {
     const dir = projectDir('# app settings\nDEBUG=1\n');
     const init = await cli(['init', '--project', dir]);

@@ -89,6 +89,11 @@ export const userSecretsCommand: Command = {
   aliases: ['us'],
   summary: 'Project secrets outside the project, in the keyring (init, set, get, list, run, import, export…)',
   help: HELP,
+  helpFor(args) {
+    const subcommand = findSubcommand(splitArguments(args.filter((arg) => arg !== '--help' && arg !== '-h')).name ?? '');
+    if (!subcommand) return HELP;
+    return `Usage: user-secrets [common options] ${subcommand.help}\n\n${COMMON_HELP}\n`;
+  },
   options: [
     ...subcommands.flatMap((subcommand) => [subcommand.name, ...(subcommand.aliases ?? [])]),
     '--project',
