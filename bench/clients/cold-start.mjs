@@ -14,7 +14,8 @@ if (process.argv[2] === 'napi-keyring') {
     linux: { store: 'secret-service' },
   }).getPassword();
 } else {
-  const { dbusInit, searchItems } = await import('../../dist/esm/index.js');
+  // The package's own entry point, as users import it (the ESM bundle).
+  const { dbusInit, searchItems } = await import('secretstorage');
   const conn = await dbusInit({ encryption: 'require' });
   const [item] = await searchItems(conn, COLD_ATTRIBUTES);
   secret = item && (await item.getSecret()).toString();

@@ -5,7 +5,7 @@
  * usage: node this-library.mjs <probe|sequential|growth|floor> '<json options>'
  */
 import { readFileSync } from 'node:fs';
-import { dbusInit, getDefaultCollection, getSecrets, searchItemPaths, searchItems } from '../../dist/esm/index.js';
+import { dbusInit, getDefaultCollection, getSecrets, searchItemPaths, searchItems } from 'secretstorage';
 import { DBusConnection } from '../../dist/esm/dbus/connection.js';
 import { emit, expectSecret, measureEach, measureWhole, parseStage } from './measure.mjs';
 import {
