@@ -165,7 +165,10 @@ export class Connection implements ServiceCaller, AsyncDisposable {
 
   session(): Promise<Session> {
     if (!this.sessionPromise) {
-      const opening = this.watchServiceOwner().then(() => openSession(this, this.encryption));
+      // The owner watch and the negotiation are independent: one round trip instead of two before the first secret.
+      const opening = Promise.all([this.watchServiceOwner(), openSession(this, this.encryption)]).then(
+        ([, session]) => session,
+      );
       this.sessionPromise = opening;
       opening.catch(() => {
         if (this.sessionPromise === opening) this.sessionPromise = undefined;
