@@ -48,16 +48,7 @@ export async function readPassword(
   username: string,
   collection: string | undefined,
 ): Promise<string | null> {
-  const collectionPath = await readScope(context.connection, collection);
-  const candidates = await findCandidates(context.connection, {
-    service,
-    username,
-    profile: context.profile,
-    collectionPath,
-  });
-  context.checkpoint();
-  const credential = await readBest(context, candidates, `Reading the password for "${username}" on "${service}"`);
-  return credential?.password ?? null;
+  return (await readCredential(context, service, username, collection))?.password ?? null;
 }
 
 /** The credential for `service` and `username`, or for the best item of any user of the service; null if none. */
