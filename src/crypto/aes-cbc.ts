@@ -4,9 +4,8 @@
  * never returns garbage.
  */
 import { cbc } from '@noble/ciphers/aes';
-import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
-import { wipe } from './bytes.js';
+import { randomBytes, wipe } from './bytes.js';
 
 export const AES_BLOCK_BYTES = 16;
 

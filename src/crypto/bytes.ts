@@ -23,3 +23,11 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);
   return value;
 }
+
+/**
+ * `length` random bytes from the platform's CSPRNG (Web Crypto's getRandomValues, global in Node 20; cheaper to
+ * reach in a cold process than importing node:crypto).
+ */
+export function randomBytes(length: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(length));
+}

@@ -6,9 +6,8 @@
 import { pow } from '@noble/curves/abstract/modular';
 import { hkdf } from '@noble/hashes/hkdf';
 import { sha256 } from '@noble/hashes/sha2';
-import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
-import { bigIntToBytes, bytesToBigInt, wipe } from './bytes.js';
+import { bigIntToBytes, bytesToBigInt, randomBytes, wipe } from './bytes.js';
 
 /** RFC 2409 §6.2, the Second Oakley Group prime. */
 export const DH_PRIME = BigInt(

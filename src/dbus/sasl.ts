@@ -3,10 +3,6 @@
  * Unix sockets), DBUS_COOKIE_SHA1 (a secret cookie in ~/.dbus-keyrings) and ANONYMOUS (what a TCP bus in a test
  * container allows). A mechanism the server rejects, or that cannot be used here, moves on to the next one.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Socket } from 'node:net';
 
 export const DEFAULT_AUTH_METHODS = ['EXTERNAL', 'DBUS_COOKIE_SHA1', 'ANONYMOUS'];
@@ -59,6 +55,14 @@ class LineReader {
 }
 
 async function cookieResponse(challengeHex: string): Promise<string> {
+  // Loaded here, not at the top: only buses without EXTERNAL need them, and every millisecond of import is paid by
+  // every short-lived process (see README, Performance).
+  const [{ createHash, randomBytes }, { readFile }, { homedir }, { join }] = await Promise.all([
+    import('node:crypto'),
+    import('node:fs/promises'),
+    import('node:os'),
+    import('node:path'),
+  ]);
   const [context, cookieId, serverChallenge] = Buffer.from(challengeHex, 'hex').toString('utf8').split(' ');
   if (!context || /[/\\.]/.test(context) || !cookieId || !serverChallenge)
     throw new Error('malformed DBUS_COOKIE_SHA1 challenge');
