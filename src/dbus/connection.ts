@@ -217,10 +217,28 @@ export class DBusConnection {
       return;
     }
     if (bodyError !== undefined) return;
+    // A listener or handler that throws must not take the reader (and the process) down with it.
     if (message.type === MessageType.Signal) {
-      for (const listener of this.signalListeners) listener(message);
+      for (const listener of this.signalListeners) {
+        try {
+          listener(message);
+        } catch {
+          // The listener's own bug; other listeners still get the signal.
+        }
+      }
     } else if (message.type === MessageType.MethodCall) {
-      for (const handler of this.methodHandlers) if (handler(message)) return;
+      for (const handler of this.methodHandlers) {
+        try {
+          if (handler(message)) return;
+        } catch (error) {
+          this.replyError(
+            message,
+            'org.freedesktop.DBus.Error.Failed',
+            `The service failed: ${(error as Error).message}`,
+          );
+          return;
+        }
+      }
       if (!(message.flags & NO_REPLY_EXPECTED)) {
         this.replyError(message, 'org.freedesktop.DBus.Error.UnknownMethod', `No such method ${message.member}`);
       }
