@@ -97,6 +97,7 @@ export class DBusConnection {
   private readonly methodHandlers = new Set<MethodHandler>();
   private readonly closeListeners = new Set<(error?: Error) => void>();
   private closedWith?: Error;
+  private corked = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -246,7 +247,23 @@ export class DBusConnection {
   }
 
   private write(fields: Parameters<typeof encodeMessage>[0]): void {
-    this.socket.write(encodeMessage(fields));
+    this.writeFrame(encodeMessage(fields));
+  }
+
+  /**
+   * Queues bytes for the socket. Everything written in one tick leaves in one write: a burst of calls reaches the
+   * bus (and the service behind it) as a few large reads instead of one system call per message.
+   */
+  private writeFrame(frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
   }
 
   /**
@@ -291,7 +308,7 @@ export class DBusConnection {
 
   private transmit(pending: PendingCall): void {
     this.inFlight++;
-    this.socket.write(pending.encoded!);
+    this.writeFrame(pending.encoded!);
     pending.encoded = undefined;
   }
 
