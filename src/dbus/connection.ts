@@ -97,7 +97,7 @@ export class DBusConnection {
   private readonly methodHandlers = new Set<MethodHandler>();
   private readonly closeListeners = new Set<(error?: Error) => void>();
   private closedWith?: Error;
-  private corked = false;
+  private framesThisTick = 0;
 
   private constructor(
     private readonly socket: Socket,
@@ -251,18 +251,20 @@ export class DBusConnection {
   }
 
   /**
-   * Queues bytes for the socket. Everything written in one tick leaves in one write: a burst of calls reaches the
-   * bus (and the service behind it) as a few large reads instead of one system call per message.
+   * Writes bytes to the socket. The first frame of a tick goes out at once (a lone call pays nothing); further frames
+   * in the same tick are corked and leave together, so a burst of calls reaches the bus (and the service behind it)
+   * as a few large reads instead of one system call per message.
    */
   private writeFrame(frame: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
+    if (this.framesThisTick === 0) {
       process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
+        if (this.framesThisTick > 1) this.socket.uncork();
+        this.framesThisTick = 0;
       });
+    } else if (this.framesThisTick === 1) {
+      this.socket.cork();
     }
+    this.framesThisTick++;
     this.socket.write(frame);
   }
 
