@@ -1,6 +1,5 @@
 /** Listing, locking and unlocking collections by alias or path, for the CLI and for scripts. */
 import { Collection } from '../collection.js';
-import { COLLECTION_IFACE } from '../defines.js';
 import { ItemNotFoundException } from '../errors.js';
 import { lockObjects } from '../prompted-calls.js';
 import { getAllCollections } from '../service.js';
@@ -39,7 +38,7 @@ export function listCollections(options: CollectionOptions = {}): Promise<Collec
           const [label, locked, items] = await Promise.all([
             collection.getLabel(),
             collection.isLocked(),
-            connection.getProperty(path, COLLECTION_IFACE, 'Items', 'ao') as Promise<string[]>,
+            collection.getAllItems(),
           ]);
           return { path, label, isDefault: path === defaultPath, locked, items: items.length };
         } catch (error) {

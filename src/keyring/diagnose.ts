@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dbusInit, type Connection } from '../connection.js';
-import { ALGORITHM_DH, COLLECTION_IFACE, SECRETS_BUS_NAME } from '../defines.js';
+import { ALGORITHM_DH, SECRETS_BUS_NAME } from '../defines.js';
 import { NoBackendError } from '../errors.js';
 import { getAllCollections } from '../service.js';
 import { defaultCollectionPath } from './lookup.js';
@@ -154,10 +154,7 @@ async function checkCollections(connection: Connection, report: Diagnosis): Prom
   report.collections = await Promise.all(
     collections.map(async (collection): Promise<CollectionState> => {
       const path = collection.collectionPath;
-      const [label, locked] = await Promise.all([
-        connection.getProperty(path, COLLECTION_IFACE, 'Label', 's') as Promise<string>,
-        collection.isLocked(),
-      ]);
+      const [label, locked] = await Promise.all([collection.getLabel(), collection.isLocked()]);
       return { path, label, locked, isDefault: path === defaultPath };
     }),
   );

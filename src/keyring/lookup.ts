@@ -3,7 +3,6 @@
  * `username` or `account`, in every collection (or one), ranked so that the one a reader should use comes first.
  */
 import type { Connection } from '../connection.js';
-import { ITEM_IFACE } from '../defines.js';
 import { ItemNotFoundException } from '../errors.js';
 import { Item } from '../item.js';
 import { getCollectionByAlias, searchItemPaths } from '../service.js';
@@ -77,10 +76,7 @@ export async function findCandidates(connection: Connection, query: CandidateQue
       let attributes: Record<string, string>;
       let modified: number;
       try {
-        [attributes, modified] = await Promise.all([
-          item.getAttributes(),
-          connection.getProperty(path, ITEM_IFACE, 'Modified', 't').then(Number),
-        ]);
+        [attributes, modified] = await Promise.all([item.getAttributes(), item.getModified()]);
       } catch (error) {
         // Deleted by someone else between the search and now.
         if (error instanceof ItemNotFoundException) return undefined;

@@ -39,14 +39,6 @@ export interface OperationContext {
   checkpoint(): void;
 }
 
-/**
- * Connects as `dbusInit` does, but reading the environment from `env`.
- * @throws NoBackendError when there is no session bus address or the bus cannot be reached.
- */
-export async function connectFromEnv(env: NodeJS.ProcessEnv, callTimeoutMs?: number): Promise<Connection> {
-  return dbusInit({ env, callTimeoutMs });
-}
-
 function checkOptions(options: KeyringOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError('options', 'expected an object such as { profile, collection, timeoutMs, signal }.');
@@ -100,7 +92,7 @@ export async function runOperation<T>(
         connection =
           options.address !== undefined
             ? await dbusInit({ address: options.address, callTimeoutMs })
-            : await connectFromEnv(options.env ?? process.env, callTimeoutMs);
+            : await dbusInit({ env: options.env, callTimeoutMs });
         if (controller.signal.aborted) {
           await connection.close();
           throw controller.signal.reason;

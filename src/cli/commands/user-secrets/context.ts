@@ -4,7 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
-import { connectFromEnv } from '../../../keyring/operation.js';
+import { dbusInit } from '../../../connection.js';
 import { UserSecretsManager } from '../../../user-secrets/manager.js';
 import type { CliIO } from '../../command.js';
 import { parseTimeout } from '../../keyring-args.js';
@@ -66,7 +66,7 @@ export async function withManager<T>(
     projectDir: context.projectDir,
     id: values.id,
     init: options.init,
-    connect: () => connectFromEnv(io.env),
+    connect: () => dbusInit({ env: io.env }),
     prompt: timeoutMs === undefined ? {} : { timeoutMs },
   });
   try {
