@@ -2,7 +2,7 @@
 import { Collection, createCollectionPath } from './collection.js';
 import type { Connection } from './connection.js';
 import { NO_OBJECT, SERVICE_IFACE, SERVICE_PATH, SESSION_COLLECTION_PATH } from './defines.js';
-import { InvalidArgumentError, ItemNotFoundException, NoBackendError } from './errors.js';
+import { InvalidArgumentError, ItemNotFoundException } from './errors.js';
 import { Item } from './item.js';
 import type { PromptOptions } from './prompt.js';
 import { assertLabel, assertObjectPath, checkAttributes } from './validate.js';
@@ -131,15 +131,4 @@ export async function getSecrets(connection: Connection, items: (Item | string)[
     }
     return secrets;
   });
-}
-
-/** Throws NoBackendError unless a Secret Service is available: a precise check for tools and `diagnose`. */
-export async function requireService(connection: Connection): Promise<void> {
-  if (!(await checkServiceAvailability(connection))) {
-    throw new NoBackendError(
-      `Nothing provides ${connection.serviceName} on this session bus, and no service file can start it. Install ` +
-        'gnome-keyring (or KeePassXC with its Secret Service integration, KWallet, oo7) and start it, or run ' +
-        '`npx secretstorage headless -- <command>` for a throwaway keyring.',
-    );
-  }
 }
