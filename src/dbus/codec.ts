@@ -25,7 +25,10 @@ const FIELDS = [
   ['signature', 8, 'g'],
 ] as const;
 const FIELD_BY_CODE = new Map<number, string>(FIELDS.map(([name, code]) => [code, name]));
-const HEADER_FIELDS_TYPE = parseSignature('a(yv)')[0];
+/** The header as the spec lays it out: byte order, type, flags, version, body length, serial, fields. */
+const HEADER_TYPES = parseSignature('yyyyuua(yv)');
+const BYTE_TYPE = HEADER_TYPES[0];
+const VARIANT_TYPE = parseSignature('v')[0];
 
 /** Wraps a value as a D-Bus variant of the given signature. */
 export function variant<T>(signature: string, value: T): DBusVariant<T> {
@@ -55,13 +58,16 @@ export function encodeMessage(message: OutgoingMessage): Buffer {
     const value = name === 'signature' ? signature || undefined : message[name];
     if (value !== undefined) fields.push([code, new Variant(type, value)]);
   }
-  header.write({ code: 'y', children: [], signature: 'y' }, LITTLE_ENDIAN);
-  header.write({ code: 'y', children: [], signature: 'y' }, message.type);
-  header.write({ code: 'y', children: [], signature: 'y' }, message.flags ?? 0);
-  header.write({ code: 'y', children: [], signature: 'y' }, PROTOCOL_VERSION);
-  header.write({ code: 'u', children: [], signature: 'u' }, bodyBytes.length);
-  header.write({ code: 'u', children: [], signature: 'u' }, message.serial);
-  header.write(HEADER_FIELDS_TYPE, fields);
+  const headerValues = [
+    LITTLE_ENDIAN,
+    message.type,
+    message.flags ?? 0,
+    PROTOCOL_VERSION,
+    bodyBytes.length,
+    message.serial,
+    fields,
+  ];
+  HEADER_TYPES.forEach((type, i) => header.write(type, headerValues[i]));
   header.align(8);
   const headerBytes = header.result();
   const encoded = Buffer.allocUnsafe(headerBytes.length + bodyBytes.length);
@@ -95,8 +101,8 @@ export function decodeMessage(fixedHeader: Buffer, rest: Buffer): DecodedHeader 
   const raw: Record<string, unknown> = {};
   while (fields.remaining > 0) {
     fields.align(8);
-    const code = fields.read({ code: 'y', children: [], signature: 'y' }) as number;
-    const value = fields.read({ code: 'v', children: [], signature: 'v' }) as Variant;
+    const code = fields.read(BYTE_TYPE) as number;
+    const value = fields.read(VARIANT_TYPE) as Variant;
     const name = FIELD_BY_CODE.get(code);
     if (name) raw[name] = value.value;
   }
