@@ -80,6 +80,20 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     return this.bus.closed;
   }
 
+  /**
+   * Lets the process exit while this connection is open, as `net.Socket.unref()` does: for a connection kept for
+   * the life of the process. A call still waiting for its reply then does not keep the process alive either, so
+   * `ref()` it again around work that must finish.
+   */
+  unref(): void {
+    this.bus.unref();
+  }
+
+  /** Undoes {@link unref}: the open connection keeps the process alive again (the default). */
+  ref(): void {
+    this.bus.ref();
+  }
+
   /** This connection's unique name on the bus (`:1.42`). */
   get uniqueName(): string {
     return this.bus.uniqueName;

@@ -168,6 +168,16 @@ export class DBusConnection {
     return this.pending.size;
   }
 
+  /** Lets the process exit while this connection is open (as `net.Socket.unref()`); `ref()` undoes it. */
+  unref(): void {
+    this.socket.unref();
+  }
+
+  /** Keeps the process alive while this connection is open again (the default). */
+  ref(): void {
+    this.socket.ref();
+  }
+
   private watchSocket(): void {
     this.socket.on('error', (error: NodeJS.ErrnoException) =>
       this.shutdown(new ConnectionClosedError(`The D-Bus connection failed (${error.code ?? error.message}).`)),

@@ -21,6 +21,7 @@ export {
   type AttributeProfile,
   type ProfileName,
 } from './profiles.js';
+export { closeSharedConnections } from './shared-connection.js';
 export { searchItemDetails, type SearchOptions, type FoundItem } from './search.js';
 export {
   listCollections,

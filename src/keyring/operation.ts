@@ -1,10 +1,11 @@
 /**
- * The options every password function takes, and running one operation under them: its own connection (or the
+ * The options every password function takes, and running one operation under them: the shared connection (or the
  * caller's), one deadline for the whole operation including prompts, and the caller's AbortSignal.
  */
-import { dbusInit, type Connection } from '../connection.js';
+import type { Connection } from '../connection.js';
 import { InvalidArgumentError, TimeoutException } from '../errors.js';
 import type { PromptOptions } from '../prompt.js';
+import { leaseSharedConnection, type Lease } from './shared-connection.js';
 import { resolveProfile, type AttributeProfile, type ProfileName } from './profiles.js';
 
 /** How long an aborted operation may take to dismiss its prompt (Dismiss itself is given 2 s by runPrompt). */
@@ -22,9 +23,9 @@ export interface KeyringOptions {
   timeoutMs?: number;
   /** Aborting stops the operation (an open prompt is dismissed) and rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** Use this connection instead of opening one (it stays open). */
+  /** Use this connection instead of the one the password functions share (see shared-connection.ts); it stays open. */
   connection?: Connection;
-  /** The bus to connect to when no `connection` is given (default: the session bus). */
+  /** The bus to use when no `connection` is given (default: the session bus). */
   address?: string;
   /** Where the session bus address and `SECRET_SERVICE_BUS_NAME` are read from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
@@ -79,25 +80,22 @@ export async function runOperation<T>(
           () => abort(new TimeoutException(`${what} did not finish within ${options.timeoutMs} ms.`)),
           options.timeoutMs,
         );
-  let owned: Connection | undefined;
+  let lease: Lease | undefined;
   const aborted = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });
   aborted.catch(() => undefined);
   try {
     const work = (async () => {
-      const callTimeoutMs = options.timeoutMs;
       let connection = options.connection;
       if (!connection) {
-        connection =
-          options.address !== undefined
-            ? await dbusInit({ address: options.address, callTimeoutMs })
-            : await dbusInit({ env: options.env, callTimeoutMs });
+        const leased = await leaseSharedConnection({ address: options.address, env: options.env });
         if (controller.signal.aborted) {
-          await connection.close();
+          await leased.release(true);
           throw controller.signal.reason;
         }
-        owned = connection;
+        lease = leased;
+        connection = leased.connection;
       }
       const checkpoint = () => controller.signal.throwIfAborted();
       checkpoint();
@@ -109,7 +107,7 @@ export async function runOperation<T>(
     } catch (error) {
       if (error !== controller.signal.reason) throw error;
       // An open prompt reacts to the abort by dismissing itself and failing with a more precise error (naming the
-      // collection): give it a moment to do so before the connection is closed under it.
+      // collection): give it a moment to do so before the connection is released.
       const settled = await Promise.race([
         work.then(
           () => undefined,
@@ -122,7 +120,8 @@ export async function runOperation<T>(
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onCallerAbort);
-    // Closing fails whatever is still pending on the bus, so nothing keeps running after a timeout or an abort.
-    await owned?.close();
+    // After a timeout or an abort the shared connection is dropped (closed once no other operation uses it), so a
+    // call still pending on a hung service cannot keep running or keep the process alive.
+    await lease?.release(controller.signal.aborted);
   }
 }

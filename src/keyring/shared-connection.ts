@@ -1,0 +1,109 @@
+/**
+ * The connection the password functions share when the caller passes none. Opening a connection costs a socket,
+ * authentication, `Hello` and a Diffie-Hellman session, several times what a read itself costs, so it is opened
+ * once per bus and kept, as libsecret keeps its `SecretService` (and therefore keytar and Python keyring do). It is
+ * reopened when the bus closed it, keeps the process alive only while an operation uses it, and is dropped after an
+ * operation was aborted or timed out on it, so that a call still waiting on a hung service cannot hold the process.
+ */
+import { dbusInit, type Connection } from '../connection.js';
+
+export interface SharedConnectionOptions {
+  /** A bus address; default: the session bus of `env`. */
+  address?: string;
+  /** Where the session bus and service name are read from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A use of the shared connection; `release` it when the operation ends. */
+export interface Lease {
+  connection: Connection;
+  /** Ends this use. `abandoned`: the operation stopped early (abort, timeout) and may have left calls pending. */
+  release(abandoned: boolean): Promise<void>;
+}
+
+interface Entry {
+  opening: Promise<Connection>;
+  users: number;
+  /** No new operation gets it; it is closed when its last user releases it. */
+  retired: boolean;
+}
+
+const entries = new Map<string, Entry>();
+
+/** Everything `dbusInit` reads to decide which bus and which service it talks to. */
+function keyOf(options: SharedConnectionOptions): string {
+  const env = options.env ?? process.env;
+  return JSON.stringify([
+    options.address ?? null,
+    options.address === undefined ? (env.DBUS_SESSION_BUS_ADDRESS ?? null) : null,
+    options.address === undefined ? (env.XDG_RUNTIME_DIR ?? null) : null,
+    env.SECRET_SERVICE_BUS_NAME ?? null,
+    env.DEBUG ?? null,
+  ]);
+}
+
+function retire(key: string, entry: Entry): void {
+  entry.retired = true;
+  if (entries.get(key) === entry) entries.delete(key);
+}
+
+function open(key: string, options: SharedConnectionOptions): Entry {
+  const entry: Entry = {
+    opening: (options.address !== undefined
+      ? dbusInit({ address: options.address })
+      : dbusInit({ env: options.env })
+    ).then((connection) => {
+      // Idle until a lease refs it.
+      connection.unref();
+      return connection;
+    }),
+    users: 0,
+    retired: false,
+  };
+  entry.opening.catch(() => retire(key, entry));
+  entries.set(key, entry);
+  return entry;
+}
+
+/**
+ * The shared connection for `options`' bus, opened on first use.
+ * @throws NoBackendError when there is no bus to connect to.
+ */
+export async function leaseSharedConnection(options: SharedConnectionOptions): Promise<Lease> {
+  const key = keyOf(options);
+  const current = entries.get(key) ?? open(key, options);
+  const connection = await current.opening;
+  if (connection.closed) {
+    // The bus went away (or it was closed after an abandoned operation) since it was opened: open a new one.
+    retire(key, current);
+    return leaseSharedConnection(options);
+  }
+  if (current.users++ === 0) connection.ref();
+  let released = false;
+  return {
+    connection,
+    async release(abandoned) {
+      if (released) return;
+      released = true;
+      if (abandoned) retire(key, current);
+      if (--current.users > 0) return;
+      if (current.retired) await connection.close();
+      else connection.unref();
+    },
+  };
+}
+
+/**
+ * Closes the connections the password functions keep (they do not keep the process alive, so this is only needed
+ * to free them early, e.g. between tests). Operations still running on them fail with ConnectionClosedError.
+ */
+export async function closeSharedConnections(): Promise<void> {
+  const open = [...entries.entries()];
+  entries.clear();
+  await Promise.all(
+    open.map(async ([key, entry]) => {
+      retire(key, entry);
+      await (await entry.opening.catch(() => undefined))?.close();
+    }),
+  );
+}

@@ -1,0 +1,136 @@
+/**
+ * The connection the password functions (and the keytar drop-in) share when the caller passes none: one per bus,
+ * reused, never keeping the process alive when idle, replaced when the bus or an abandoned operation ended it.
+ */
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectionClosedError, NoBackendError, TimeoutException, type Connection } from '../../src/index.js';
+import { closeSharedConnections, getPassword, setPassword, deletePassword } from '../../src/keyring/index.js';
+import { startHeadlessKeyring } from '../../src/testing/headless-keyring.js';
+import { useKeyring } from '../helpers/keyring.js';
+import { useMock } from '../helpers/mock.js';
+import { finished, REPO_ROOT } from '../helpers/processes.js';
+
+let counter = 0;
+const uniqueService = () => `shared-${process.pid}-${++counter}`;
+
+/** The unique names connected to the bus, as the bus itself lists them. */
+async function clientsOn(conn: Connection): Promise<string[]> {
+  const names = (await conn.callBus('ListNames')) as string[];
+  return names.filter((name) => name.startsWith(':')).sort();
+}
+
+afterEach(async () => {
+  await closeSharedConnections();
+});
+
+describe('the shared connection on gnome-keyring', () => {
+  const k = useKeyring();
+
+  it('every password function without a connection uses one connection per bus', async () => {
+    const before = await clientsOn(k.conn);
+    const service = uniqueService();
+    await setPassword(service, 'ann', 'one', { address: k.address });
+    const during = await clientsOn(k.conn);
+    expect(during).toHaveLength(before.length + 1);
+    await Promise.all([
+      getPassword(service, 'ann', { address: k.address }),
+      getPassword(service, 'ann', { env: { DBUS_SESSION_BUS_ADDRESS: k.address } }),
+      setPassword(service, 'bob', 'two', { address: k.address, profile: 'keytar' }),
+    ]);
+    const { default: keytar } = await import('../../src/keytar.js');
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = k.address;
+    try {
+      expect(await keytar.getPassword(service, 'bob')).toBe('two');
+      // The same bus reached through process.env is a different key, so at most one more connection.
+      expect((await clientsOn(k.conn)).length).toBeLessThanOrEqual(before.length + 2);
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    }
+    expect(await getPassword(service, 'ann', { address: k.address })).toBe('one');
+    expect(await clientsOn(k.conn)).toEqual(expect.arrayContaining(during));
+    await closeSharedConnections();
+    expect(await clientsOn(k.conn)).toEqual(before);
+  });
+
+  it('keeps working after gnome-keyring restarts (a new transfer session is opened)', async () => {
+    const service = uniqueService();
+    await setPassword(service, 'cat', 'kept', { address: k.address });
+    await k.keyring.restartKeyring();
+    expect(await getPassword(service, 'cat', { address: k.address })).toBe('kept');
+    expect(await deletePassword(service, 'cat', { address: k.address })).toBe(true);
+  });
+
+  it('a script that used it exits on its own, without closing anything', async () => {
+    const service = uniqueService();
+    const script = `
+      const { setPassword, getPassword } = await import('secretstorage/keyring');
+      await setPassword(${JSON.stringify(service)}, 'dan', 'exits');
+      console.log(await getPassword(${JSON.stringify(service)}, 'dan'));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: k.address },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const result = await finished(child).finally(() => clearTimeout(timer));
+    expect(result.stderr).toBe('');
+    expect(result).toMatchObject({ code: 0, signal: null, stdout: 'exits\n' });
+  });
+});
+
+describe('the shared connection when its bus goes away', () => {
+  it('the next call reconnects, or says there is no bus, instead of failing on the dead connection', async () => {
+    const first = await startHeadlessKeyring();
+    const service = uniqueService();
+    try {
+      await setPassword(service, 'eve', 'before', { address: first.address });
+    } finally {
+      await first.stop();
+    }
+    const error = await getPassword(service, 'eve', { address: first.address }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoBackendError);
+    expect(error).not.toBeInstanceOf(ConnectionClosedError);
+  });
+});
+
+describe('the shared connection after an abandoned operation (mock service)', () => {
+  const m = useMock({
+    collections: [
+      { id: 'login', label: 'Login', aliases: ['default'] },
+      {
+        id: 'vault',
+        label: 'Vault',
+        locked: true,
+        items: [{ label: 'v', attributes: { service: 'mocked', username: 'u' }, secret: 'in vault' }],
+      },
+    ],
+  });
+
+  it('a timed-out operation closes it (nothing it left pending lives on); the next one opens a new one', async () => {
+    const before = await clientsOn(m.conn);
+    m.mock.scenario.prompts = 'never';
+    const error = await getPassword('mocked', 'u', { address: m.bus.address, timeoutMs: 300 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TimeoutException);
+    expect(await clientsOn(m.conn)).toEqual(before);
+    m.mock.scenario.prompts = 'complete';
+    expect(await getPassword('mocked', 'u', { address: m.bus.address })).toBe('in vault');
+    expect(await clientsOn(m.conn)).toHaveLength(before.length + 1);
+  });
+
+  it('an operation abandoned while another runs leaves the other one its connection', async () => {
+    m.mock.scenario.prompts = 'never';
+    const controller = new AbortController();
+    const abandoned = getPassword('mocked', 'u', { address: m.bus.address, signal: controller.signal });
+    while (m.mock.pendingPrompts().length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const other = getPassword('absent', 'u', { address: m.bus.address });
+    controller.abort(new Error('gave up'));
+    await expect(abandoned).rejects.toThrow('gave up');
+    expect(await other).toBeNull();
+  });
+});
