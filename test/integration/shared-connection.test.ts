@@ -113,9 +113,7 @@ describe('the shared connection after an abandoned operation (mock service)', ()
   it('a timed-out operation closes it (nothing it left pending lives on); the next one opens a new one', async () => {
     const before = await clientsOn(m.conn);
     m.mock.scenario.prompts = 'never';
-    const error = await getPassword('mocked', 'u', { address: m.bus.address, timeoutMs: 300 }).catch(
-      (e: unknown) => e,
-    );
+    const error = await getPassword('mocked', 'u', { address: m.bus.address, timeoutMs: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutException);
     expect(await clientsOn(m.conn)).toEqual(before);
     m.mock.scenario.prompts = 'complete';
