@@ -1,7 +1,15 @@
 /** Reading passwords: the best item for a service and user (or every user), unlocked first when it has to be. */
-import { SecretStorageError } from '../errors.js';
+import { ItemNotFoundException, SecretStorageError } from '../errors.js';
+import { Item } from '../item.js';
 import { getSecrets } from '../service.js';
-import { bestPerUser, findCandidates, type Candidate } from './lookup.js';
+import {
+  bestPerUser,
+  describeMatches,
+  findCandidates,
+  searchMatches,
+  soleCertainMatch,
+  type Candidate,
+} from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { readScope } from './target.js';
 import { unlockForUse } from './unlock.js';
@@ -59,12 +67,24 @@ export async function readCredential(
   collection: string | undefined,
 ): Promise<Credential | null> {
   const collectionPath = await readScope(context.connection, collection);
-  const candidates = await findCandidates(context.connection, {
-    service,
-    username,
-    profile: context.profile,
-    collectionPath,
-  });
+  const query = { service, username, profile: context.profile, collectionPath };
+  const matches = await searchMatches(context.connection, query);
+  context.checkpoint();
+  const sole = username === undefined ? undefined : soleCertainMatch(matches);
+  if (sole) {
+    // The common case, in two round trips (the searches, then the secret): one item, certainly this user's, nothing
+    // to rank.
+    let secret: Buffer;
+    try {
+      secret = await new Item(context.connection, sole.path).getSecret();
+    } catch (error) {
+      // Deleted by someone else since the search: there is no password any more.
+      if (error instanceof ItemNotFoundException) return null;
+      throw error;
+    }
+    return { username: username!, password: decodePassword(secret, sole.path) };
+  }
+  const candidates = await describeMatches(context.connection, query, matches);
   context.checkpoint();
   const whose = username === undefined ? 'a credential' : `the password for "${username}"`;
   return readBest(context, candidates, `Reading ${whose} on "${service}"`);

@@ -3,10 +3,17 @@
  * later read finds nothing instead of an older copy.
  */
 import { ItemNotFoundException, LockedException } from '../errors.js';
-import { findCandidates, type Candidate } from './lookup.js';
+import { Item } from '../item.js';
+import { collectionOf, describeMatches, searchMatches } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { readScope } from './target.js';
 import { unlockForUse } from './unlock.js';
+
+/** An item to delete, and its collection (to unlock when it is locked). */
+interface Target {
+  item: Item;
+  collectionPath: string;
+}
 
 /** Deletes the password for `service` and `username`; resolves with the number of items deleted. */
 export async function removePassword(
@@ -17,10 +24,16 @@ export async function removePassword(
 ): Promise<number> {
   const { connection, profile, prompt } = context;
   const collectionPath = await readScope(connection, collection);
-  const candidates = await findCandidates(connection, { service, username, profile, collectionPath });
+  const query = { service, username, profile, collectionPath };
+  const matches = await searchMatches(connection, query);
+  // Items found by the profile's own user attribute certainly hold this service and user; only the others need
+  // their attributes read to know whether they do.
+  const candidates: Target[] = matches.every((match) => match.byUserAttribute)
+    ? matches.map((match) => ({ item: new Item(connection, match.path), collectionPath: collectionOf(match.path) }))
+    : await describeMatches(connection, query, matches);
   context.checkpoint();
   const what = `Deleting the password for "${username}" on "${service}"`;
-  const deleteOne = async (candidate: Candidate): Promise<number> => {
+  const deleteOne = async (candidate: Target): Promise<number> => {
     try {
       await candidate.item.delete(prompt);
       return 1;
@@ -31,7 +44,7 @@ export async function removePassword(
     }
   };
   let deleted = 0;
-  const locked: Candidate[] = [];
+  const locked: Target[] = [];
   for (const candidate of candidates) {
     try {
       deleted += await deleteOne(candidate);

@@ -5,8 +5,17 @@
  * label. Doing the search ourselves, instead of relying on `CreateItem(replace)`, gives the same result on every
  * server: gnome-keyring replaces any item whose attributes include the new ones, others only identical ones.
  */
-import { LockedException } from '../errors.js';
-import { findCandidates, defaultCollectionPath, type Candidate } from './lookup.js';
+import { ItemNotFoundException, LockedException } from '../errors.js';
+import { Item } from '../item.js';
+import {
+  collectionOf,
+  defaultCollectionPath,
+  describeMatches,
+  profileReadsEveryUserMatch,
+  searchMatches,
+  soleCertainMatch,
+  type Candidate,
+} from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { isExactlyProfile } from './profiles.js';
 import { readScope, writeTarget } from './target.js';
@@ -23,15 +32,18 @@ export interface StoreResult {
   removedDuplicates: number;
 }
 
-/** The collection whose items this write may update, or undefined for every collection. */
+/**
+ * The collection whose items this write may update, or undefined for every collection; null when the write goes
+ * to the default collection and there is none yet, so there is nothing to update.
+ */
 async function updateScope(
   context: OperationContext,
   collection: string | undefined,
+  defaultPath: Promise<string | undefined> | undefined,
 ): Promise<string | undefined | null> {
   if (collection !== undefined && collection !== 'default') return readScope(context.connection, collection);
   if (collection === undefined && context.profile.lookupScope === 'all-collections') return undefined;
-  // null: the default collection does not exist yet, so there is nothing to update.
-  return (await defaultCollectionPath(context.connection)) ?? null;
+  return (await defaultPath) ?? null;
 }
 
 /** Splits the matches into the ones to update and exact duplicates (same collection, same attributes) to delete. */
@@ -61,13 +73,34 @@ export async function storePassword(
 ): Promise<StoreResult> {
   const { connection, profile, prompt } = context;
   const what = `Storing the password for "${username}" on "${service}"`;
-  const scope = await updateScope(context, collection);
-  const matches =
-    scope === null
-      ? []
-      : (await findCandidates(connection, { service, username, profile, collectionPath: scope })).filter(
-          (candidate) => candidate.ownProfile,
-        );
+  // Looked up at once, beside the searches: it scopes the update (Python keyring's profile) or receives a new item.
+  const defaultPath =
+    collection === undefined || collection === 'default' ? defaultCollectionPath(connection) : undefined;
+  defaultPath?.catch(() => undefined);
+  const query = { service, username, profile };
+  const [scope, found] = await Promise.all([
+    updateScope(context, collection, defaultPath),
+    searchMatches(connection, query),
+  ]);
+  const inScope =
+    scope === null ? [] : found.filter((match) => scope === undefined || collectionOf(match.path) === scope);
+  context.checkpoint();
+  const sole = profileReadsEveryUserMatch(profile) ? soleCertainMatch(inScope) : undefined;
+  if (sole) {
+    // The common update: one item, unlocked, that the profile's tool reads. Nothing to rank or deduplicate.
+    try {
+      await new Item(connection, sole.path).setSecret(password, 'text/plain');
+      return { itemPath: sole.path, action: 'updated', updated: 1, removedDuplicates: 0 };
+    } catch (error) {
+      // Deleted by someone else since the search: store it anew below.
+      if (!(error instanceof ItemNotFoundException)) throw error;
+    }
+  }
+  const matches = sole
+    ? []
+    : (await describeMatches(connection, { ...query, collectionPath: scope ?? undefined }, inScope)).filter(
+        (candidate) => candidate.ownProfile,
+      );
   context.checkpoint();
   if (matches.length > 0) {
     await unlockForUse(
@@ -87,7 +120,7 @@ export async function storePassword(
       removedDuplicates: duplicates.length,
     };
   }
-  const target = await writeTarget(connection, collection, prompt);
+  const target = await writeTarget(connection, collection, prompt, await defaultPath);
   context.checkpoint();
   const create = () =>
     target.createItem(profile.label(service, username), profile.writeAttributes(service, username), password, {

@@ -26,7 +26,8 @@ export async function readScope(connection: Connection, collection: string | und
 
 /**
  * The collection a write goes to: `collection`, else the `default` alias, which is created (with the service's
- * prompt) when no collection has it, as libsecret and Python keyring do.
+ * prompt) when no collection has it, as libsecret and Python keyring do. `defaultPath`: the `default` alias's
+ * collection when the caller already looked it up.
  * @throws ItemNotFoundException for an unknown alias other than `default`; PromptDismissedException or
  *   TimeoutException when the default collection is missing and its creation prompt failed.
  */
@@ -34,11 +35,12 @@ export async function writeTarget(
   connection: Connection,
   collection: string | undefined,
   prompt: PromptOptions,
+  defaultPath?: string,
 ): Promise<Collection> {
   if (collection !== undefined && collection !== 'default') {
     return new Collection(connection, (await readScope(connection, collection))!);
   }
-  const existing = await defaultCollectionPath(connection);
+  const existing = defaultPath ?? (await defaultCollectionPath(connection));
   if (existing) return new Collection(connection, existing);
   try {
     return new Collection(

@@ -336,3 +336,95 @@ describe('the password API with prompts gnome-keyring cannot show headless (mock
     expect(created?.items.map((item) => item.attributes.service)).toEqual(['new-svc']);
   });
 });
+
+describe('the password API asks the service only what it needs (mock service, counting calls)', () => {
+  const m = useMock({
+    collections: [
+      {
+        id: 'login',
+        label: 'Login',
+        aliases: ['default'],
+        items: [
+          { label: 'one', attributes: { service: 'one', username: 'u' }, secret: 'only' },
+          { label: 'kt', attributes: { service: 'kt', account: 'u', 'xdg:schema': GENERIC }, secret: 'keytar' },
+          // Found by `account`, but its own `username` says it belongs to someone else.
+          { label: 'mixed', attributes: { service: 'mixed', account: 'bob', username: 'alice' }, secret: 'alice’s' },
+        ],
+      },
+    ],
+  });
+  const on = (extra: KeyringOptions = {}): KeyringOptions => ({ connection: m.conn, ...extra });
+  const counts = (...members: string[]) => Object.fromEntries(members.map((name) => [name, m.mock.callCount(name)]));
+  const MEMBERS = ['SearchItems', 'GetSecret', 'SetSecret', 'Get', 'ReadAlias', 'CreateItem', 'Delete'];
+
+  it('a read of one certain item: the two searches, then GetSecret; nothing else', async () => {
+    await m.conn.session();
+    m.mock.resetCalls();
+    expect(await getPassword('one', 'u', on())).toBe('only');
+    expect(counts(...MEMBERS)).toEqual({ ...counts(...MEMBERS), SearchItems: 2, GetSecret: 1, Get: 0, ReadAlias: 0 });
+  });
+
+  it('an item found only under the other user attribute is checked, and refused when it names another user', async () => {
+    m.mock.resetCalls();
+    expect(await getPassword('mixed', 'bob', on())).toBeNull();
+    expect(m.mock.callCount('GetSecret')).toBe(0);
+    expect(await getPassword('kt', 'u', on())).toBe('keytar');
+    expect(await getPassword('kt', 'u', on({ profile: 'keytar' }))).toBe('keytar');
+  });
+
+  it('an update of one certain item: the searches and the default alias at once, then SetSecret', async () => {
+    await m.conn.session();
+    m.mock.resetCalls();
+    expect(await storePassword('one', 'u', 'updated', on())).toMatchObject({ action: 'updated', updated: 1 });
+    expect(counts(...MEMBERS)).toEqual({
+      SearchItems: 2,
+      GetSecret: 0,
+      SetSecret: 1,
+      Get: 0,
+      ReadAlias: 1,
+      CreateItem: 0,
+      Delete: 0,
+    });
+    expect(await getPassword('one', 'u', on())).toBe('updated');
+    // keytar's tool only reads items with its schema: the attributes are read before an update.
+    m.mock.resetCalls();
+    expect(await storePassword('kt', 'u', 'updated', on({ profile: 'keytar' }))).toMatchObject({ action: 'updated' });
+    expect(m.mock.callCount('Get')).toBe(1);
+  });
+
+  it('a new item: the searches and the default alias at once, then CreateItem', async () => {
+    await m.conn.session();
+    m.mock.resetCalls();
+    expect(await storePassword('fresh', 'u', 'new', on())).toMatchObject({ action: 'created' });
+    expect(counts(...MEMBERS)).toEqual({
+      SearchItems: 2,
+      GetSecret: 0,
+      SetSecret: 0,
+      Get: 0,
+      ReadAlias: 1,
+      CreateItem: 1,
+      Delete: 0,
+    });
+  });
+
+  it('a delete of items found by the user attribute reads nothing about them first', async () => {
+    await setPassword('gone', 'u', 'x', on());
+    m.mock.resetCalls();
+    expect(await deletePassword('gone', 'u', on())).toBe(true);
+    expect(counts('SearchItems', 'Get', 'Delete')).toEqual({ SearchItems: 2, Get: 0, Delete: 1 });
+    expect(await deletePassword('mixed', 'bob', on())).toBe(false);
+  });
+
+  it('an item deleted between the search and the read or write: null, or a new item', async () => {
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'GetSecret' || message.member === 'SetSecret'
+        ? { errorName: 'org.freedesktop.Secret.Error.NoSuchObject', text: 'gone' }
+        : 'pass';
+    expect(await getPassword('one', 'u', on())).toBeNull();
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'SetSecret'
+        ? { errorName: 'org.freedesktop.Secret.Error.NoSuchObject', text: 'gone' }
+        : 'pass';
+    expect(await storePassword('one', 'u', 'again', on())).toMatchObject({ action: 'created' });
+  });
+});
