@@ -42,6 +42,12 @@ export const CLIENTS = [
     command: node('./clients/node-peers.mjs', ['napi-keyring']),
   },
   { id: 'keytar', label: 'keytar', peer: true, command: node('./clients/node-peers.mjs', ['keytar']) },
+  {
+    id: 'this-keytar',
+    label: 'secretstorage/keytar (this)',
+    peer: false,
+    command: node('./clients/node-peers.mjs', ['this-keytar']),
+  },
 ];
 
 /** One raw D-Bus round trip from each transport: the floor under every client. @type {Client[]} */

@@ -1,9 +1,10 @@
 // @ts-check
 /**
- * The Node peers, each in its own process: @napi-rs/keyring and keytar (both optional: a peer that cannot be loaded
- * fails its probe and is reported as skipped), and dbus-next's own bus client for the D-Bus floor.
+ * The Node password APIs, each in its own process: @napi-rs/keyring and keytar (both optional: a peer that cannot be
+ * loaded fails its probe and is reported as skipped), this library's keytar drop-in (`secretstorage/keytar`, beside
+ * them on the same workload), and dbus-next's own bus client for the D-Bus floor.
  * Peers resolve from this project's node_modules.
- * usage: node node-peers.mjs <napi-keyring|keytar|dbus-next> <probe|sequential|growth|floor> '<json options>'
+ * usage: node node-peers.mjs <napi-keyring|keytar|this-keytar|dbus-next> <probe|sequential|growth|floor> '<json options>'
  */
 import { createRequire } from 'node:module';
 import { emit, expectSecret, measureEach, measureWhole, parseStage } from './measure.mjs';
@@ -56,6 +57,18 @@ function napiKeyring() {
 function keytar() {
   const name = 'keytar'; // optional and untyped: not a dev dependency, because it does not build on Node 20
   const keytar = require(name);
+  return {
+    set: (service, account, password) => keytar.setPassword(service, account, password),
+    get: (service, account) => keytar.getPassword(service, account),
+    remove: (service, account) => keytar.deletePassword(service, account),
+    getConcurrent: (service, account) => keytar.getPassword(service, account),
+    findAll: (service) => keytar.findCredentials(service),
+  };
+}
+
+/** This library's keytar drop-in, as users import it (the built package). @returns {Promise<PasswordApi>} */
+async function thisKeytar() {
+  const { default: keytar } = await import('secretstorage/keytar');
   return {
     set: (service, account, password) => keytar.setPassword(service, account, password),
     get: (service, account) => keytar.getPassword(service, account),
@@ -121,19 +134,26 @@ async function dbusNextFloor() {
   }
 }
 
-const apis = { 'napi-keyring': napiKeyring, keytar };
-const packages = { 'napi-keyring': '@napi-rs/keyring', keytar: 'keytar', 'dbus-next': 'dbus-next' };
+/** @type {Record<string, () => PasswordApi | Promise<PasswordApi>>} */
+const apis = { 'napi-keyring': napiKeyring, keytar, 'this-keytar': thisKeytar };
+/** @type {Record<string, string>} */
+const packages = {
+  'napi-keyring': '@napi-rs/keyring',
+  keytar: 'keytar',
+  'this-keytar': 'secretstorage',
+  'dbus-next': 'dbus-next',
+};
 
 if (!(client in packages)) throw new Error(`unknown client "${client}"`);
 if (stage === 'probe') {
   // Loading the module is the probe: a missing or unbuilt native addon throws here.
   if (client === 'dbus-next') require('dbus-next');
-  else apis[/** @type {keyof typeof apis} */ (client)]();
-  emit({ client, phase: 'probe', version: packageVersion(packages[/** @type {keyof typeof packages} */ (client)]) });
+  else await apis[client]();
+  emit({ client, phase: 'probe', version: packageVersion(packages[client]) });
 } else if (stage === 'floor' && client === 'dbus-next') {
   await dbusNextFloor();
 } else if ((stage === 'sequential' || stage === 'growth') && client in apis) {
-  const api = apis[/** @type {keyof typeof apis} */ (client)]();
+  const api = await apis[client]();
   await (stage === 'sequential' ? sequential(api) : growth(api));
 } else {
   throw new Error(`${client} has no stage "${stage}"`);

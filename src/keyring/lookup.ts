@@ -1,6 +1,10 @@
 /**
  * Finding the items that hold a password, whichever tool wrote them: every item with the service and the user under
  * `username` or `account`, in every collection (or one), ranked so that the one a reader should use comes first.
+ *
+ * The profile's own items (those matching its lookup attributes, as its tool searches) outrank every other tool's,
+ * so an operation that finds one or more of them needs nothing else: one search, as libsecret's lookup. The other
+ * tools' items are searched for only when the profile has none.
  */
 import type { Connection } from '../connection.js';
 import { ItemNotFoundException } from '../errors.js';
@@ -30,15 +34,15 @@ export interface CandidateQuery {
   collectionPath?: string;
 }
 
-/** An item the searches found, before anything else about it is read. */
+/** An item a search found, before anything else about it is read. */
 export interface Match {
   path: string;
   locked: boolean;
   /**
-   * Found by the search on the service and the profile's own user attribute (`username`, or `account` for keytar),
-   * so it certainly holds this service and user: its attributes need not be read to know it belongs.
+   * Certainly holds this service and user, so its attributes need not be read to know it belongs: found by the
+   * profile's lookup attributes, or by the service and the profile's own user attribute.
    */
-  byUserAttribute: boolean;
+  certain: boolean;
 }
 
 /** The collection an item path belongs to (`/org/freedesktop/secrets/collection/login/7` → `…/login`). */
@@ -56,58 +60,70 @@ export async function defaultCollectionPath(connection: Connection): Promise<str
   }
 }
 
-/**
- * The searches that find every tool's item: the service with the user under the profile's attribute, and under the
- * other one (keytar says `account`, the others `username`). The profile's own lookup attributes need no search of
- * their own: they add to one of these two, so their items are among its results.
- */
-function searchQueries(query: CandidateQuery): { attributes: Record<string, string>; byUserAttribute: boolean }[] {
-  const { service, username, profile } = query;
-  if (username === undefined) return [{ attributes: { service }, byUserAttribute: false }];
-  const other = profile.userAttribute === 'account' ? 'username' : 'account';
-  return [
-    { attributes: { service, [profile.userAttribute]: username }, byUserAttribute: true },
-    { attributes: { service, [other]: username }, byUserAttribute: false },
-  ];
-}
-
-/** Every item the searches find for the service (and user), in the query's collection if it names one. */
-export async function searchMatches(connection: Connection, query: CandidateQuery): Promise<Match[]> {
-  const queries = searchQueries(query);
-  const searches = await Promise.all(queries.map(({ attributes }) => searchItemPaths(connection, attributes)));
+/** The items matching any of `searches`, in `collectionPath` if given (a path found twice counts once). */
+async function searchAll(
+  connection: Connection,
+  searches: { attributes: Record<string, string>; certain: boolean }[],
+  collectionPath: string | undefined,
+): Promise<Match[]> {
+  const results = await Promise.all(searches.map(({ attributes }) => searchItemPaths(connection, attributes)));
   const matches = new Map<string, Match>();
-  searches.forEach((found, index) => {
-    const { byUserAttribute } = queries[index];
+  results.forEach((found, index) => {
+    const { certain } = searches[index];
     const add = (path: string, locked: boolean) => {
       const match = matches.get(path);
-      if (match) match.byUserAttribute ||= byUserAttribute;
-      else matches.set(path, { path, locked, byUserAttribute });
+      if (match) match.certain ||= certain;
+      else matches.set(path, { path, locked, certain });
     };
     for (const path of found.unlocked) add(path, false);
     for (const path of found.locked) add(path, true);
   });
   return [...matches.values()].filter(
-    (match) => query.collectionPath === undefined || collectionOf(match.path) === query.collectionPath,
+    (match) => collectionPath === undefined || collectionOf(match.path) === collectionPath,
+  );
+}
+
+/** The profile's own items for the service and user: what its tool's lookup finds. */
+export function searchOwnMatches(
+  connection: Connection,
+  query: CandidateQuery & { username: string },
+): Promise<Match[]> {
+  const attributes = query.profile.lookupAttributes(query.service, query.username);
+  return searchAll(connection, [{ attributes, certain: true }], query.collectionPath);
+}
+
+/**
+ * Every tool's items for the service (and user): the service with the user under `username` and under `account`
+ * (the profile's own lookup attributes add to one of these, so its items are among the results).
+ */
+export function searchAllMatches(connection: Connection, query: CandidateQuery): Promise<Match[]> {
+  const { service, username, profile } = query;
+  if (username === undefined)
+    return searchAll(connection, [{ attributes: { service }, certain: false }], query.collectionPath);
+  const other = profile.userAttribute === 'account' ? 'username' : 'account';
+  return searchAll(
+    connection,
+    [
+      { attributes: { service, [profile.userAttribute]: username }, certain: true },
+      { attributes: { service, [other]: username }, certain: false },
+    ],
+    query.collectionPath,
   );
 }
 
 /**
- * The item an operation can use without reading anything more about it, when there is exactly one: the only
- * match, unlocked, found by the profile's own user attribute. (With several, they must be ranked; with one found
- * only under the other attribute, its attributes decide whether it belongs.)
+ * The items a read of one user's password chooses from, described and ranked (see {@link describeMatches}): the
+ * profile's own items if it has any, else every other tool's. When there is exactly one own item it is returned
+ * undescribed (`sole`), as nothing has to be read to know it is the one.
  */
-export function soleCertainMatch(matches: Match[]): Match | undefined {
-  const [only] = matches;
-  return matches.length === 1 && !only.locked && only.byUserAttribute ? only : undefined;
-}
-
-/**
- * Whether the profile's own tool reads every item found by the profile's user attribute: true when its lookup
- * attributes are just the service and that attribute (Python keyring, keyring-rs; keytar also looks for
- * `xdg:schema`).
- */
-export function profileReadsEveryUserMatch(profile: AttributeProfile): boolean {
-  return Object.keys(profile.lookupAttributes('service', 'user')).length === 2;
+export async function findForRead(
+  connection: Connection,
+  query: CandidateQuery & { username: string },
+): Promise<{ sole: Match } | { candidates: Candidate[] }> {
+  const own = await searchOwnMatches(connection, query);
+  if (own.length === 1) return { sole: own[0] };
+  const matches = own.length > 0 ? own : await searchAllMatches(connection, query);
+  return { candidates: await describeMatches(connection, query, matches) };
 }
 
 /**
@@ -179,7 +195,7 @@ async function describe(
 
 /** Every item holding a password for the service (and user), best first (see {@link describeMatches}). */
 export async function findCandidates(connection: Connection, query: CandidateQuery): Promise<Candidate[]> {
-  return describeMatches(connection, query, await searchMatches(connection, query));
+  return describeMatches(connection, query, await searchAllMatches(connection, query));
 }
 
 /** The best candidate per user name, in user-name order. */

@@ -2,14 +2,7 @@
 import { ItemNotFoundException, SecretStorageError } from '../errors.js';
 import { Item } from '../item.js';
 import { getSecrets } from '../service.js';
-import {
-  bestPerUser,
-  describeMatches,
-  findCandidates,
-  searchMatches,
-  soleCertainMatch,
-  type Candidate,
-} from './lookup.js';
+import { bestPerUser, collectionOf, findCandidates, findForRead, type Candidate, type Match } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { readScope } from './target.js';
 import { unlockForUse } from './unlock.js';
@@ -49,6 +42,26 @@ async function readBest(context: OperationContext, candidates: Candidate[], what
   return { username: best.username, password: decodePassword(await best.item.getSecret(), best.item.itemPath) };
 }
 
+/** Reads the profile's only own item for `username` (unlocking its collection first if it has to). */
+async function readSole(
+  context: OperationContext,
+  sole: Match,
+  username: string,
+  what: string,
+): Promise<Credential | null> {
+  if (sole.locked) await unlockForUse(context.connection, [collectionOf(sole.path)], what, context.prompt);
+  context.checkpoint();
+  let secret: Buffer;
+  try {
+    secret = await new Item(context.connection, sole.path).getSecret();
+  } catch (error) {
+    // Deleted by someone else since the search: there is no password any more.
+    if (error instanceof ItemNotFoundException) return null;
+    throw error;
+  }
+  return { username, password: decodePassword(secret, sole.path) };
+}
+
 /** The password for `service` and `username`, or null. */
 export async function readPassword(
   context: OperationContext,
@@ -67,27 +80,19 @@ export async function readCredential(
   collection: string | undefined,
 ): Promise<Credential | null> {
   const collectionPath = await readScope(context.connection, collection);
-  const query = { service, username, profile: context.profile, collectionPath };
-  const matches = await searchMatches(context.connection, query);
-  context.checkpoint();
-  const sole = username === undefined ? undefined : soleCertainMatch(matches);
-  if (sole) {
-    // The common case, in two round trips (the searches, then the secret): one item, certainly this user's, nothing
-    // to rank.
-    let secret: Buffer;
-    try {
-      secret = await new Item(context.connection, sole.path).getSecret();
-    } catch (error) {
-      // Deleted by someone else since the search: there is no password any more.
-      if (error instanceof ItemNotFoundException) return null;
-      throw error;
-    }
-    return { username: username!, password: decodePassword(secret, sole.path) };
-  }
-  const candidates = await describeMatches(context.connection, query, matches);
-  context.checkpoint();
+  const query = { service, profile: context.profile, collectionPath };
   const whose = username === undefined ? 'a credential' : `the password for "${username}"`;
-  return readBest(context, candidates, `Reading ${whose} on "${service}"`);
+  const what = `Reading ${whose} on "${service}"`;
+  if (username === undefined) {
+    const candidates = await findCandidates(context.connection, query);
+    context.checkpoint();
+    return readBest(context, candidates, what);
+  }
+  // One own item (the common case) is read in two round trips, as libsecret's lookup: the search, then the secret.
+  const found = await findForRead(context.connection, { ...query, username });
+  context.checkpoint();
+  if ('sole' in found) return readSole(context, found.sole, username, what);
+  return readBest(context, found.candidates, what);
 }
 
 /** One credential per user of `service`, in user-name order. */

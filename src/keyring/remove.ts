@@ -4,7 +4,7 @@
  */
 import { ItemNotFoundException, LockedException } from '../errors.js';
 import { Item } from '../item.js';
-import { collectionOf, describeMatches, searchMatches } from './lookup.js';
+import { collectionOf, describeMatches, searchAllMatches } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { readScope } from './target.js';
 import { unlockForUse } from './unlock.js';
@@ -25,10 +25,10 @@ export async function removePassword(
   const { connection, profile, prompt } = context;
   const collectionPath = await readScope(connection, collection);
   const query = { service, username, profile, collectionPath };
-  const matches = await searchMatches(connection, query);
+  const matches = await searchAllMatches(connection, query);
   // Items found by the profile's own user attribute certainly hold this service and user; only the others need
   // their attributes read to know whether they do.
-  const candidates: Target[] = matches.every((match) => match.byUserAttribute)
+  const candidates: Target[] = matches.every((match) => match.certain)
     ? matches.map((match) => ({ item: new Item(connection, match.path), collectionPath: collectionOf(match.path) }))
     : await describeMatches(connection, query, matches);
   context.checkpoint();

@@ -7,15 +7,7 @@
  */
 import { ItemNotFoundException, LockedException } from '../errors.js';
 import { Item } from '../item.js';
-import {
-  collectionOf,
-  defaultCollectionPath,
-  describeMatches,
-  profileReadsEveryUserMatch,
-  searchMatches,
-  soleCertainMatch,
-  type Candidate,
-} from './lookup.js';
+import { collectionOf, defaultCollectionPath, describeMatches, searchOwnMatches, type Candidate } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { isExactlyProfile } from './profiles.js';
 import { readScope, writeTarget } from './target.js';
@@ -78,16 +70,17 @@ export async function storePassword(
     collection === undefined || collection === 'default' ? defaultCollectionPath(connection) : undefined;
   defaultPath?.catch(() => undefined);
   const query = { service, username, profile };
-  const [scope, found] = await Promise.all([
+  // Only the items the profile's tool reads are updated (the others are left to their tools): one search.
+  const [scope, own] = await Promise.all([
     updateScope(context, collection, defaultPath),
-    searchMatches(connection, query),
+    searchOwnMatches(connection, query),
   ]);
   const inScope =
-    scope === null ? [] : found.filter((match) => scope === undefined || collectionOf(match.path) === scope);
+    scope === null ? [] : own.filter((match) => scope === undefined || collectionOf(match.path) === scope);
   context.checkpoint();
-  const sole = profileReadsEveryUserMatch(profile) ? soleCertainMatch(inScope) : undefined;
-  if (sole) {
-    // The common update: one item, unlocked, that the profile's tool reads. Nothing to rank or deduplicate.
+  const [sole] = inScope;
+  if (inScope.length === 1 && !sole.locked) {
+    // The common update: one unlocked item, nothing to rank or deduplicate.
     try {
       await new Item(connection, sole.path).setSecret(password, 'text/plain');
       return { itemPath: sole.path, action: 'updated', updated: 1, removedDuplicates: 0 };
@@ -96,11 +89,11 @@ export async function storePassword(
       if (!(error instanceof ItemNotFoundException)) throw error;
     }
   }
-  const matches = sole
-    ? []
-    : (await describeMatches(connection, { ...query, collectionPath: scope ?? undefined }, inScope)).filter(
-        (candidate) => candidate.ownProfile,
-      );
+  // Several (exact duplicates in one collection are removed), or locked ones to unlock first.
+  const matches =
+    inScope.length > 1 || sole?.locked
+      ? await describeMatches(connection, { ...query, collectionPath: scope ?? undefined }, inScope)
+      : [];
   context.checkpoint();
   if (matches.length > 0) {
     await unlockForUse(
