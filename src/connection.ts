@@ -10,6 +10,7 @@ import { resolveDebugLog, type DebugLog } from './debug-log.js';
 import { mapCallError } from './error-mapping.js';
 import { InvalidArgumentError, NoBackendError, ProtocolError, SecretStorageError } from './errors.js';
 import type { ServiceCallOptions, ServiceCaller } from './service-caller.js';
+import { SecretReads } from './secret-reads.js';
 import { closeSession, openSession, type EncryptionMode, type Session } from './session.js';
 
 export interface DbusInitOptions {
@@ -45,6 +46,8 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   readonly callTimeoutMs: number;
   readonly promptTimeoutMs: number | undefined;
   /** @internal */ readonly log?: DebugLog;
+  /** @internal Every Item.getSecret goes through it, so that concurrent reads are merged. */
+  readonly secretReads = new SecretReads(this);
   private sessionPromise?: Promise<Session>;
   private ownerPromise?: Promise<string>;
   private watchingOwner?: Promise<void>;

@@ -6,7 +6,14 @@ import { LockedException } from './errors.js';
 import { deleteObject, lockObjects, unlockObjects } from './prompted-calls.js';
 import type { PromptOptions } from './prompt.js';
 import type { SecretStruct } from './session.js';
-import { assertLabel, assertObjectPath, assertTextIsUtf8, checkAttributes, checkContentType, secretToBytes } from './validate.js';
+import {
+  assertLabel,
+  assertObjectPath,
+  assertTextIsUtf8,
+  checkAttributes,
+  checkContentType,
+  secretToBytes,
+} from './validate.js';
 
 export class Item {
   /** The item's D-Bus object path. */
@@ -54,7 +61,12 @@ export class Item {
   }
 
   async getAttributes(): Promise<Record<string, string>> {
-    return { ...((await this.connection.getProperty(this.itemPath, ITEM_IFACE, 'Attributes', 'a{ss}')) as Record<string, string>) };
+    return {
+      ...((await this.connection.getProperty(this.itemPath, ITEM_IFACE, 'Attributes', 'a{ss}')) as Record<
+        string,
+        string
+      >),
+    };
   }
 
   /** Replaces all of the item's attributes. */
@@ -95,9 +107,8 @@ export class Item {
   /** The secret and its content type, in one GetSecret call. */
   async getSecretAndContentType(): Promise<{ value: Buffer; contentType: string }> {
     return this.connection.withSession(async (session) => {
-      const [struct] = await this.connection.call(this.itemPath, ITEM_IFACE, 'GetSecret', 'o', [session.path], {
-        replySignature: '(oayays)',
-      });
+      // Item.GetSecret, or part of one Service.GetSecrets when other reads are in flight (see secret-reads.ts).
+      const struct = await this.connection.secretReads.read(this.itemPath, session.path);
       return session.decode(struct, `Item.GetSecret on ${this.itemPath}`);
     });
   }
@@ -114,7 +125,9 @@ export class Item {
       await this.connection.withSession(async (session) => {
         const struct: SecretStruct = session.encode(bytes, type);
         try {
-          await this.connection.call(this.itemPath, ITEM_IFACE, 'SetSecret', '(oayays)', [struct], { replySignature: '' });
+          await this.connection.call(this.itemPath, ITEM_IFACE, 'SetSecret', '(oayays)', [struct], {
+            replySignature: '',
+          });
         } finally {
           if (!session.encrypted) struct[2].fill(0);
         }

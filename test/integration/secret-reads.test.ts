@@ -1,0 +1,159 @@
+/**
+ * Concurrent Item.getSecret calls on one connection are merged into Service.GetSecrets (src/secret-reads.ts), and
+ * every read still ends exactly as its own GetSecret would: on gnome-keyring, and on the mock for what it cannot do
+ * (servers without GetSecrets, KeePassXC's all-or-nothing batch, items locked or deleted in the middle).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  Collection,
+  Item,
+  ItemNotFoundException,
+  ProtocolError,
+  createCollectionWithPassword,
+  getDefaultCollection,
+} from '../../src/index.js';
+import { useKeyring, uniqueAttributes } from '../helpers/keyring.js';
+import { useMock } from '../helpers/mock.js';
+
+const text = (secret: Buffer) => secret.toString('utf8');
+
+describe('merged secret reads on gnome-keyring', () => {
+  const k = useKeyring();
+
+  it('200 concurrent reads (some of the same item) each get their own secret, in far fewer messages', async () => {
+    const lines: string[] = [];
+    const conn = await k.connect({ debug: (line) => lines.push(line) });
+    const collection = getDefaultCollection(conn);
+    const items: Item[] = [];
+    for (let i = 0; i < 50; i++) {
+      items.push(await collection.createItem(`merged ${i}`, uniqueAttributes({ n: String(i) }), `secret-${i}`));
+    }
+    lines.length = 0;
+    const reads = Array.from({ length: 200 }, (_, i) => i % 50);
+    const secrets = await Promise.all(reads.map((i) => new Item(conn, items[i].itemPath).getSecret()));
+    expect(secrets.map(text)).toEqual(reads.map((i) => `secret-${i}`));
+    const calls = lines.filter((line) => /^call (Item\.GetSecret|Service\.GetSecrets) /.test(line));
+    expect(calls.some((line) => line.startsWith('call Service.GetSecrets'))).toBe(true);
+    expect(calls.length).toBeLessThan(20);
+    // Each reader owns its buffer: wiping one leaves the others (same item) intact.
+    secrets[0].fill(0);
+    expect(text(secrets[50])).toBe('secret-0');
+    await Promise.all(items.map((item) => item.delete()));
+  });
+
+  it('a lone read is one Item.GetSecret', async () => {
+    const lines: string[] = [];
+    const conn = await k.connect({ debug: (line) => lines.push(line) });
+    const item = await getDefaultCollection(conn).createItem('lone', uniqueAttributes(), 'alone');
+    lines.length = 0;
+    expect(text(await item.getSecret())).toBe('alone');
+    expect(lines.filter((line) => line.startsWith('call '))).toEqual([
+      expect.stringMatching(/^call Item\.GetSecret on /),
+    ]);
+    await item.delete();
+  });
+
+  it('reads merged with a locked and a deleted item fail for those alone, with the errors GetSecret gives', async () => {
+    const conn = await k.connect();
+    const login = getDefaultCollection(conn);
+    const open = await login.createItem('open', uniqueAttributes(), 'readable');
+    const gone = await login.createItem('gone', uniqueAttributes(), 'deleted');
+    const vault = new Collection(conn, await createCollectionWithPassword(conn, 'Merged vault', 'vault-password'));
+    const shut = await vault.createItem('shut', uniqueAttributes(), 'locked away');
+    await vault.lock();
+    await gone.delete();
+    const results = await Promise.allSettled([
+      open.getSecret(),
+      open.getSecret(),
+      shut.getSecret(),
+      gone.getSecret(),
+      open.getSecret(),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? text(r.value) : (r.reason as Error).name))).toEqual([
+      'readable',
+      'readable',
+      'LockedException',
+      'ItemNotFoundException',
+      'readable',
+    ]);
+    await open.delete();
+  });
+});
+
+describe('merged secret reads on other servers (mock service)', () => {
+  const m = useMock({
+    collections: [
+      {
+        id: 'login',
+        label: 'Login',
+        aliases: ['default'],
+        items: Array.from({ length: 6 }, (_, i) => ({
+          label: `m${i}`,
+          attributes: { service: 'merged', n: String(i) },
+          secret: `mock-${i}`,
+        })),
+      },
+      {
+        id: 'vault',
+        label: 'Vault',
+        locked: true,
+        items: [{ label: 'v', attributes: { service: 'vault' }, secret: 'in vault' }],
+      },
+    ],
+  });
+  const PATHS = Array.from({ length: 6 }, (_, i) => `/org/freedesktop/secrets/collection/login/${i + 1}`);
+  const readAll = (paths: string[]) =>
+    Promise.allSettled(paths.map((path) => new Item(m.conn, path).getSecret().then(text)));
+  const outcome = (results: PromiseSettledResult<string>[]) =>
+    results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).name));
+
+  it('merges concurrent reads into GetSecrets', async () => {
+    expect(m.mock.item(PATHS[0])).toBeDefined();
+    await m.conn.session();
+    m.mock.resetCalls();
+    expect(outcome(await readAll(PATHS))).toEqual(PATHS.map((_, i) => `mock-${i}`));
+    expect(m.mock.callCount('GetSecret')).toBe(1);
+    expect(m.mock.callCount('GetSecrets')).toBe(1);
+  });
+
+  it('KeePassXC refuses the whole batch for one locked item: the others are read one by one', async () => {
+    m.mock.scenario.getSecretsFailsOnLocked = true;
+    const locked = '/org/freedesktop/secrets/collection/vault/1';
+    const results = outcome(await readAll([PATHS[0], PATHS[1], locked, PATHS[2]]));
+    expect(results).toEqual(['mock-0', 'mock-1', 'LockedException', 'mock-2']);
+  });
+
+  it('a service without GetSecrets: every read is its own GetSecret, and the batch is not tried again', async () => {
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'GetSecrets'
+        ? { errorName: 'org.freedesktop.DBus.Error.UnknownMethod', text: 'No such method GetSecrets' }
+        : 'pass';
+    expect(outcome(await readAll(PATHS))).toEqual(PATHS.map((_, i) => `mock-${i}`));
+    expect(outcome(await readAll(PATHS))).toEqual(PATHS.map((_, i) => `mock-${i}`));
+    expect(m.mock.callCount('GetSecrets')).toBe(1);
+    expect(m.mock.callCount('GetSecret')).toBe(PATHS.length * 2);
+  });
+
+  it('a batch reply with a secret for another session is refused for that read, as GetSecret’s would be', async () => {
+    m.mock.hooks.transformSecret = (secret, context) =>
+      context.item === PATHS[3] ? { ...secret, session: '/org/freedesktop/secrets/session/forged' } : secret;
+    const results = await readAll(PATHS);
+    expect(outcome(results)[3]).toBe('ProtocolError');
+    expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(ProtocolError);
+    expect(outcome(results).filter((r) => r.startsWith('mock-'))).toHaveLength(5);
+  });
+
+  it('an item deleted while its read waits for the batch: ItemNotFoundException for it alone', async () => {
+    let deleted = false;
+    m.mock.hooks.onCall = async (message) => {
+      if (message.member === 'GetSecrets' && !deleted) {
+        deleted = true;
+        await new Item(m.conn, PATHS[4]).delete();
+      }
+      return 'pass';
+    };
+    const results = await readAll(PATHS);
+    expect(outcome(results)).toEqual(['mock-0', 'mock-1', 'mock-2', 'mock-3', 'ItemNotFoundException', 'mock-5']);
+    expect((results[4] as PromiseRejectedResult).reason).toBeInstanceOf(ItemNotFoundException);
+  });
+});
