@@ -170,10 +170,16 @@ export function checkTargets(results) {
   if (bestGet && mine.get_concurrent) {
     const peerRate = 1000 / bestGet.value;
     const rate = mine.get_concurrent.opsPerSecond;
+    const searches = mine.search_concurrent;
+    const limit = searches
+      ? `; gnome-keyring answers ${n} concurrent SearchItems alone, the first half of every client's get, at ` +
+        `${searches.opsPerSecond.toFixed(0)}/s = ${(searches.opsPerSecond / peerRate).toFixed(1)}×, spending ` +
+        `${formatMs(/** @type {number} */ (searches.keyringCpuPerOpMs))} ms of CPU on each`
+      : '';
     checks.push([
       rate >= 10 * peerRate,
       `${n} concurrent gets: ${rate.toFixed(0)} gets/s = ${(rate / peerRate).toFixed(1)}× the fastest peer's ` +
-        `sequential ${peerRate.toFixed(0)} gets/s (${bestGet.label}; target ≥ 10×)`,
+        `sequential ${peerRate.toFixed(0)} gets/s (${bestGet.label}; target ≥ 10×)${limit}`,
     ]);
   }
   const atBulkSize = growth[bulkSize] ?? {};

@@ -51,6 +51,10 @@ async function sequential() {
       const secrets = await Promise.all(Array.from({ length: n }, (_, i) => readSecret(conn, attributes(i))));
       secrets.forEach((secret, i) => expectSecret(secret, sequentialSecret(i), 'concurrent get'));
     });
+    // The service's own limit for concurrent gets: the searches alone (half of every get, for any client).
+    await measureWhole(CLIENT, 'search_concurrent', n, () =>
+      Promise.all(Array.from({ length: n }, (_, i) => searchItemPaths(conn, attributes(i)))),
+    );
     await measureEach(CLIENT, 'delete', n, (i) => deleteItem(conn, attributes(i)));
   } finally {
     await conn.close();

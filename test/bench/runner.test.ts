@@ -68,8 +68,15 @@ describe('bench/run.mjs', () => {
     expect(run.stdout).toMatch(/\| get \| [\d.]+ ms \([\d.]+×\) \| [\d.]+ ms \(1\.00×\) \|/);
     const written = JSON.parse(await readFile(json, 'utf8'));
     const { sequential, growth, floor, cold } = written.results;
+    expect(Object.keys(sequential.this).sort()).toEqual([
+      'delete',
+      'get',
+      'get_concurrent',
+      'search_concurrent',
+      'set',
+    ]);
+    expect(Object.keys(sequential.libsecret).sort()).toEqual(['delete', 'get', 'get_concurrent', 'set']);
     for (const client of ['this', 'libsecret']) {
-      expect(Object.keys(sequential[client]).sort()).toEqual(['delete', 'get', 'get_concurrent', 'set']);
       expect(sequential[client].get.n).toBe(3);
       expect(Object.keys(growth['4'][client]).sort()).toEqual(['bulk', 'get', 'set']);
     }
@@ -151,7 +158,13 @@ describe('the report', () => {
     clients,
     floors: [],
     sequential: {
-      this: { set: figure(7), get: figure(1), delete: figure(6), get_concurrent: figure(30, { opsPerSecond: 10_000 }) },
+      this: {
+        set: figure(7),
+        get: figure(1),
+        delete: figure(6),
+        get_concurrent: figure(30, { opsPerSecond: 10_000 }),
+        search_concurrent: figure(20, { opsPerSecond: 15_000 }),
+      },
       libsecret: { set: figure(7.3), get: figure(1.3), delete: figure(5) },
       slow: { set: figure(20), get: figure(9), delete: figure(12) },
     },
@@ -189,6 +202,9 @@ describe('the report', () => {
       get: true, // client CPU is half gnome-keyring's
       'concurrent get': true,
     });
+    const concurrent = checkTargets(results).find(([, text]: [boolean, string]) => text.startsWith('300 concurrent'));
+    // The service's own limit is printed beside it: its SearchItems alone, against the fastest peer's gets.
+    expect(concurrent[1]).toMatch(/SearchItems alone.* at 15000\/s = 19\.5×/);
   });
 
   it('formats milliseconds to three significant digits and summarises medians', () => {
