@@ -12,7 +12,8 @@ import { median } from './stats.mjs';
 
 /**
  * @typedef {{ id: string, label: string, command: string[] }} ColdCommand
- * @typedef {{ id: string, label: string, medianMs: number, cpuMs: number | null, runs: number, tool: string }} ColdResult
+ * @typedef {{ id: string, label: string, medianMs: number, cpuMs: number | null, runs: number, tool: string,
+ *   timesMs: number[] }} ColdResult
  */
 
 export function hasHyperfine() {
@@ -28,13 +29,14 @@ function commandLine(command) {
 }
 
 /**
- * Times each command `runs` times (after `warmup` untimed runs). A command that fails when run once first (a missing
- * program, a peer that cannot read the secret) is left out and reported in `failed`.
+ * Times each command `runs` times (after `warmup` untimed runs) in each of `rounds` rounds, and pools the rounds: a
+ * busy moment on the machine during one command's runs is then diluted. A command that fails when run once first (a
+ * missing program, a peer that cannot read the secret) is left out and reported in `failed`.
  * @param {ColdCommand[]} commands @param {Record<string, string | undefined>} env
- * @param {{ runs: number, warmup: number }} options
+ * @param {{ runs: number, warmup: number, rounds?: number }} options
  * @returns {Promise<{ results: ColdResult[], failed: { label: string, reason: string }[] }>}
  */
-export async function measureColdStarts(commands, env, { runs, warmup }) {
+export async function measureColdStarts(commands, env, { runs, warmup, rounds = 1 }) {
   const working = [];
   const failed = [];
   for (const cold of commands) {
@@ -47,10 +49,29 @@ export async function measureColdStarts(commands, env, { runs, warmup }) {
       });
   }
   if (working.length === 0) return { results: [], failed };
-  const results = hasHyperfine()
-    ? await withHyperfine(working, env, runs, warmup)
-    : withSpawn(working, env, runs, warmup);
-  return { results, failed };
+  const hyperfine = hasHyperfine();
+  /** @type {ColdResult[][]} */
+  const perRound = [];
+  for (let round = 0; round < rounds; round++) {
+    perRound.push(hyperfine ? await withHyperfine(working, env, runs, warmup) : withSpawn(working, env, runs, warmup));
+  }
+  return { results: pool(perRound), failed };
+}
+
+/** One result per command from several rounds: the median of all their runs, the mean CPU. @param {ColdResult[][]} perRound */
+function pool(perRound) {
+  return perRound[0].map((first, index) => {
+    const rounds = perRound.map((results) => results[index]);
+    const timesMs = rounds.flatMap((result) => result.timesMs);
+    const cpu = rounds.map((result) => result.cpuMs);
+    return {
+      ...first,
+      medianMs: median(timesMs),
+      cpuMs: cpu.every((ms) => ms !== null) ? cpu.reduce((sum, ms) => sum + ms, 0) / cpu.length : null,
+      runs: timesMs.length,
+      timesMs,
+    };
+  });
 }
 
 /** @param {ColdCommand[]} commands @param {Record<string, string | undefined>} env @param {number} runs @param {number} warmup */
@@ -79,6 +100,7 @@ async function withHyperfine(commands, env, runs, warmup) {
         cpuMs: (result.user + result.system) * 1000,
         runs: result.times.length,
         tool: 'hyperfine',
+        timesMs: result.times.map((seconds) => seconds * 1000),
       };
     });
   } finally {
@@ -105,5 +127,6 @@ function withSpawn(commands, env, runs, warmup) {
     cpuMs: null,
     runs,
     tool: 'spawnSync',
+    timesMs: times.get(id) ?? [],
   }));
 }

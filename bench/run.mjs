@@ -7,7 +7,8 @@
  *
  * Stages: sequential set / get / 300 concurrent gets / delete on the login collection; the D-Bus floor; cold start;
  * then, for each size, a generated default collection of that many items (get and set as it grows, and the bulk
- * read at --bulk items). Peers that cannot be loaded are reported as skipped.
+ * read at --bulk items). Each stage runs --rounds times, the clients in turn within each round. Peers that cannot be
+ * loaded are reported as skipped.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,8 +27,8 @@ import { summarise } from './stats.mjs';
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const STAGES = ['sequential', 'floor', 'cold', 'growth'];
 /**
- * Bulk reads per client. A bulk read is a whole pass over the collection; this library's takes a fraction of a second,
- * so it gets a median of several. The peers' take seconds each (keyring's: about 20), so they get one.
+ * Bulk reads per client and round. A bulk read is a whole pass over the collection; this library's takes a fraction of
+ * a second, so it gets a median of several. The peers' take seconds each (keyring's: about 20), so they get one in all.
  */
 const BULK_REPS = { this: 5 };
 /** Untimed reads before the timed ones in each growth stage (see growthReads in clients/workload.mjs). */
@@ -40,7 +41,9 @@ const USAGE = `usage: npm run bench -- [options]
   --growth-gets <count>   gets per client and size (default 100, after 20 untimed)
   --growth-sets <count>   sets per client and size (default 5)
   --bulk <count>          items in the bulk read (default 1000)
-  --cold-runs <count>     timed runs per cold-start command (default 15)
+  --cold-runs <count>     timed runs per cold-start command and round (default 15)
+  --rounds <count>        every client runs each stage this many times, in turns, and its figures pool all rounds
+                          (default 3): a busy moment on the machine then cannot fall on one client only
   --clients <ids>         only these clients (${CLIENTS.map((c) => c.id).join(',')})
   --stages <names>        only these stages (${STAGES.join(',')})
   --json <path>           where to write the JSON (default bench/results/<timestamp>.json)`;
@@ -62,6 +65,7 @@ function parseOptions() {
         'growth-sets': { type: 'string', default: '5' },
         bulk: { type: 'string', default: '1000' },
         'cold-runs': { type: 'string', default: '15' },
+        rounds: { type: 'string', default: '3' },
         clients: { type: 'string' },
         stages: { type: 'string' },
         json: { type: 'string' },
@@ -99,6 +103,7 @@ function parseOptions() {
     growthSets: count('growth-sets', parsed['growth-sets']),
     bulk: count('bulk', parsed.bulk),
     coldRuns: count('cold-runs', parsed['cold-runs']),
+    rounds: count('rounds', parsed.rounds),
     clients: list(
       'clients',
       parsed.clients,
@@ -222,6 +227,29 @@ async function main() {
     return available;
   }
 
+  /**
+   * Runs `clients` through `stage` in `options.rounds` rounds, each client once per round in turn, and returns every
+   * client's lines of all rounds. A client that failed is not run again in later rounds.
+   * @param {typeof CLIENTS} clients @param {string} stage
+   * @param {(client: (typeof CLIENTS)[number], round: number) => object} stageOptions
+   */
+  async function inRounds(clients, stage, stageOptions) {
+    /** @type {Record<string, import('./run-client.mjs').ClientLine[]>} */
+    const lines = {};
+    const failed = new Set();
+    for (let round = 1; round <= options.rounds; round++) {
+      if (options.rounds > 1) progress(` round ${round} of ${options.rounds}`);
+      for (const client of clients) {
+        if (failed.has(client.id)) continue;
+        const skippedBefore = results.skipped.length;
+        const got = await run(client, stage, stageOptions(client, round));
+        if (results.skipped.length > skippedBefore) failed.add(client.id);
+        if (got) (lines[client.id] ??= []).push(...got);
+      }
+    }
+    return lines;
+  }
+
   try {
     progress('Checking which clients are installed …');
     const clients = await probe(CLIENTS.filter((client) => options.clients.includes(client.id)));
@@ -230,10 +258,10 @@ async function main() {
 
     if (options.stages.includes('sequential')) {
       progress(`Sequential set / get / ${options.n} concurrent gets / delete, ${options.n} each:`);
-      for (const client of clients) {
-        const lines = await run(client, 'sequential', { n: options.n });
-        if (lines) results.sequential[client.id] = figuresOf(lines);
-        raw[`sequential/${client.id}`] = lines;
+      const lines = await inRounds(clients, 'sequential', () => ({ n: options.n }));
+      for (const [id, clientLines] of Object.entries(lines)) {
+        results.sequential[id] = figuresOf(clientLines);
+        raw[`sequential/${id}`] = clientLines;
       }
     }
 
@@ -241,10 +269,10 @@ async function main() {
       progress('The D-Bus floor (Properties.Get round trips):');
       const floors = await probe(FLOORS);
       results.floors = floors.map(({ id, label, peer }) => ({ id, label, peer }));
-      for (const floor of floors) {
-        const lines = await run(floor, 'floor', { n: options.n });
-        if (lines) results.floor[floor.id] = figuresOf(lines);
-        raw[`floor/${floor.id}`] = lines;
+      const lines = await inRounds(floors, 'floor', () => ({ n: options.n }));
+      for (const [id, floorLines] of Object.entries(lines)) {
+        results.floor[id] = figuresOf(floorLines);
+        raw[`floor/${id}`] = floorLines;
       }
     }
 
@@ -260,7 +288,11 @@ async function main() {
       }
       const available = new Set(['node-e-0', 'secret-tool', ...clients.map((c) => c.id)]);
       const commands = COLD_STARTS.filter((cold) => available.has(cold.id));
-      const cold = await measureColdStarts(commands, clientEnv(), { runs: options.coldRuns, warmup: 3 });
+      const cold = await measureColdStarts(commands, clientEnv(), {
+        runs: options.coldRuns,
+        warmup: 3,
+        rounds: options.rounds,
+      });
       results.cold = cold.results;
       for (const { label, reason } of cold.failed) results.skipped.push({ label: `${label} (cold start)`, reason });
     }
@@ -272,16 +304,20 @@ async function main() {
         recoverStage = () => loadGeneratedCollection(keyring, dataDir, size);
         await recoverStage();
         results.growth[size] = {};
-        for (const client of clients) {
-          const lines = await run(client, 'growth', {
-            size,
-            gets: options.growthGets,
-            sets: options.growthSets,
-            warmUp: Math.min(GROWTH_WARM_UP, size),
-            bulkReps: size === options.bulk ? (BULK_REPS[/** @type {keyof typeof BULK_REPS} */ (client.id)] ?? 1) : 0,
-          });
-          if (lines) results.growth[size][client.id] = figuresOf(lines);
-          raw[`growth-${size}/${client.id}`] = lines;
+        const lines = await inRounds(clients, 'growth', (client, round) => ({
+          size,
+          gets: options.growthGets,
+          sets: options.growthSets,
+          warmUp: Math.min(GROWTH_WARM_UP, size),
+          // A peer's whole read of the collection takes seconds (Python keyring's, about 20): once, in the first round.
+          bulkReps:
+            size !== options.bulk
+              ? 0
+              : (BULK_REPS[/** @type {keyof typeof BULK_REPS} */ (client.id)] ?? (round === 1 ? 1 : 0)),
+        }));
+        for (const [id, clientLines] of Object.entries(lines)) {
+          results.growth[size][id] = figuresOf(clientLines);
+          raw[`growth-${size}/${id}`] = clientLines;
         }
       }
     }

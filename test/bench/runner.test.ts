@@ -51,6 +51,8 @@ describe('bench/run.mjs', () => {
         '1',
         '--cold-runs',
         '1',
+        '--rounds',
+        '2',
       ].concat(['--clients', 'this,libsecret', '--json', json]),
     );
     expect(run.stderr).not.toMatch(/failed/);
@@ -77,11 +79,14 @@ describe('bench/run.mjs', () => {
     ]);
     expect(Object.keys(sequential.libsecret).sort()).toEqual(['delete', 'get', 'get_concurrent', 'set']);
     for (const client of ['this', 'libsecret']) {
-      expect(sequential[client].get.n).toBe(3);
+      // Two rounds of three gets each, pooled.
+      expect(sequential[client].get.n).toBe(6);
+      expect(sequential[client].get.runs).toBe(2);
       expect(Object.keys(growth['4'][client]).sort()).toEqual(['bulk', 'get', 'set']);
     }
     expect(Object.keys(floor).sort()).toEqual(['dbus-next', 'jeepney', 'this']);
     expect(cold.map((result: { id: string }) => result.id)).toEqual(['node-e-0', 'this', 'secret-tool']);
+    expect(cold.map((result: { runs: number }) => result.runs)).toEqual([2, 2, 2]);
     expect(written.machine.gnomeKeyring).toMatch(/^\d+\.\d+/);
     expect(written.versions.this).toBe(
       JSON.parse(await readFile(join(__dirname, '..', '..', 'package.json'), 'utf8')).version,
