@@ -35,7 +35,11 @@ describe('the README snippet', () => {
     process.env.DBUS_SESSION_BUS_ADDRESS = k.address;
     try {
       const conn = await dbusInit();
-      const item = await getDefaultCollection(conn).createItem('My Secret Item', { application: 'myapp' }, 'mysecretpassword');
+      const item = await getDefaultCollection(conn).createItem(
+        'My Secret Item',
+        { application: 'myapp' },
+        'mysecretpassword',
+      );
       expect((await item.getSecret()).toString()).toBe('mysecretpassword');
       await conn.close();
     } finally {
@@ -124,9 +128,9 @@ describe.each(['unix', 'tcp'] as const)('against gnome-keyring over %s', (transp
     await item.delete();
     await expect(item.getSecret()).rejects.toBeInstanceOf(ItemNotFoundException);
     await expect(item.delete()).rejects.toBeInstanceOf(ItemNotFoundException);
-    await expect(new Item(k.conn, '/org/freedesktop/secrets/collection/login/999999').getLabel()).rejects.toBeInstanceOf(
-      ItemNotFoundException,
-    );
+    await expect(
+      new Item(k.conn, '/org/freedesktop/secrets/collection/login/999999').getLabel(),
+    ).rejects.toBeInstanceOf(ItemNotFoundException);
   });
 
   it('reads many secrets in one GetSecrets call, and 200 concurrent creates and reads lose nothing', async () => {
@@ -189,7 +193,7 @@ describe('collections and aliases on gnome-keyring', () => {
     }
   });
 
-  it('targets the service by SECRET_SERVICE_BUS_NAME (here, gnome-keyring\'s unique name)', async () => {
+  it("targets the service by SECRET_SERVICE_BUS_NAME (here, gnome-keyring's unique name)", async () => {
     const owner = await k.conn.serviceOwner();
     process.env.SECRET_SERVICE_BUS_NAME = owner;
     try {
@@ -264,7 +268,12 @@ describe('secrets never leak into errors or inspection', () => {
     const secret = 'SUPER-SECRET-VALUE-123';
     const item = await getDefaultCollection(k.conn).createItem('leak check', uniqueAttributes(), secret);
     const session = await k.conn.session();
-    for (const text of [inspect(item, { depth: 10 }), inspect(k.conn, { depth: 10 }), JSON.stringify(item), inspect(session, { depth: 10 })]) {
+    for (const text of [
+      inspect(item, { depth: 10 }),
+      inspect(k.conn, { depth: 10 }),
+      JSON.stringify(item),
+      inspect(session, { depth: 10 }),
+    ]) {
       expect(text).not.toContain(secret);
     }
     const error = await getDefaultCollection(k.conn)

@@ -154,7 +154,13 @@ describe('load: nothing lost, nothing leaked', () => {
       } else {
         operations.push(collection.createItem(`extra ${i}`, { ...base, extra: String(i) }, `extra-${i}`));
       }
-      operations.push(read(item.getAttributes().then((attributes) => attributes.n), i, new RegExp(`^${i}$`)));
+      operations.push(
+        read(
+          item.getAttributes().then((attributes) => attributes.n),
+          i,
+          new RegExp(`^${i}$`),
+        ),
+      );
     });
     expect(operations.length).toBe(1000);
     await Promise.all(operations);
@@ -164,7 +170,11 @@ describe('load: nothing lost, nothing leaked', () => {
     for (const path of deleted) expect(secrets.has(path)).toBe(false);
     const extras = [...secrets.entries()].filter(([path]) => !expected.has(path));
     expect(extras.map(([, value]) => value.toString()).sort()).toEqual(
-      items.map((_, i) => i).filter((i) => i % 3 === 2).map((i) => `extra-${i}`).sort(),
+      items
+        .map((_, i) => i)
+        .filter((i) => i % 3 === 2)
+        .map((i) => `extra-${i}`)
+        .sort(),
     );
   });
 

@@ -16,7 +16,12 @@ import { variant } from '../../src/dbus/codec.js';
 import { busMatchRuleCount } from '../helpers/bus-stats.js';
 import { useMock } from '../helpers/mock.js';
 
-const LOCKED = { id: 'vault', label: 'Vault', locked: true, items: [{ label: 'v', attributes: { a: '1' }, secret: 'in vault' }] };
+const LOCKED = {
+  id: 'vault',
+  label: 'Vault',
+  locked: true,
+  items: [{ label: 'v', attributes: { a: '1' }, secret: 'in vault' }],
+};
 
 describe('prompts that complete', () => {
   const m = useMock({ collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED] });
@@ -60,7 +65,10 @@ describe('prompts that complete', () => {
 });
 
 describe('prompts that are dismissed or never answered', () => {
-  const m = useMock({ prompts: 'dismiss', collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED] });
+  const m = useMock({
+    prompts: 'dismiss',
+    collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED],
+  });
 
   it('a dismissed unlock throws PromptDismissedException and the collection stays locked', async () => {
     const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
@@ -84,7 +92,7 @@ describe('prompts that are dismissed or never answered', () => {
     expect(m.mock.pendingPrompts()).toEqual([]);
   });
 
-  it('aborting dismisses the prompt and rejects with the signal\'s reason', async () => {
+  it("aborting dismisses the prompt and rejects with the signal's reason", async () => {
     m.mock.scenario.prompts = 'never';
     const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
     const controller = new AbortController();
@@ -119,7 +127,12 @@ describe('prompts that are dismissed or never answered', () => {
 });
 
 describe('KeePassXC-style prompts', () => {
-  const m = useMock({ promptOnCreateItem: true, promptOnLock: true, getSecretsFailsOnLocked: true, promptOnDelete: true });
+  const m = useMock({
+    promptOnCreateItem: true,
+    promptOnLock: true,
+    getSecretsFailsOnLocked: true,
+    promptOnDelete: true,
+  });
 
   it('createItem uses the item path from the prompt result', async () => {
     const item = await getDefaultCollection(m.conn).createItem('kp', { a: 'b' }, 'via prompt');
@@ -155,7 +168,10 @@ describe('KeePassXC-style prompts', () => {
 });
 
 describe('broadcast Completed signals', () => {
-  const m = useMock({ broadcastCompleted: true, collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED] });
+  const m = useMock({
+    broadcastCompleted: true,
+    collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED],
+  });
 
   it('a broadcast Completed is received through the match rule', async () => {
     await new Collection(m.conn, '/org/freedesktop/secrets/collection/vault').unlock();
@@ -171,7 +187,10 @@ describe('broadcast Completed signals', () => {
     forger.emitSignal(prompt, 'org.freedesktop.Secret.Prompt', 'Completed', 'bv', [false, variant('ao', [])]);
     // The real answer arrives later; the forged one must not have settled the wait.
     let settled = false;
-    void pending.then(() => (settled = true), () => (settled = true));
+    void pending.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(settled).toBe(false);
     m.mock.completePrompt(prompt);
