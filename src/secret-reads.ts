@@ -1,10 +1,11 @@
 /**
- * Secret reads on one connection, merged under concurrency. A read while no other is outstanding goes out at once as
- * `Item.GetSecret`, so a lone read pays nothing. Reads that start while one is outstanding wait for it, then leave
- * together as one `Service.GetSecrets`: gnome-keyring spends most of a read on the message itself, so a burst of
- * reads costs the service one message instead of hundreds. Whatever the batch does not return (a locked or deleted
- * item, a service that refuses the whole batch or has no GetSecrets) is read again on its own, so every read ends
- * exactly as its own GetSecret would have.
+ * Secret reads on one connection, through `Service.GetSecrets`, and merged under concurrency. A read while no other
+ * is outstanding goes out at once; reads that start while one is outstanding wait for it, then leave together as one
+ * call. gnome-keyring spends most of a read on the message itself, so a burst of reads costs it one message instead
+ * of hundreds; and even a lone read is cheaper for it through the service than through the item's own `GetSecret`,
+ * whose object-path dispatch grows with the collection (at 10,000 items about 2.5 ms against 1.5 ms). Whatever
+ * GetSecrets does not return (a locked or deleted item, a service that refuses the whole batch or has no
+ * GetSecrets) is read again with `Item.GetSecret`, so every read ends exactly as its own GetSecret would have.
  */
 import { ITEM_IFACE, SERVICE_IFACE, SERVICE_PATH } from './defines.js';
 import { ConnectionClosedError, ProtocolError, TimeoutException } from './errors.js';
@@ -33,10 +34,12 @@ export class SecretReads {
    */
   read(itemPath: string, sessionPath: string): Promise<unknown> {
     if (!this.batching) return this.getSecret(itemPath, sessionPath);
-    if (this.outstanding) {
-      return new Promise((resolve, reject) => this.waiting.push({ itemPath, sessionPath, resolve, reject }));
-    }
-    return this.whileOutstanding(this.getSecret(itemPath, sessionPath));
+    return new Promise((resolve, reject) => {
+      const read = { itemPath, sessionPath, resolve, reject };
+      if (this.outstanding) this.waiting.push(read);
+      // Every read is settled inside readTogether, which never rejects.
+      else void this.whileOutstanding(this.readTogether(sessionPath, [read]));
+    });
   }
 
   private async whileOutstanding<T>(work: Promise<T>): Promise<T> {
@@ -64,7 +67,7 @@ export class SecretReads {
 
   private async readTogether(sessionPath: string, reads: Waiting[]): Promise<void> {
     let found: Record<string, unknown> | undefined;
-    if (reads.length > 1 && this.batching) {
+    if (this.batching) {
       const paths = [...new Set(reads.map((read) => read.itemPath))];
       try {
         [found] = (await this.service.call(SERVICE_PATH, SERVICE_IFACE, 'GetSecrets', 'aoo', [paths, sessionPath], {

@@ -24,12 +24,18 @@ describe('a hostile or broken service', () => {
     return getDefaultCollection(m.conn).createItem('target', { hostile: '1' }, SECRET);
   }
 
-  const corruptions: [string, (secret: { parameters: Uint8Array; value: Uint8Array; session: string; contentType: string }) => object][] = [
+  const corruptions: [
+    string,
+    (secret: { parameters: Uint8Array; value: Uint8Array; session: string; contentType: string }) => object,
+  ][] = [
     ['a 15-byte IV', (s) => ({ ...s, parameters: s.parameters.subarray(0, 15) })],
     ['a 17-byte IV', (s) => ({ ...s, parameters: Buffer.concat([s.parameters, Buffer.from([0])]) })],
     ['ciphertext not a multiple of 16', (s) => ({ ...s, value: s.value.subarray(0, s.value.length - 1) })],
     ['empty ciphertext', (s) => ({ ...s, value: new Uint8Array(0) })],
-    ['bad padding (last block flipped)', (s) => ({ ...s, value: Uint8Array.from(s.value, (b, i) => (i === s.value.length - 1 ? b ^ 0xff : b)) })],
+    [
+      'bad padding (last block flipped)',
+      (s) => ({ ...s, value: Uint8Array.from(s.value, (b, i) => (i === s.value.length - 1 ? b ^ 0xff : b)) }),
+    ],
     ['a secret for another session', (s) => ({ ...s, session: '/org/freedesktop/secrets/session/other' })],
   ];
 
@@ -72,7 +78,10 @@ describe('a hostile or broken service', () => {
 
   it('a reply with the wrong signature is a ProtocolError', async () => {
     const item = await storedItem();
-    m.mock.hooks.onCall = (message) => (message.member === 'GetSecret' ? { signature: 's', body: ['not a secret'] } : 'pass');
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'GetSecret' || message.member === 'GetSecrets'
+        ? { signature: 's', body: ['not a secret'] }
+        : 'pass';
     await expect(item.getSecret()).rejects.toBeInstanceOf(ProtocolError);
     m.mock.hooks.onCall = (message) =>
       message.member === 'Get' ? { signature: 'v', body: [variant('s', 'not a boolean')] } : 'pass';
@@ -87,7 +96,13 @@ describe('a hostile or broken service', () => {
     // Borrow a real prompt whose result is `ao` (an Unlock prompt) and hand it out as CreateItem's prompt (`o`).
     const login = '/org/freedesktop/secrets/collection/login';
     m.mock.lock(login);
-    const [, unlockPrompt] = await m.conn.call('/org/freedesktop/secrets', 'org.freedesktop.Secret.Service', 'Unlock', 'ao', [[login]]);
+    const [, unlockPrompt] = await m.conn.call(
+      '/org/freedesktop/secrets',
+      'org.freedesktop.Secret.Service',
+      'Unlock',
+      'ao',
+      [[login]],
+    );
     m.mock.unlock(login);
     m.mock.hooks.onCall = (message) =>
       message.member === 'CreateItem' ? { signature: 'oo', body: ['/', unlockPrompt] } : 'pass';
