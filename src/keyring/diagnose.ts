@@ -10,7 +10,7 @@ import { ALGORITHM_DH, SECRETS_BUS_NAME } from '../defines.js';
 import { NoBackendError } from '../errors.js';
 import { getAllCollections } from '../service.js';
 import { defaultCollectionPath } from './lookup.js';
-import { hasGraphicalSession, unlockHint } from './unlock.js';
+import { hasGraphicalSession, unlockHint } from '../unlock-for-use.js';
 
 export type CheckStatus = 'ok' | 'info' | 'warning' | 'problem';
 

@@ -5,7 +5,7 @@ import { getSecrets } from '../service.js';
 import { bestPerUser, collectionOf, findCandidates, findForRead, type Candidate, type Match } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { readScope } from './target.js';
-import { unlockForUse } from './unlock.js';
+import { unlockForUse } from '../unlock-for-use.js';
 
 export interface Credential {
   username: string;

@@ -6,7 +6,7 @@ import type { PromptOptions } from '../prompt.js';
 import { getCollectionByAlias } from '../service.js';
 import { assertObjectPath } from '../validate.js';
 import { defaultCollectionPath } from './lookup.js';
-import { hasGraphicalSession } from './unlock.js';
+import { hasGraphicalSession } from '../unlock-for-use.js';
 
 /** libsecret's label for the default collection it creates when there is none. */
 const DEFAULT_COLLECTION_LABEL = 'Default keyring';

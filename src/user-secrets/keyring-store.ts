@@ -4,11 +4,11 @@
  * and Seahorse show them sensibly. Nothing secret goes into attributes or labels (the service keeps those in clear).
  */
 import type { Connection } from '../connection.js';
-import { ItemNotFoundException, LockedException, PromptDismissedException, TimeoutException } from '../errors.js';
+import { ItemNotFoundException, LockedException } from '../errors.js';
 import { Item } from '../item.js';
 import type { PromptOptions } from '../prompt.js';
-import { unlockObjects } from '../prompted-calls.js';
 import { getCollectionByAlias, getDefaultCollection, getSecrets, searchItemPaths } from '../service.js';
+import { unlockForUse } from '../unlock-for-use.js';
 
 /** The `xdg:schema` of user-secret items (libsecret and Seahorse group items by it). */
 export const USER_SECRETS_SCHEMA = 'io.github.secretstorage.UserSecrets';
@@ -53,26 +53,9 @@ export class KeyringStore {
     private readonly options: KeyringStoreOptions = {},
   ) {}
 
-  /** Runs an unlock, turning "no prompt possible / dismissed" into one LockedException that says what to do. */
-  private async unlock(paths: string[]): Promise<void> {
-    if (paths.length === 0) return;
-    try {
-      await unlockObjects(this.connection, paths, this.options.prompt);
-    } catch (error) {
-      if (
-        error instanceof PromptDismissedException ||
-        error instanceof TimeoutException ||
-        error instanceof LockedException
-      ) {
-        throw new LockedException(
-          'The keyring holding the user secrets is locked, and unlocking it was dismissed or is impossible here ' +
-            '(no desktop to show the prompt). Unlock it (log in to the desktop session, open Seahorse, or use ' +
-            'unlockWithPassword / `secretstorage unlock`) and try again. Nothing was changed.',
-          { cause: error, dbusName: error.dbusName },
-        );
-      }
-      throw error;
-    }
+  /** Unlocks `paths` for `what`, or fails with an error that says why, how to unlock, and what was left as it was. */
+  private unlock(paths: string[], what: string, afterwards = 'Nothing was changed.'): Promise<void> {
+    return unlockForUse(this.connection, paths, what, this.options.prompt, afterwards);
   }
 
   /** Item paths per key (all matches, unlocked first), optionally for one key only. Works while locked. */
@@ -104,7 +87,7 @@ export class KeyringStore {
    */
   async readAll(key?: string): Promise<Map<string, string>> {
     const { byKey, locked } = await this.find(key);
-    await this.unlock(locked);
+    await this.unlock(locked, key === undefined ? 'Reading the user secrets' : `Reading the user secret ${key}`);
     const chosen = new Map([...byKey].map(([found, paths]) => [found, paths[0]]));
     const secrets = await getSecrets(this.connection, [...chosen.values()]);
     const result = new Map<string, string>();
@@ -135,7 +118,7 @@ export class KeyringStore {
    */
   async write(key: string, value: string): Promise<void> {
     const collection = getDefaultCollection(this.connection, this.options.prompt);
-    if (await collection.isLocked()) await this.unlock([await collection.getPath()]);
+    if (await collection.isLocked()) await this.unlock([await collection.getPath()], `Storing the user secret ${key}`);
     const attributes = secretAttributes(this.projectId, key);
     const item = await collection.createItem(
       secretLabel(key, this.options.projectName, this.projectId),
@@ -148,7 +131,11 @@ export class KeyringStore {
     );
     const { byKey, locked } = await this.find(key);
     const copies = (byKey.get(key) ?? []).filter((path) => path !== item.itemPath);
-    await this.unlock(copies.filter((path) => locked.includes(path)));
+    await this.unlock(
+      copies.filter((path) => locked.includes(path)),
+      `Removing the other copies of the user secret ${key}`,
+      'The new value was stored; the other copies were left as they were.',
+    );
     for (const path of copies) await new Item(this.connection, path).delete(this.options.prompt);
   }
 
@@ -169,7 +156,10 @@ export class KeyringStore {
   private async removePaths(paths: string[]): Promise<void> {
     if (paths.length === 0) return;
     const { locked } = await searchItemPaths(this.connection, projectAttributes(this.projectId));
-    await this.unlock(paths.filter((path) => locked.includes(path)));
+    await this.unlock(
+      paths.filter((path) => locked.includes(path)),
+      'Deleting user secrets',
+    );
     for (const path of paths) await new Item(this.connection, path).delete(this.options.prompt);
   }
 

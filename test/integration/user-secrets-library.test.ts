@@ -188,9 +188,16 @@ describe('user secrets on a real gnome-keyring', () => {
       expect(await manager.list()).toEqual(['KEEP']);
       const read = await manager.getAll().catch((e: unknown) => e);
       expect(read).toBeInstanceOf(LockedException);
-      expect((read as Error).message).toMatch(/keyring holding the user secrets is locked.*Nothing was changed/);
-      await expect(manager.set('NEW', 'x')).rejects.toBeInstanceOf(LockedException);
-      await expect(manager.delete('KEEP')).rejects.toBeInstanceOf(LockedException);
+      // The same explanation as the password API's: which collection, why no prompt, how to unlock without one.
+      expect((read as Error).message).toMatch(
+        /^Reading the user secrets needs the locked collection "Login" \(\/org\/freedesktop\/secrets\/collection\/login\).*secretstorage unlock --collection \/org\/freedesktop\/secrets\/collection\/login --with-password.* Nothing was changed\.$/s,
+      );
+      const write = await manager.set('NEW', 'x').catch((e: unknown) => e);
+      expect(write).toBeInstanceOf(LockedException);
+      expect((write as Error).message).toMatch(
+        /^Storing the user secret NEW needs the locked collection .*Nothing was changed\.$/s,
+      );
+      await expect(manager.delete('KEEP')).rejects.toThrow(/^Deleting user secrets needs the locked collection/);
     } finally {
       await unlockWithPassword(k.conn, await collection.getPath(), DEFAULT_KEYRING_PASSWORD);
     }

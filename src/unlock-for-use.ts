@@ -1,16 +1,23 @@
 /**
- * Unlocking the collections a password operation needs, through the service's prompt, and saying exactly why when
- * that is impossible (no desktop to show the prompt on, or nobody answered it) instead of pretending nothing is there.
+ * Unlocking what an operation needs (collections, or items, which the service unlocks with their collection) through
+ * the service's prompt, and saying exactly why when that is impossible (no desktop to show the prompt on, or nobody
+ * answered it) instead of pretending nothing is there. The password API and user-secrets both go through it.
  */
-import { Collection } from '../collection.js';
-import type { Connection } from '../connection.js';
-import { LockedException, PromptDismissedException, SecretStorageError, TimeoutException } from '../errors.js';
-import type { PromptOptions } from '../prompt.js';
-import { unlockObjects } from '../prompted-calls.js';
+import { Collection } from './collection.js';
+import type { Connection } from './connection.js';
+import { LockedException, PromptDismissedException, SecretStorageError, TimeoutException } from './errors.js';
+import type { PromptOptions } from './prompt.js';
+import { unlockObjects } from './prompted-calls.js';
 
 /** Whether this process has a graphical session a keyring could show its prompt in. */
 export function hasGraphicalSession(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
+/** The collection an object belongs to: itself, or an item's collection (`…/collection/login/7` → `…/login`). */
+function collectionOfObject(path: string): string {
+  const parts = path.split('/');
+  return parts.length > 6 && parts[4] === 'collection' ? parts.slice(0, 6).join('/') : path;
 }
 
 async function describeCollections(connection: Connection, paths: string[]): Promise<string> {
@@ -37,20 +44,24 @@ export function unlockHint(paths: string[]): string {
 }
 
 /**
- * Unlocks the collections at `collectionPaths` (one prompt for all), so that `what` can go on.
+ * Unlocks the collections or items at `paths` (one prompt for all), so that `what` can go on.
+ * @param afterwards appended to the error's message (e.g. `Nothing was changed.`).
  * @throws LockedException when the prompt was dismissed or the service left them locked; TimeoutException when the
- *   prompt was not answered in time (it was dismissed); both messages say why and how to unlock without a prompt.
+ *   prompt was not answered in time (it was dismissed); both messages name the collections, say why, and how to unlock
+ *   without a prompt.
  */
 export async function unlockForUse(
   connection: Connection,
-  collectionPaths: string[],
+  paths: string[],
   what: string,
-  prompt: PromptOptions,
+  prompt: PromptOptions = {},
+  afterwards?: string,
 ): Promise<void> {
-  const paths = [...new Set(collectionPaths)];
-  if (paths.length === 0) return;
+  const objects = [...new Set(paths)];
+  if (objects.length === 0) return;
+  const collections = [...new Set(objects.map(collectionOfObject))];
   try {
-    await unlockObjects(connection, paths, prompt);
+    await unlockObjects(connection, objects, prompt);
   } catch (error) {
     if (
       !(error instanceof SecretStorageError) ||
@@ -63,7 +74,7 @@ export async function unlockForUse(
       throw error;
     }
     if (prompt.signal?.aborted && prompt.signal.reason !== error) throw prompt.signal.reason;
-    const names = await describeCollections(connection, paths).catch(() => paths.join(', '));
+    const names = await describeCollections(connection, collections).catch(() => collections.join(', '));
     const headless = hasGraphicalSession()
       ? ''
       : ' This process has no graphical session (DISPLAY and WAYLAND_DISPLAY are unset), so the keyring cannot show ' +
@@ -74,7 +85,9 @@ export async function unlockForUse(
         : error instanceof PromptDismissedException
           ? 'its unlock prompt was dismissed.'
           : 'the Secret Service left it locked.';
-    const message = `${what} needs the locked collection ${names}, and ${how}${headless} ${unlockHint(paths)}`;
+    const message =
+      `${what} needs the locked collection ${names}, and ${how}${headless} ${unlockHint(collections)}` +
+      (afterwards ? ` ${afterwards}` : '');
     const Type = error instanceof TimeoutException ? TimeoutException : LockedException;
     throw new Type(message, { dbusName: error.dbusName, cause: error });
   }
