@@ -104,12 +104,12 @@ export class Item {
     return contentType;
   }
 
-  /** The secret and its content type, in one GetSecret call. */
+  /** The secret and its content type, in one call. */
   async getSecretAndContentType(): Promise<{ value: Buffer; contentType: string }> {
     return this.connection.withSession(async (session) => {
-      // Item.GetSecret, or part of one Service.GetSecrets when other reads are in flight (see secret-reads.ts).
+      // Through Service.GetSecrets, merged with the other reads in flight on this connection (see secret-reads.ts).
       const struct = await this.connection.secretReads.read(this.itemPath, session.path);
-      return session.decode(struct, `Item.GetSecret on ${this.itemPath}`);
+      return session.decode(struct, `Reading the secret of ${this.itemPath}`);
     });
   }
 
