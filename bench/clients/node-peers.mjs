@@ -53,10 +53,12 @@ function napiKeyring() {
   };
 }
 
-/** @returns {PasswordApi} */
-function keytar() {
-  const name = 'keytar'; // optional and untyped: not a dev dependency, because it does not build on Node 20
-  const keytar = require(name);
+/**
+ * The workload through keytar's five functions (keytar itself, or this library's drop-in).
+ * @param {{ setPassword: Function, getPassword: Function, deletePassword: Function, findCredentials: Function }} keytar
+ * @returns {PasswordApi}
+ */
+function keytarApi(keytar) {
   return {
     set: (service, account, password) => keytar.setPassword(service, account, password),
     get: (service, account) => keytar.getPassword(service, account),
@@ -66,16 +68,15 @@ function keytar() {
   };
 }
 
+/** @returns {PasswordApi} */
+function keytar() {
+  const name = 'keytar'; // optional and untyped: not a dev dependency, because it does not build on Node 20
+  return keytarApi(require(name));
+}
+
 /** This library's keytar drop-in, as users import it (the built package). @returns {Promise<PasswordApi>} */
 async function thisKeytar() {
-  const { default: keytar } = await import('secretstorage/keytar');
-  return {
-    set: (service, account, password) => keytar.setPassword(service, account, password),
-    get: (service, account) => keytar.getPassword(service, account),
-    remove: (service, account) => keytar.deletePassword(service, account),
-    getConcurrent: (service, account) => keytar.getPassword(service, account),
-    findAll: (service) => keytar.findCredentials(service),
-  };
+  return keytarApi((await import('secretstorage/keytar')).default);
 }
 
 /** @param {PasswordApi} api */
