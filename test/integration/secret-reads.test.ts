@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Collection,
+  ConnectionClosedError,
   Item,
   ItemNotFoundException,
   ProtocolError,
@@ -144,6 +145,30 @@ describe('merged secret reads on other servers (mock service)', () => {
     expect(outcome(results)[3]).toBe('ProtocolError');
     expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(ProtocolError);
     expect(outcome(results).filter((r) => r.startsWith('mock-'))).toHaveLength(5);
+  });
+
+  it('a batch the service never answers: every read fails with the call timeout, without a retry per read', async () => {
+    const conn = await m.connect({ callTimeoutMs: 300 });
+    await conn.session();
+    m.mock.hooks.onCall = (message) => (message.member === 'GetSecrets' ? 'drop' : 'pass');
+    const results = await Promise.allSettled(PATHS.map((path) => new Item(conn, path).getSecret()));
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : 'read'))).toEqual(
+      PATHS.map(() => 'TimeoutException'),
+    );
+    // The lone first read, then one batch of the others: two calls timed out, none retried read by read.
+    expect(m.mock.callCount('GetSecrets')).toBe(2);
+    expect(m.mock.callCount('GetSecret')).toBe(0);
+  });
+
+  it('the connection closing under a waiting batch fails every read with ConnectionClosedError', async () => {
+    const conn = await m.connect();
+    await conn.session();
+    m.mock.hooks.onCall = (message) => (message.member === 'GetSecrets' ? 'drop' : 'pass');
+    const reads = Promise.allSettled(PATHS.map((path) => new Item(conn, path).getSecret()));
+    while (m.mock.callCount('GetSecrets') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await conn.close();
+    const results = await reads;
+    expect(results.every((r) => r.status === 'rejected' && r.reason instanceof ConnectionClosedError)).toBe(true);
   });
 
   it('an item deleted while its read waits for the batch: ItemNotFoundException for it alone', async () => {
