@@ -131,11 +131,11 @@ export class DBusConnection {
 
   private static async openTransport(transport: Transport, options: OpenOptions): Promise<DBusConnection> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const socket = await connectTransport(transport, { timeoutMs, authMethods: options.authMethods });
+    const { socket, incoming } = await connectTransport(transport, { timeoutMs, authMethods: options.authMethods });
     const connection = new DBusConnection(socket, '');
     connection.maxInFlight = Math.max(1, options.maxInFlightCalls ?? 128);
     connection.watchSocket();
-    readFrames(socket, options.maxMessageBytes ?? MAX_MESSAGE_BYTES, {
+    readFrames(incoming, options.maxMessageBytes ?? MAX_MESSAGE_BYTES, {
       onFrame: (fixedHeader, rest) => connection.dispatch(fixedHeader, rest),
       onFatal: (error) => connection.shutdown(error),
       stopped: () => connection.closed,

@@ -4,6 +4,7 @@
  * container allows). A mechanism the server rejects, or that cannot be used here, moves on to the next one.
  */
 import type { Socket } from 'node:net';
+import type { IncomingBytes } from './incoming.js';
 
 export const DEFAULT_AUTH_METHODS = ['EXTERNAL', 'DBUS_COOKIE_SHA1', 'ANONYMOUS'];
 
@@ -12,12 +13,17 @@ const hex = (text: string) => Buffer.from(text, 'utf8').toString('hex');
 class LineReader {
   private buffered = Buffer.alloc(0);
   private waiting?: { resolve(line: string): void; reject(error: Error): void };
-  private readonly onReadable = () => this.pump();
   private readonly onEnd = () =>
     this.waiting?.reject(new Error('the server closed the connection during authentication'));
 
-  constructor(private readonly socket: Socket) {
-    socket.on('readable', this.onReadable);
+  constructor(
+    private readonly socket: Socket,
+    private readonly incoming: IncomingBytes,
+  ) {
+    incoming.consume((bytes) => {
+      this.buffered = Buffer.concat([this.buffered, bytes]);
+      this.pump();
+    });
     socket.on('end', this.onEnd);
   }
 
@@ -30,9 +36,6 @@ class LineReader {
 
   private pump(): void {
     if (!this.waiting) return;
-    let chunk: Buffer | null;
-    while ((chunk = this.socket.read() as Buffer | null) !== null)
-      this.buffered = Buffer.concat([this.buffered, chunk]);
     const end = this.buffered.indexOf('\r\n');
     if (end < 0) {
       if (this.buffered.length > 16384)
@@ -46,11 +49,11 @@ class LineReader {
     waiting.resolve(line);
   }
 
-  /** Stops reading, handing any bytes read past the last line back to the socket. */
+  /** Stops reading, handing any bytes read past the last line back for the frame reader. */
   release(): void {
-    this.socket.off('readable', this.onReadable);
+    this.incoming.consume(undefined);
     this.socket.off('end', this.onEnd);
-    if (this.buffered.length) this.socket.unshift(this.buffered);
+    this.incoming.giveBack(this.buffered);
   }
 }
 
@@ -78,8 +81,12 @@ async function cookieResponse(challengeHex: string): Promise<string> {
 }
 
 /** Authenticates on a freshly connected socket; resolves with the server's GUID, ready for the first message. */
-export async function authenticate(socket: Socket, methods: string[] = DEFAULT_AUTH_METHODS): Promise<string> {
-  const reader = new LineReader(socket);
+export async function authenticate(
+  socket: Socket,
+  incoming: IncomingBytes,
+  methods: string[] = DEFAULT_AUTH_METHODS,
+): Promise<string> {
+  const reader = new LineReader(socket, incoming);
   const uid = typeof process.getuid === 'function' ? String(process.getuid()) : '0';
   const rejections: string[] = [];
   try {

@@ -5,16 +5,17 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { NoBackendError } from '../errors.js';
 import type { Transport } from './address.js';
+import { IncomingBytes } from './incoming.js';
 import { authenticate } from './sasl.js';
 
 function nodeMajor(): number {
   return Number(process.versions.node.split('.')[0]);
 }
 
-function openSocket(transport: Transport): Socket {
+function openSocket(transport: Transport, onread: IncomingBytes['onread']): Socket {
   switch (transport.kind) {
     case 'unix-path':
-      return netConnect({ path: transport.path });
+      return netConnect({ path: transport.path, onread });
     case 'unix-abstract':
       if (nodeMajor() < 22) {
         throw new NoBackendError(
@@ -23,11 +24,12 @@ function openSocket(transport: Transport): Socket {
             'the bus with a unix:path= address (dbus-daemon --address=unix:path=…).',
         );
       }
-      return netConnect({ path: `\0${transport.name}` });
+      return netConnect({ path: `\0${transport.name}`, onread });
     case 'tcp':
       return netConnect({
         host: transport.host,
         port: transport.port,
+        onread,
         ...(transport.family ? { family: transport.family === 'ipv6' ? 6 : 4 } : {}),
       });
   }
@@ -45,6 +47,12 @@ export function describeTransport(transport: Transport): string {
   }
 }
 
+/** An authenticated connection: its socket (for writing and its events) and its incoming bytes. */
+export interface Connected {
+  socket: Socket;
+  incoming: IncomingBytes;
+}
+
 /**
  * Connects to `transport` and authenticates, all within `timeoutMs`.
  * @throws NoBackendError when the socket cannot be reached, closes, or authentication fails or takes too long.
@@ -52,10 +60,11 @@ export function describeTransport(transport: Transport): string {
 export function connectTransport(
   transport: Transport,
   options: { timeoutMs: number; authMethods?: string[] },
-): Promise<Socket> {
+): Promise<Connected> {
   const where = describeTransport(transport);
-  return new Promise<Socket>((resolve, reject) => {
-    const socket = openSocket(transport);
+  return new Promise<Connected>((resolve, reject) => {
+    const incoming = new IncomingBytes();
+    const socket = openSocket(transport, incoming.onread);
     let settled = false;
     const finish = (error?: Error) => {
       if (settled) return;
@@ -67,7 +76,7 @@ export function connectTransport(
         socket.destroy();
         reject(error);
       } else {
-        resolve(socket);
+        resolve({ socket, incoming });
       }
     };
     const onError = (error: NodeJS.ErrnoException) =>
@@ -82,7 +91,7 @@ export function connectTransport(
     socket.once('close', onClose);
     socket.once('connect', () => {
       socket.setNoDelay?.(true);
-      authenticate(socket, options.authMethods).then(
+      authenticate(socket, incoming, options.authMethods).then(
         () => finish(),
         (error: Error) => finish(new NoBackendError(`${where} refused authentication: ${error.message}`)),
       );
