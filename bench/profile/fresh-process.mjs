@@ -58,7 +58,7 @@ export function coldSection(/** @type {string} */ address) {
     const conn = await lib.dbusInit(); mark('dbusInit: connect, authenticate, Hello');
     await conn.session(); mark('open the encrypted session (AddMatch, DH, OpenSession)');
     const [item] = await lib.searchItems(conn, ${JSON.stringify(COLD_ATTRIBUTES)}); mark('SearchItems');
-    await item.getSecret(); mark('GetSecret');
+    await item.getSecret(); mark('the secret (GetSecrets)');
     await conn.close(); mark('close');
     let last = t0;
     console.log(JSON.stringify(marks.map(([name, at]) => { const ms = at - last; last = at; return [name, ms]; })));
