@@ -160,8 +160,7 @@ const CATEGORIES = [
 function categorise(url, name) {
   if (name === '(idle)') return undefined;
   if (name === '(garbage collector)') return CATEGORIES[6];
-  if (/dist\/esm\/dbus\/(codec|signature|writer|reader)\.js/.test(url))
-    return CATEGORIES[0];
+  if (/dist\/esm\/dbus\/(codec|signature|writer|reader)\.js/.test(url)) return CATEGORIES[0];
   if (url.includes('dist/esm/dbus/')) return CATEGORIES[1];
   if (/node_modules\/@noble\/|dist\/esm\/crypto\//.test(url)) return CATEGORIES[3];
   if (url.includes('dist/esm/')) return CATEGORIES[2];
