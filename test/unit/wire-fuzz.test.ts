@@ -57,7 +57,13 @@ class FakeBus {
         if (!helloDone) {
           helloDone = true;
           socket.write(
-            encodeMessage({ type: MessageType.MethodReturn, serial: 1, replySerial: serial, signature: 's', body: [':1.99'] }),
+            encodeMessage({
+              type: MessageType.MethodReturn,
+              serial: 1,
+              replySerial: serial,
+              signature: 's',
+              body: [':1.99'],
+            }),
           );
         } else {
           socket.write(this.nextReply(serial));
@@ -73,7 +79,14 @@ class FakeBus {
   }
 }
 
-function header(serial: number, replySerial: number, signature: string, bodyLength: number, fieldsLength: number, type = 2): Buffer {
+function header(
+  serial: number,
+  replySerial: number,
+  signature: string,
+  bodyLength: number,
+  fieldsLength: number,
+  type = 2,
+): Buffer {
   const fixed = Buffer.alloc(16);
   fixed[0] = 0x6c;
   fixed[1] = type;
@@ -146,7 +159,11 @@ describe('a connection fed garbage replies', () => {
         fc.asyncProperty(
           fc.oneof(
             // Random bytes after a plausible header for this call.
-            fc.record({ kind: fc.constant('framed' as const), fields: fc.nat(64), body: fc.uint8Array({ maxLength: 96 }) }),
+            fc.record({
+              kind: fc.constant('framed' as const),
+              fields: fc.nat(64),
+              body: fc.uint8Array({ maxLength: 96 }),
+            }),
             // Raw random bytes, no framing at all.
             fc.record({ kind: fc.constant('raw' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
           ),
@@ -162,7 +179,9 @@ describe('a connection fed garbage replies', () => {
             try {
               await conn.call({ path: '/x', member: 'Ping' }, { timeoutMs: 100 });
             } catch (error) {
-              const typed = [ProtocolError, TimeoutException, ConnectionClosedError].some((type) => error instanceof type);
+              const typed = [ProtocolError, TimeoutException, ConnectionClosedError].some(
+                (type) => error instanceof type,
+              );
               if (!typed) throw error;
             } finally {
               await conn.close();
@@ -179,7 +198,13 @@ describe('a connection fed garbage replies', () => {
 
   it('a reply whose body does not match its signature rejects that call with ProtocolError', async () => {
     bus.nextReply = (serial) => {
-      const good = encodeMessage({ type: MessageType.MethodReturn, serial: 7, replySerial: serial, signature: 'ay', body: [Buffer.alloc(8, 1)] });
+      const good = encodeMessage({
+        type: MessageType.MethodReturn,
+        serial: 7,
+        replySerial: serial,
+        signature: 'ay',
+        body: [Buffer.alloc(8, 1)],
+      });
       // Claim the array is far longer than the body.
       const fieldsLength = good.readUInt32LE(12);
       const bodyStart = 16 + (((fieldsLength + 7) >> 3) << 3);
@@ -195,9 +220,96 @@ describe('a connection fed garbage replies', () => {
 describe('signature checks', () => {
   it('accepts the Secret Service signatures and refuses malformed ones', async () => {
     const { assertSignature } = await import('../../src/dbus/codec.js');
-    for (const good of ['a{o(oayays)}', 'aoao', '(oayays)', 'a{sv}s', 'vo', 'bv', '']) expect(() => assertSignature(good)).not.toThrow();
+    for (const good of ['a{o(oayays)}', 'aoao', '(oayays)', 'a{sv}s', 'vo', 'bv', ''])
+      expect(() => assertSignature(good)).not.toThrow();
     for (const bad of ['a()', '()', 'a', '{ss}', 'a{vs}', 'a{sss}', '(s', 'm', 'a'.repeat(70) + 's', 'z']) {
       expect(() => assertSignature(bad)).toThrow();
+    }
+  });
+});
+
+describe('the frame reader under any cut of the byte stream', () => {
+  it('delivers exactly the frames sent, however the reads split them (also mid-header), and copies them', async () => {
+    const { IncomingBytes } = await import('../../src/dbus/incoming.js');
+    const { readFrames } = await import('../../src/dbus/framing.js');
+    const frame = fc
+      .record({ serial: fc.integer({ min: 1, max: 2 ** 31 }), text: fc.string({ maxLength: 300 }) })
+      .map(({ serial, text }) =>
+        encodeMessage({
+          type: MessageType.Signal,
+          serial,
+          path: '/a',
+          interface: 'a.b',
+          member: 'C',
+          signature: 's',
+          body: [text],
+        }),
+      );
+    fc.assert(
+      fc.property(
+        fc.array(frame, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 97 })),
+        (frames, cuts) => {
+          const incoming = new IncomingBytes();
+          const received: Buffer[] = [];
+          readFrames(incoming, 1 << 20, {
+            onFrame: (fixedHeader, rest) => received.push(Buffer.concat([fixedHeader, rest])),
+            onFatal: (error) => {
+              throw error;
+            },
+            stopped: () => false,
+          });
+          const stream = Buffer.concat(frames);
+          // Reads through one reused buffer, as onread does: the reader must copy what it keeps.
+          const shared = Buffer.alloc(128);
+          let at = 0;
+          for (let i = 0; at < stream.length; i++) {
+            const size = Math.min(
+              cuts.length ? cuts[i % cuts.length] : stream.length,
+              stream.length - at,
+              shared.length,
+            );
+            stream.copy(shared, 0, at, at + size);
+            incoming.onread.callback(size, shared);
+            shared.fill(0xee);
+            at += size;
+          }
+          expect(received).toEqual(frames);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('ends the stream on a frame above the size limit or a bad byte order, before buffering it', async () => {
+    const { IncomingBytes } = await import('../../src/dbus/incoming.js');
+    const { readFrames } = await import('../../src/dbus/framing.js');
+    for (const [bytes, pattern] of [
+      [
+        encodeMessage({
+          type: MessageType.Signal,
+          serial: 1,
+          path: '/a',
+          interface: 'a.b',
+          member: 'C',
+          signature: 's',
+          body: ['x'.repeat(5000)],
+        }),
+        /above the 1024-byte limit/,
+      ],
+      [Buffer.from('Xbadheaderbytes!!'), /invalid byte order/],
+    ] as const) {
+      const incoming = new IncomingBytes();
+      const fatal: Error[] = [];
+      readFrames(incoming, 1024, {
+        onFrame: () => expect.fail('no frame'),
+        onFatal: (error) => fatal.push(error),
+        stopped: () => fatal.length > 0,
+      });
+      incoming.onread.callback(bytes.length, Buffer.from(bytes));
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]).toBeInstanceOf(ProtocolError);
+      expect(fatal[0].message).toMatch(pattern);
     }
   });
 });
