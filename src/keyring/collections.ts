@@ -6,8 +6,8 @@ import { getAllCollections } from '../service.js';
 import { defaultCollectionPath } from './lookup.js';
 import { runOperation, type KeyringOptions } from './operation.js';
 import { readScope } from './target.js';
-import { unlockForUse } from '../unlock-for-use.js';
 import { unlockWithPassword } from '../gnome-internal.js';
+import { unlockForUse } from '../unlock-for-use.js';
 
 export type CollectionOptions = Omit<KeyringOptions, 'profile'>;
 

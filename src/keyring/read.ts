@@ -2,10 +2,10 @@
 import { ItemNotFoundException, SecretStorageError } from '../errors.js';
 import { Item } from '../item.js';
 import { getSecrets } from '../service.js';
+import { unlockForUse } from '../unlock-for-use.js';
 import { bestPerUser, collectionOf, findCandidates, findForRead, type Candidate, type Match } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { readScope } from './target.js';
-import { unlockForUse } from '../unlock-for-use.js';
 
 export interface Credential {
   username: string;

@@ -4,10 +4,10 @@
  */
 import { ItemNotFoundException, LockedException } from '../errors.js';
 import { Item } from '../item.js';
+import { unlockForUse } from '../unlock-for-use.js';
 import { collectionOf, describeMatches, searchAllMatches } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { readScope } from './target.js';
-import { unlockForUse } from '../unlock-for-use.js';
 
 /** An item to delete, and its collection (to unlock when it is locked). */
 interface Target {

@@ -2,10 +2,10 @@
 import { Item } from '../item.js';
 import { getSecrets, searchItemPaths } from '../service.js';
 import { checkAttributes } from '../validate.js';
+import { unlockForUse } from '../unlock-for-use.js';
 import { collectionOf } from './lookup.js';
 import { runOperation, type KeyringOptions } from './operation.js';
 import { readScope } from './target.js';
-import { unlockForUse } from '../unlock-for-use.js';
 
 export interface SearchOptions extends Omit<KeyringOptions, 'profile'> {
   /** Also read the secrets of the items that are unlocked (or that `unlock` unlocked). */

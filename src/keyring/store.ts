@@ -7,11 +7,11 @@
  */
 import { ItemNotFoundException, LockedException } from '../errors.js';
 import { Item } from '../item.js';
+import { unlockForUse } from '../unlock-for-use.js';
 import { collectionOf, defaultCollectionPath, describeMatches, searchOwnMatches, type Candidate } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { isExactlyProfile } from './profiles.js';
 import { readScope, writeTarget } from './target.js';
-import { unlockForUse } from '../unlock-for-use.js';
 
 export interface StoreResult {
   /** The item that now holds the password (the first one, when several were updated). */
