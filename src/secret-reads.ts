@@ -23,7 +23,7 @@ interface Waiting {
 export class SecretReads {
   private outstanding = false;
   private waiting: Waiting[] = [];
-  /** False once the service answered GetSecrets with UnknownMethod. */
+  /** False once the service answered GetSecrets with UnknownMethod or a malformed reply: every read alone from then on. */
   private batching = true;
 
   constructor(private readonly service: Pick<ServiceCaller, 'call'>) {}
