@@ -39,6 +39,16 @@ export async function getCollectionByAlias(connection: Connection, alias: string
   return new Collection(connection, path);
 }
 
+/** The object path behind the `default` alias, or undefined while no collection has it. */
+export async function defaultCollectionPath(connection: Connection): Promise<string | undefined> {
+  try {
+    return (await getCollectionByAlias(connection, 'default')).collectionPath;
+  } catch (error) {
+    if (error instanceof ItemNotFoundException) return undefined;
+    throw error;
+  }
+}
+
 /** Every collection the service has. */
 export async function getAllCollections(connection: Connection): Promise<Collection[]> {
   const paths = (await connection.getProperty(SERVICE_PATH, SERVICE_IFACE, 'Collections', 'ao')) as string[];

@@ -2,8 +2,7 @@
 import { Collection } from '../collection.js';
 import { ItemNotFoundException } from '../errors.js';
 import { lockObjects } from '../prompted-calls.js';
-import { getAllCollections } from '../service.js';
-import { defaultCollectionPath } from './lookup.js';
+import { defaultCollectionPath, getAllCollections } from '../service.js';
 import { runOperation, type KeyringOptions } from './operation.js';
 import { readScope } from './target.js';
 import { unlockWithPassword } from '../gnome-internal.js';

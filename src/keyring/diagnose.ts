@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { dbusInit, type Connection } from '../connection.js';
 import { ALGORITHM_DH, SECRETS_BUS_NAME } from '../defines.js';
 import { NoBackendError } from '../errors.js';
-import { getAllCollections } from '../service.js';
+import { defaultCollectionPath, getAllCollections } from '../service.js';
 import { hasGraphicalSession, unlockHint } from '../unlock-for-use.js';
-import { defaultCollectionPath } from './lookup.js';
 
 export type CheckStatus = 'ok' | 'info' | 'warning' | 'problem';
 

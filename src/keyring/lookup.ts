@@ -9,7 +9,7 @@
 import type { Connection } from '../connection.js';
 import { ItemNotFoundException } from '../errors.js';
 import { Item } from '../item.js';
-import { getCollectionByAlias, searchItemPaths } from '../service.js';
+import { defaultCollectionPath, searchItemPaths } from '../service.js';
 import { isExactlyProfile, usernameOf, type AttributeProfile } from './profiles.js';
 
 export interface Candidate {
@@ -48,16 +48,6 @@ export interface Match {
 /** The collection an item path belongs to (`/org/freedesktop/secrets/collection/login/7` → `…/login`). */
 export function collectionOf(itemPath: string): string {
   return itemPath.slice(0, itemPath.lastIndexOf('/'));
-}
-
-/** The object path behind the `default` alias, or undefined when no collection has it. */
-export async function defaultCollectionPath(connection: Connection): Promise<string | undefined> {
-  try {
-    return (await getCollectionByAlias(connection, 'default')).collectionPath;
-  } catch (error) {
-    if (error instanceof ItemNotFoundException) return undefined;
-    throw error;
-  }
 }
 
 /** The items matching any of `searches`, in `collectionPath` if given (a path found twice counts once). */

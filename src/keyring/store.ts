@@ -7,8 +7,9 @@
  */
 import { ItemNotFoundException, LockedException } from '../errors.js';
 import { Item } from '../item.js';
+import { defaultCollectionPath } from '../service.js';
 import { unlockForUse } from '../unlock-for-use.js';
-import { collectionOf, defaultCollectionPath, describeMatches, searchOwnMatches, type Candidate } from './lookup.js';
+import { collectionOf, describeMatches, searchOwnMatches, type Candidate } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { isExactlyProfile } from './profiles.js';
 import { readScope, writeTarget } from './target.js';

@@ -3,10 +3,9 @@ import { Collection, createCollectionPath } from '../collection.js';
 import type { Connection } from '../connection.js';
 import { PromptDismissedException, TimeoutException } from '../errors.js';
 import type { PromptOptions } from '../prompt.js';
-import { getCollectionByAlias } from '../service.js';
+import { defaultCollectionPath, getCollectionByAlias } from '../service.js';
 import { assertObjectPath } from '../validate.js';
 import { hasGraphicalSession } from '../unlock-for-use.js';
-import { defaultCollectionPath } from './lookup.js';
 
 /** libsecret's label for the default collection it creates when there is none. */
 const DEFAULT_COLLECTION_LABEL = 'Default keyring';

@@ -4,10 +4,10 @@
  * and Seahorse show them sensibly. Nothing secret goes into attributes or labels (the service keeps those in clear).
  */
 import type { Connection } from '../connection.js';
-import { ItemNotFoundException, LockedException } from '../errors.js';
+import { LockedException } from '../errors.js';
 import { Item } from '../item.js';
 import type { PromptOptions } from '../prompt.js';
-import { getCollectionByAlias, getDefaultCollection, getSecrets, searchItemPaths } from '../service.js';
+import { defaultCollectionPath, getDefaultCollection, getSecrets, searchItemPaths } from '../service.js';
 import { unlockForUse } from '../unlock-for-use.js';
 
 /** The `xdg:schema` of user-secret items (libsecret and Seahorse group items by it). */
@@ -164,12 +164,7 @@ export class KeyringStore {
   }
 
   /** The object path of the collection new secrets go to, or undefined while there is no default collection. */
-  async collectionPath(): Promise<string | undefined> {
-    try {
-      return (await getCollectionByAlias(this.connection, 'default')).collectionPath;
-    } catch (error) {
-      if (error instanceof ItemNotFoundException) return undefined;
-      throw error;
-    }
+  collectionPath(): Promise<string | undefined> {
+    return defaultCollectionPath(this.connection);
   }
 }
