@@ -275,6 +275,21 @@ export class Connection implements ServiceCaller, AsyncDisposable {
 }
 
 /**
+ * The bus address (undefined when none is known) and the service name that `dbusInit(options)` would use: the
+ * options', else the environment's.
+ */
+export function connectionTarget(options: Pick<DbusInitOptions, 'address' | 'serviceName' | 'env'> = {}): {
+  address: string | undefined;
+  serviceName: string;
+} {
+  const env = options.env ?? process.env;
+  return {
+    address: options.address ?? discoverSessionBusAddress(env),
+    serviceName: options.serviceName ?? (env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME),
+  };
+}
+
+/**
  * Connects to the session bus (or `options.address`). Does not check that a Secret Service is running: see
  * {@link checkServiceAvailability}.
  * @throws NoBackendError when no bus address is known or the bus cannot be reached.
@@ -292,7 +307,7 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
     throw new InvalidArgumentError('callTimeoutMs', 'must be a number of milliseconds ≥ 0.');
   }
   const env = options.env ?? process.env;
-  const address = options.address ?? discoverSessionBusAddress(env);
+  const { address, serviceName } = connectionTarget(options);
   if (!address) {
     throw new NoBackendError(
       'No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist ' +
@@ -305,7 +320,6 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
     timeoutMs: callTimeoutMs || undefined,
     maxMessageBytes: options.maxMessageBytes,
   });
-  const serviceName = options.serviceName ?? (env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME);
   log?.(
     `connected to ${address.split(',guid=')[0]} as ${bus.uniqueName}; service ${serviceName}, encryption ${encryption}`,
   );

@@ -5,7 +5,7 @@
  * reopened when the bus closed it, keeps the process alive only while an operation uses it, and is dropped after an
  * operation was aborted or timed out on it, so that a call still waiting on a hung service cannot hold the process.
  */
-import { dbusInit, type Connection } from '../connection.js';
+import { connectionTarget, dbusInit, type Connection } from '../connection.js';
 
 export interface SharedConnectionOptions {
   /** A bus address; default: the session bus of `env`. */
@@ -30,16 +30,10 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 
-/** Everything `dbusInit` reads to decide which bus and which service it talks to. */
+/** The bus and service a connection for `options` reaches (and whether it logs): connections are shared by these. */
 function keyOf(options: SharedConnectionOptions): string {
-  const env = options.env ?? process.env;
-  return JSON.stringify([
-    options.address ?? null,
-    options.address === undefined ? (env.DBUS_SESSION_BUS_ADDRESS ?? null) : null,
-    options.address === undefined ? (env.XDG_RUNTIME_DIR ?? null) : null,
-    env.SECRET_SERVICE_BUS_NAME ?? null,
-    env.DEBUG ?? null,
-  ]);
+  const { address, serviceName } = connectionTarget(options);
+  return JSON.stringify([address ?? null, serviceName, (options.env ?? process.env).DEBUG ?? null]);
 }
 
 function retire(key: string, entry: Entry): void {
@@ -98,10 +92,10 @@ export async function leaseSharedConnection(options: SharedConnectionOptions): P
  * to free them early, e.g. between tests). Operations still running on them fail with ConnectionClosedError.
  */
 export async function closeSharedConnections(): Promise<void> {
-  const open = [...entries.entries()];
+  const current = [...entries.entries()];
   entries.clear();
   await Promise.all(
-    open.map(async ([key, entry]) => {
+    current.map(async ([key, entry]) => {
       retire(key, entry);
       await (await entry.opening.catch(() => undefined))?.close();
     }),
