@@ -14,6 +14,19 @@ export interface MockFixture {
   connect(options?: DbusInitOptions): Promise<Connection>;
 }
 
+/** A default `Login` collection and a locked `Vault` holding one password: service `mocked`, user `u`, `in vault`. */
+export const LOCKED_VAULT: Omit<MockSecretServiceOptions, 'address'> = {
+  collections: [
+    { id: 'login', label: 'Login', aliases: ['default'] },
+    {
+      id: 'vault',
+      label: 'Vault',
+      locked: true,
+      items: [{ label: 'v', attributes: { service: 'mocked', username: 'u' }, secret: 'in vault' }],
+    },
+  ],
+};
+
 export function useMock(options: Omit<MockSecretServiceOptions, 'address'> = {}): MockFixture {
   const fixture = {} as MockFixture;
   let connections: Connection[] = [];

@@ -31,7 +31,7 @@ import {
 } from '../../src/keyring/index.js';
 import { startPrivateBus } from '../../src/testing/private-bus.js';
 import { useKeyring } from '../helpers/keyring.js';
-import { useMock } from '../helpers/mock.js';
+import { LOCKED_VAULT, useMock } from '../helpers/mock.js';
 
 const GENERIC = 'org.freedesktop.Secret.Generic';
 const LOGIN = '/org/freedesktop/secrets/collection/login';
@@ -280,17 +280,7 @@ describe('the password API on gnome-keyring', () => {
 });
 
 describe('the password API with prompts gnome-keyring cannot show headless (mock service)', () => {
-  const m = useMock({
-    collections: [
-      { id: 'login', label: 'Login', aliases: ['default'] },
-      {
-        id: 'vault',
-        label: 'Vault',
-        locked: true,
-        items: [{ label: 'v', attributes: { service: 'mocked', username: 'u' }, secret: 'in vault' }],
-      },
-    ],
-  });
+  const m = useMock(LOCKED_VAULT);
   const on = (extra: KeyringOptions = {}): KeyringOptions => ({ connection: m.conn, ...extra });
 
   it('unlocks a locked collection through its prompt, then reads', async () => {

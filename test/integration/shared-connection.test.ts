@@ -8,7 +8,7 @@ import { ConnectionClosedError, NoBackendError, TimeoutException, type Connectio
 import { closeSharedConnections, getPassword, setPassword, deletePassword } from '../../src/keyring/index.js';
 import { startHeadlessKeyring } from '../../src/testing/headless-keyring.js';
 import { useKeyring } from '../helpers/keyring.js';
-import { useMock } from '../helpers/mock.js';
+import { LOCKED_VAULT, useMock } from '../helpers/mock.js';
 import { finished, REPO_ROOT } from '../helpers/processes.js';
 
 let counter = 0;
@@ -98,17 +98,7 @@ describe('the shared connection when its bus goes away', () => {
 });
 
 describe('the shared connection after an abandoned operation (mock service)', () => {
-  const m = useMock({
-    collections: [
-      { id: 'login', label: 'Login', aliases: ['default'] },
-      {
-        id: 'vault',
-        label: 'Vault',
-        locked: true,
-        items: [{ label: 'v', attributes: { service: 'mocked', username: 'u' }, secret: 'in vault' }],
-      },
-    ],
-  });
+  const m = useMock(LOCKED_VAULT);
 
   it('a timed-out operation closes it (nothing it left pending lives on); the next one opens a new one', async () => {
     const before = await clientsOn(m.conn);
