@@ -4,7 +4,11 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { dbusInit, type Connection, type DbusInitOptions } from '../../src/index.js';
-import { startMockSecretService, type MockSecretService, type MockSecretServiceOptions } from '../../src/testing/mock-service.js';
+import {
+  startMockSecretService,
+  type MockSecretService,
+  type MockSecretServiceOptions,
+} from '../../src/testing/mock-service.js';
 import { startPrivateBus, type PrivateBus } from '../../src/testing/private-bus.js';
 
 export interface MockFixture {
@@ -36,7 +40,11 @@ export function useMock(options: Omit<MockSecretServiceOptions, 'address'> = {})
   beforeEach(async () => {
     fixture.mock = await startMockSecretService({ ...options, address: fixture.bus.address });
     fixture.connect = async (connectOptions = {}) => {
-      const conn = await dbusInit({ address: fixture.bus.address, serviceName: fixture.mock.busName, ...connectOptions });
+      const conn = await dbusInit({
+        address: fixture.bus.address,
+        serviceName: fixture.mock.busName,
+        ...connectOptions,
+      });
       connections.push(conn);
       return conn;
     };
