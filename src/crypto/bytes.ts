@@ -1,4 +1,5 @@
 /** Small byte helpers shared by the transfer-encryption functions. */
+import { randomFillSync } from 'node:crypto';
 
 /** Overwrites `bytes` with zeros; used on every key and plaintext buffer this library owns once it is done with it. */
 export function wipe(...buffers: (Uint8Array | undefined)[]): void {
@@ -25,9 +26,9 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
 }
 
 /**
- * `length` random bytes from the platform's CSPRNG (Web Crypto's getRandomValues, global in Node 20; cheaper to
- * reach in a cold process than importing node:crypto).
+ * `length` random bytes from the platform's CSPRNG (node:crypto, which AES needs anyway; Web Crypto's getRandomValues
+ * would load a second set of crypto modules in a cold process).
  */
 export function randomBytes(length: number): Uint8Array {
-  return globalThis.crypto.getRandomValues(new Uint8Array(length));
+  return randomFillSync(new Uint8Array(length));
 }

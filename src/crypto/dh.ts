@@ -3,9 +3,8 @@
  * generator 2), keys as unsigned big-endian integers padded to 128 bytes, and HKDF-SHA256 (no salt, empty info)
  * down to a 16-byte AES key. Pure functions: bytes in, bytes out.
  */
+import { hkdfSync } from 'node:crypto';
 import { pow } from '@noble/curves/abstract/modular';
-import { hkdf } from '@noble/hashes/hkdf';
-import { sha256 } from '@noble/hashes/sha2';
 import { ProtocolError } from '../errors.js';
 import { bigIntToBytes, bytesToBigInt, randomBytes, wipe } from './bytes.js';
 
@@ -26,6 +25,10 @@ export const DH_KEY_BYTES = 128;
 export const DH_EXPONENT_BYTES = 32;
 /** Length of the AES-128 key derived from the shared secret. */
 export const AES_KEY_BYTES = 16;
+
+/** HKDF inputs of the algorithm: no salt (HKDF then uses 32 zero bytes) and empty info. */
+const NO_SALT = new Uint8Array(0);
+const NO_INFO = new Uint8Array(0);
 
 export interface DhKeyPair {
   /** The private exponent; the caller wipes it once the session key is derived. */
@@ -74,14 +77,14 @@ export function parseServerPublicKey(serverPublicKey: Uint8Array): bigint {
 
 /**
  * Derives the 16-byte AES key of a session from our private key and the server's public key. The 128-byte shared
- * secret and the HKDF intermediate are wiped before returning.
+ * secret is wiped before returning (HKDF runs in OpenSSL, which cleanses its own intermediates).
  * @throws ProtocolError when the server key is not acceptable (see {@link parseServerPublicKey}).
  */
 export function deriveSessionKey(privateKey: Uint8Array, serverPublicKey: Uint8Array): Uint8Array {
   const y = parseServerPublicKey(serverPublicKey);
   const shared = bigIntToBytes(pow(y, bytesToBigInt(privateKey), DH_PRIME), DH_KEY_BYTES);
   try {
-    return hkdf(sha256, shared, undefined, new Uint8Array(0), AES_KEY_BYTES);
+    return new Uint8Array(hkdfSync('sha256', shared, NO_SALT, NO_INFO, AES_KEY_BYTES));
   } finally {
     wipe(shared);
   }

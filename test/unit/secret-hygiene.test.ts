@@ -1,36 +1,41 @@
 import { describe, expect, it, vi } from 'vitest';
 
 // Keep a reference to every buffer the crypto code hands to the primitives, to check it is zeroed afterwards.
-const seen = vi.hoisted(() => ({ sharedSecrets: [] as Uint8Array[], padded: [] as Uint8Array[], decrypted: [] as Uint8Array[], privateKeys: [] as Uint8Array[] }));
+const seen = vi.hoisted(() => ({
+  sharedSecrets: [] as Uint8Array[],
+  padded: [] as Uint8Array[],
+  decrypted: [] as Uint8Array[],
+  privateKeys: [] as Uint8Array[],
+}));
 
-vi.mock('@noble/hashes/hkdf', async (original) => {
-  const real = await original<typeof import('@noble/hashes/hkdf')>();
+vi.mock('node:crypto', async (original) => {
+  const real = await original<typeof import('node:crypto')>();
+  // Records what each cipher was fed (the padded plaintext) and what it returned (the padded plaintext on decryption).
+  const recording = <C extends { update(data: Uint8Array): Buffer }>(
+    cipher: C,
+    fed: Uint8Array[],
+    out: Uint8Array[],
+  ) => {
+    const update = cipher.update.bind(cipher);
+    cipher.update = (data: Uint8Array) => {
+      fed.push(data);
+      const result = update(data);
+      out.push(result);
+      return result;
+    };
+    return cipher;
+  };
   return {
     ...real,
-    hkdf: (...args: Parameters<typeof real.hkdf>) => {
+    hkdfSync: (...args: Parameters<typeof real.hkdfSync>) => {
       seen.sharedSecrets.push(args[1] as Uint8Array);
-      return real.hkdf(...args);
+      return real.hkdfSync(...args);
     },
+    createCipheriv: (...args: Parameters<typeof real.createCipheriv>) =>
+      recording(real.createCipheriv(...args), seen.padded, []),
+    createDecipheriv: (...args: Parameters<typeof real.createDecipheriv>) =>
+      recording(real.createDecipheriv(...args), [], seen.decrypted),
   };
-});
-
-vi.mock('@noble/ciphers/aes', async (original) => {
-  const real = await original<typeof import('@noble/ciphers/aes')>();
-  const cbc = (key: Uint8Array, iv: Uint8Array, opts?: object) => {
-    const cipher = real.cbc(key, iv, opts);
-    return {
-      encrypt: (data: Uint8Array) => {
-        seen.padded.push(data);
-        return cipher.encrypt(data);
-      },
-      decrypt: (data: Uint8Array) => {
-        const out = cipher.decrypt(data);
-        seen.decrypted.push(out);
-        return out;
-      },
-    };
-  };
-  return { ...real, cbc };
 });
 
 vi.mock('../../src/crypto/dh.js', async (original) => {
