@@ -62,10 +62,29 @@ export const FLOORS = [
   { id: 'jeepney', label: 'jeepney (Python, blocking)', peer: true, command: python('jeepney') },
 ];
 
-/** The cold-start commands, run as whole processes. `id` matches CLIENTS where the same client is measured. */
+/**
+ * The cold-start commands, run as whole processes. `client` (else `id`) names the entry of CLIENTS whose selection
+ * includes the command; baselines always run.
+ */
 export const COLD_STARTS = [
   { id: 'node-e-0', label: '`node -e 0`', command: [process.execPath, '-e', '0'], baseline: true },
-  { id: 'this', label: 'secretstorage (this)', command: [process.execPath, here('./clients/cold-start.mjs')] },
+  {
+    id: 'empty-esm',
+    label: 'an empty ES module (`node empty.mjs`)',
+    command: [process.execPath, here('./clients/empty.mjs')],
+    baseline: true,
+  },
+  {
+    id: 'this',
+    label: 'secretstorage (this), `import`',
+    command: [process.execPath, here('./clients/cold-start.mjs')],
+  },
+  {
+    id: 'this-require',
+    label: 'secretstorage (this), `require`',
+    command: [process.execPath, here('./clients/cold-start.cjs')],
+    client: 'this',
+  },
   {
     id: 'secret-tool',
     label: '`secret-tool lookup` (libsecret)',

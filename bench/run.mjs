@@ -286,8 +286,8 @@ async function main() {
       } finally {
         await conn.close();
       }
-      const available = new Set(['node-e-0', 'secret-tool', ...clients.map((c) => c.id)]);
-      const commands = COLD_STARTS.filter((cold) => available.has(cold.id));
+      const available = new Set(['secret-tool', ...clients.map((c) => c.id)]);
+      const commands = COLD_STARTS.filter((cold) => cold.baseline || available.has(cold.client ?? cold.id));
       const cold = await measureColdStarts(commands, clientEnv(), {
         runs: options.coldRuns,
         warmup: 3,

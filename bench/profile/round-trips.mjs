@@ -162,7 +162,7 @@ function categorise(url, name) {
   if (name === '(garbage collector)') return CATEGORIES[6];
   if (/dist\/esm\/dbus\/(codec|signature|writer|reader)\.js/.test(url)) return CATEGORIES[0];
   if (url.includes('dist/esm/dbus/')) return CATEGORIES[1];
-  if (/node_modules\/@noble\/|dist\/esm\/crypto\//.test(url)) return CATEGORIES[3];
+  if (/dist\/esm\/crypto\//.test(url)) return CATEGORIES[3];
   if (url.includes('dist/esm/')) return CATEGORIES[2];
   if (!url && /^write/.test(name)) return CATEGORIES[4];
   if (url.startsWith('node:')) return CATEGORIES[5];

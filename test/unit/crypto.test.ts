@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { decryptSecret, encryptSecret } from '../../src/crypto/aes-cbc.js';
 import { bigIntToBytes } from '../../src/crypto/bytes.js';
-import { DH_PRIME, deriveSessionKey, generateKeyPair, parseServerPublicKey } from '../../src/crypto/dh.js';
+import { DH_PRIME, deriveSessionKey, generateKeyPair, modPow, parseServerPublicKey } from '../../src/crypto/dh.js';
 import { ProtocolError } from '../../src/errors.js';
 
 // Vectors computed independently by Python SecretStorage's prime, hmac-based HKDF and `cryptography`'s AES
@@ -14,6 +14,40 @@ const vectors = JSON.parse(readFileSync(new URL('../fixtures/dh-vectors.json', i
 >;
 const hex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'));
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+describe('modPow', () => {
+  const element = fc.bigInt({ min: 2n, max: DH_PRIME - 2n });
+  const exponent = fc.bigInt({ min: 0n, max: 2n ** 1024n });
+
+  it('agrees with repeated multiplication for small exponents', () => {
+    fc.assert(
+      fc.property(element, fc.integer({ min: 0, max: 40 }), (base, e) => {
+        let expected = 1n;
+        for (let i = 0; i < e; i++) expected = (expected * base) % DH_PRIME;
+        expect(modPow(base, BigInt(e), DH_PRIME)).toBe(expected);
+      }),
+    );
+  });
+
+  it('keeps the laws of exponents, and Fermat: a^(p-1) = 1 mod the (prime) group modulus', () => {
+    fc.assert(
+      fc.property(element, exponent, exponent, (base, a, b) => {
+        expect(modPow(base, a + b, DH_PRIME)).toBe((modPow(base, a, DH_PRIME) * modPow(base, b, DH_PRIME)) % DH_PRIME);
+        expect(modPow(modPow(base, a, DH_PRIME), b, DH_PRIME)).toBe(modPow(base, a * b, DH_PRIME));
+        expect(modPow(base, DH_PRIME - 1n, DH_PRIME)).toBe(1n);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('handles the edges: exponent 0, modulus 1, and refuses negative numbers', () => {
+    expect(modPow(5n, 0n, 7n)).toBe(1n);
+    expect(modPow(5n, 3n, 1n)).toBe(0n);
+    expect(() => modPow(5n, -1n, 7n)).toThrow(RangeError);
+    expect(() => modPow(-5n, 1n, 7n)).toThrow(RangeError);
+    expect(() => modPow(5n, 1n, 0n)).toThrow(RangeError);
+  });
+});
 
 describe('dh-ietf1024-sha256-aes128-cbc-pkcs7 vectors', () => {
   for (const [name, v] of Object.entries(vectors)) {
@@ -91,17 +125,22 @@ describe('AES-CBC with strict PKCS#7', () => {
 
   it('round-trips any secret, and any tampering gives ProtocolError or different bytes, never a crash', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.integer({ min: 0, max: 255 }), (plain, where, flip) => {
-        const { iv, ciphertext } = encryptSecret(key, plain);
-        expect(toHex(decryptSecret(key, iv, ciphertext))).toBe(toHex(plain));
-        const tampered = Uint8Array.from(ciphertext);
-        tampered[where % tampered.length] ^= flip || 1;
-        try {
-          decryptSecret(key, iv, tampered);
-        } catch (error) {
-          expect(error).toBeInstanceOf(ProtocolError);
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        (plain, where, flip) => {
+          const { iv, ciphertext } = encryptSecret(key, plain);
+          expect(toHex(decryptSecret(key, iv, ciphertext))).toBe(toHex(plain));
+          const tampered = Uint8Array.from(ciphertext);
+          tampered[where % tampered.length] ^= flip || 1;
+          try {
+            decryptSecret(key, iv, tampered);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ProtocolError);
+          }
+        },
+      ),
     );
   });
 
