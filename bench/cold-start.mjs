@@ -28,10 +28,15 @@ function commandLine(command) {
   return command.join(' ');
 }
 
+/** Timed runs of each command in a row before the next command's turn (hyperfine times one command at a time). */
+const BLOCK_RUNS = 3;
+
 /**
- * Times each command `runs` times (after `warmup` untimed runs) in each of `rounds` rounds, and pools the rounds: a
- * busy moment on the machine during one command's runs is then diluted. A command that fails when run once first (a
- * missing program, a peer that cannot read the secret) is left out and reported in `failed`.
+ * Times each command `runs` times in each of `rounds` rounds, and pools the rounds. Within a round the commands take
+ * turns every BLOCK_RUNS runs, so that a busy moment on the machine (on a shared VM they last seconds) falls on all of
+ * them alike instead of on whichever command's 30 runs it hit; only the first turn has `warmup` untimed runs. A command
+ * that fails when run once first (a missing program, a peer that cannot read the secret) is left out and reported in
+ * `failed`.
  * @param {ColdCommand[]} commands @param {Record<string, string | undefined>} env
  * @param {{ runs: number, warmup: number, rounds?: number }} options
  * @returns {Promise<{ results: ColdResult[], failed: { label: string, reason: string }[] }>}
@@ -52,22 +57,33 @@ export async function measureColdStarts(commands, env, { runs, warmup, rounds = 
   const hyperfine = hasHyperfine();
   /** @type {ColdResult[][]} */
   const perRound = [];
+  /** @type {number[]} */
+  const blocks = [];
+  for (let left = runs; left > 0; left -= BLOCK_RUNS) blocks.push(Math.min(BLOCK_RUNS, left));
   for (let round = 0; round < rounds; round++) {
-    perRound.push(hyperfine ? await withHyperfine(working, env, runs, warmup) : withSpawn(working, env, runs, warmup));
+    for (const blockRuns of blocks) {
+      const blockWarmup = perRound.length === 0 ? warmup : 0;
+      perRound.push(
+        hyperfine
+          ? await withHyperfine(working, env, blockRuns, blockWarmup)
+          : withSpawn(working, env, blockRuns, blockWarmup),
+      );
+    }
   }
   return { results: pool(perRound), failed };
 }
 
-/** One result per command from several rounds: the median of all their runs, the mean CPU. @param {ColdResult[][]} perRound */
+/** One result per command from several blocks: the median of all their runs, the mean CPU per run. @param {ColdResult[][]} perRound */
 function pool(perRound) {
   return perRound[0].map((first, index) => {
     const rounds = perRound.map((results) => results[index]);
     const timesMs = rounds.flatMap((result) => result.timesMs);
-    const cpu = rounds.map((result) => result.cpuMs);
     return {
       ...first,
       medianMs: median(timesMs),
-      cpuMs: cpu.every((ms) => ms !== null) ? cpu.reduce((sum, ms) => sum + ms, 0) / cpu.length : null,
+      cpuMs: rounds.every((result) => result.cpuMs !== null)
+        ? rounds.reduce((sum, result) => sum + (result.cpuMs ?? 0) * result.runs, 0) / timesMs.length
+        : null,
       runs: timesMs.length,
       timesMs,
     };
