@@ -86,6 +86,12 @@ export const COLD_STARTS = [
     client: 'this',
   },
   {
+    id: 'this-cli',
+    label: '`secretstorage get` (this, the CLI)',
+    command: [process.execPath, here('../dist/bundle/cli/bin.js'), 'get', 'bench-cold', 'user'],
+    client: 'this',
+  },
+  {
     id: 'secret-tool',
     label: '`secret-tool lookup` (libsecret)',
     command: ['secret-tool', 'lookup', 'service', 'bench-cold', 'username', 'user'],

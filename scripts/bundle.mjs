@@ -5,8 +5,12 @@
 // - dist/cjs: the same files converted to CommonJS one by one, so that `require` gets the same few files and the same
 //   sharing (esbuild cannot split a CommonJS bundle; bundling each entry point alone would give each its own copy of
 //   the core, and `instanceof` would fail across entry points).
-import { copyFileSync, readdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// dotenv is an optional peer dependency: the user's own copy, loaded when installed, never one bundled here (bundled,
+// its CommonJS `require`s of Node's modules also fail inside an ES module).
+const external = ['dotenv'];
 
 await build({
   entryPoints: {
@@ -18,6 +22,7 @@ await build({
   },
   outdir: 'dist/bundle',
   bundle: true,
+  external,
   splitting: true,
   format: 'esm',
   platform: 'node',
@@ -43,3 +48,23 @@ await build({
 });
 for (const file of files.filter((name) => name.endsWith('.LEGAL.txt')))
   copyFileSync(`dist/bundle/${file}`, `dist/cjs/${file}`);
+
+// The command-line programs, each one self-contained file (no chunks): an executable is never imported beside the
+// library, and a single file starts fastest. headless-supervisor.js is spawned by path from beside bin.js.
+await build({
+  entryPoints: {
+    'cli/bin': 'src/cli/bin.ts',
+    'cli/user-secrets-bin': 'src/cli/user-secrets-bin.ts',
+    'cli/headless-supervisor': 'src/cli/headless-supervisor.ts',
+  },
+  outdir: 'dist/bundle',
+  bundle: true,
+  external,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+for (const bin of ['cli/bin.js', 'cli/user-secrets-bin.js']) chmodSync(`dist/bundle/${bin}`, 0o755);

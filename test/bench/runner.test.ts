@@ -90,9 +90,10 @@ describe('bench/run.mjs', () => {
       'empty-esm',
       'this',
       'this-require',
+      'this-cli',
       'secret-tool',
     ]);
-    expect(cold.map((result: { runs: number }) => result.runs)).toEqual([2, 2, 2, 2, 2]);
+    expect(cold.map((result: { runs: number }) => result.runs)).toEqual([2, 2, 2, 2, 2, 2]);
     expect(written.machine.gnomeKeyring).toMatch(/^\d+\.\d+/);
     expect(written.versions.this).toBe(
       JSON.parse(await readFile(join(__dirname, '..', '..', 'package.json'), 'utf8')).version,

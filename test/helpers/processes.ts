@@ -5,9 +5,20 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** `secretstorage …` from the TypeScript sources (no build needed). */
-export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+/** The executable npm installs (package.json `bin`), as built by `npm run build`. */
+export const BUILT_CLI = `${REPO_ROOT}dist/bundle/cli/bin.js`;
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Run the built executable instead of the TypeScript sources. */
+  built?: boolean;
+}
+
+/** `secretstorage …` from the TypeScript sources (no build needed), or from the build with `built`. */
+export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess {
+  const entry = options.built ? [BUILT_CLI] : ['--import', 'tsx', 'src/cli/bin.ts'];
+  return spawn(process.execPath, [...entry, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -34,10 +45,7 @@ export function finished(child: ChildProcess): Promise<Finished> {
 }
 
 /** Runs the CLI to completion with `input` on stdin. */
-export function runCliProcess(
-  args: string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Finished> {
+export function runCliProcess(args: string[], options: CliOptions & { input?: string } = {}): Promise<Finished> {
   const child = spawnCli(args, options);
   child.stdin!.end(options.input ?? '');
   return finished(child);

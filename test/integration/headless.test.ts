@@ -203,6 +203,20 @@ describe.skipIf(externalBusAddress)('secretstorage headless --print-env and --st
     expect(again.stderr).toContain(`No headless keyring is running with pid ${pid}`);
   });
 
+  it('the built executable (what npm installs) starts the supervisor bundled beside it', async () => {
+    const started = await runCliProcess(['headless', '--print-env'], { built: true });
+    expect(started).toMatchObject({ code: 0, stderr: '' });
+    const env = parseExports(started.stdout);
+    const pid = Number(env.SECRETSTORAGE_HEADLESS_PID);
+    expect(commandLine(pid)).toContain('dist/bundle/cli/headless-supervisor.js');
+    const conn = await dbusInit({ address: env.DBUS_SESSION_BUS_ADDRESS });
+    expect(await getDefaultCollection(conn).isLocked()).toBe(false);
+    await conn.close();
+    const stop = await runCliProcess(['headless', '--stop'], { built: true, env: { ...process.env, ...env } });
+    expect(stop.code).toBe(0);
+    expect(await waitUntilGone([pid])).toEqual([]);
+  });
+
   it('--format github prints NAME=value lines for $GITHUB_ENV', async () => {
     const started = await runCliProcess(['headless', '--print-env', '--format', 'github']);
     expect(started.code).toBe(0);

@@ -46,6 +46,38 @@ describe('the published package', () => {
     expect(existsSync(`${root}/dist/cjs/connection.js`)).toBe(false); // bundled, not one file per module
   });
 
+  it("loads the user's own dotenv (an optional peer dependency, installed here for development), never a bundled copy", async () => {
+    const parse = `(await m.dotenvParser()).name + ' ' + JSON.stringify((await m.dotenvParser()).parse('A=1'))`;
+    const esm = await run([
+      '--input-type=module',
+      '-e',
+      `const m = await import('secretstorage/user-secrets'); console.log(${parse})`,
+    ]);
+    expect(esm.stdout.trim()).toBe('dotenv {"A":"1"}');
+    const cjs = await run([
+      '-e',
+      `(async () => { const m = require('secretstorage/user-secrets'); console.log(${parse}) })()`,
+    ]);
+    expect(cjs.stdout.trim()).toBe('dotenv {"A":"1"}');
+  });
+
+  it('ships its command-line programs as executable single files, the headless supervisor beside them', async () => {
+    const { accessSync, constants, existsSync, readFileSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { bin: Record<string, string> };
+    expect(Object.keys(pkg.bin).sort()).toEqual(['secretstorage', 'user-secrets']);
+    for (const bin of Object.values(pkg.bin)) {
+      accessSync(`${root}/${bin}`, constants.X_OK);
+      expect(readFileSync(`${root}/${bin}`, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+      expect(readFileSync(`${root}/${bin}`, 'utf8')).not.toMatch(/from "\.\.?\//); // no chunk to find at run time
+    }
+    expect(existsSync(`${dirname(`${root}/${pkg.bin.secretstorage}`)}/headless-supervisor.js`)).toBe(true);
+    const version = await run([`${root}/${pkg.bin.secretstorage}`, '--version']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const help = await run([`${root}/${pkg.bin['user-secrets']}`, '--help']);
+    expect(help.stdout).toContain('user-secrets');
+  });
+
   it('has no install scripts and no runtime dependencies', async () => {
     const pkg = JSON.parse((await import('node:fs')).readFileSync(`${root}/package.json`, 'utf8')) as Record<
       string,
