@@ -24,6 +24,7 @@ await build({
   bundle: true,
   external,
   splitting: true,
+  keepNames: true, // getPassword, not getPassword2, in users' stack traces
   format: 'esm',
   platform: 'node',
   target: 'node20',
