@@ -11,7 +11,14 @@ import { unlockWithPassword } from './gnome-internal.js';
 import { deleteObject, lockObjects, unlockObjects } from './prompted-calls.js';
 import { runPrompt, type PromptOptions } from './prompt.js';
 import type { SecretStruct } from './session.js';
-import { assertLabel, assertObjectPath, assertTextIsUtf8, checkAttributes, checkContentType, secretToBytes } from './validate.js';
+import {
+  assertLabel,
+  assertObjectPath,
+  assertTextIsUtf8,
+  checkAttributes,
+  checkContentType,
+  secretToBytes,
+} from './validate.js';
 
 export interface CreateItemOptions extends PromptOptions {
   /**
@@ -118,7 +125,8 @@ export class Collection {
 
   /** @throws LockedException if the collection is locked. */
   async ensureNotLocked(): Promise<void> {
-    if (await this.isLocked()) throw new LockedException(`Collection ${this.collectionPath} is locked; call unlock() first.`);
+    if (await this.isLocked())
+      throw new LockedException(`Collection ${this.collectionPath} is locked; call unlock() first.`);
   }
 
   /**
@@ -144,16 +152,28 @@ export class Collection {
   }
 
   async getAllItems(): Promise<Item[]> {
-    const paths = (await this.connection.getProperty(await this.getPath(), COLLECTION_IFACE, 'Items', 'ao')) as string[];
+    const paths = (await this.connection.getProperty(
+      await this.getPath(),
+      COLLECTION_IFACE,
+      'Items',
+      'ao',
+    )) as string[];
     return paths.map((path) => new Item(this.connection, path));
   }
 
   /** Items of this collection whose attributes include all of `attributes`. */
   async searchItems(attributes: Record<string, string>): Promise<Item[]> {
     const clean = checkAttributes(attributes);
-    const [paths] = (await this.connection.call(await this.getPath(), COLLECTION_IFACE, 'SearchItems', 'a{ss}', [clean], {
-      replySignature: 'ao',
-    })) as [string[]];
+    const [paths] = (await this.connection.call(
+      await this.getPath(),
+      COLLECTION_IFACE,
+      'SearchItems',
+      'a{ss}',
+      [clean],
+      {
+        replySignature: 'ao',
+      },
+    )) as [string[]];
     return paths.map((path) => new Item(this.connection, path));
   }
 

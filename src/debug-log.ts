@@ -7,10 +7,15 @@
 export type DebugLog = (line: string) => void;
 
 /** The logger for `option`, or undefined when logging is off. */
-export function resolveDebugLog(option: boolean | DebugLog | undefined, env: NodeJS.ProcessEnv = process.env): DebugLog | undefined {
+export function resolveDebugLog(
+  option: boolean | DebugLog | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): DebugLog | undefined {
   if (typeof option === 'function') return option;
   if (option === false) return undefined;
-  const fromEnv = (env.DEBUG ?? '').split(/[\s,]+/).some((name) => name === 'secretstorage' || name === 'secretstorage:*' || name === '*');
+  const fromEnv = (env.DEBUG ?? '')
+    .split(/[\s,]+/)
+    .some((name) => name === 'secretstorage' || name === 'secretstorage:*' || name === '*');
   if (option !== true && !fromEnv) return undefined;
   return (line) => process.stderr.write(`secretstorage ${line}\n`);
 }

@@ -1,12 +1,7 @@
 /** Turns what the bus said into this library's typed errors, keeping the D-Bus error name. */
 import { DBusMethodError } from './dbus/connection.js';
 import { IS_LOCKED_ERROR, NOT_FOUND_ERRORS, NO_SERVICE_ERRORS } from './defines.js';
-import {
-  ItemNotFoundException,
-  LockedException,
-  NoBackendError,
-  SecretStorageError,
-} from './errors.js';
+import { ItemNotFoundException, LockedException, NoBackendError, SecretStorageError } from './errors.js';
 
 /**
  * Maps an error from a call about `what` (e.g. `Item.GetSecret on /org/…/1`) to a SecretStorageError subclass.
@@ -14,14 +9,17 @@ import {
  */
 export function mapCallError(error: unknown, what: string, serviceName: string): Error {
   if (error instanceof SecretStorageError) return error;
-  if (!(error instanceof DBusMethodError)) return error instanceof Error ? error : new SecretStorageError(String(error));
+  if (!(error instanceof DBusMethodError))
+    return error instanceof Error ? error : new SecretStorageError(String(error));
   const dbusName = error.errorName;
   const detail = error.text ? ` (${dbusName}: ${error.text})` : ` (${dbusName})`;
   if (NOT_FOUND_ERRORS.has(dbusName)) {
     return new ItemNotFoundException(`${what}: the object does not exist${detail}.`, { dbusName });
   }
   if (dbusName === IS_LOCKED_ERROR) {
-    return new LockedException(`${what}: the collection or item is locked; call unlock() first${detail}.`, { dbusName });
+    return new LockedException(`${what}: the collection or item is locked; call unlock() first${detail}.`, {
+      dbusName,
+    });
   }
   if (NO_SERVICE_ERRORS.has(dbusName)) {
     return new NoBackendError(

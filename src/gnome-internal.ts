@@ -28,9 +28,16 @@ async function callWithPassword(
     return await connection.withSession(async (session) => {
       const struct = session.encode(bytes, 'text/plain');
       try {
-        return await connection.call(SERVICE_PATH, GNOME_INTERNAL_IFACE, member, signature, args(session.path, struct), {
-          replySignature,
-        });
+        return await connection.call(
+          SERVICE_PATH,
+          GNOME_INTERNAL_IFACE,
+          member,
+          signature,
+          args(session.path, struct),
+          {
+            replySignature,
+          },
+        );
       } finally {
         if (!session.encrypted) struct[2].fill(0);
       }
@@ -39,7 +46,7 @@ async function callWithPassword(
     if (error instanceof SecretStorageError && error.dbusName && UNSUPPORTED.has(error.dbusName)) {
       throw new SecretStorageError(
         `${connection.serviceName} does not offer password unlocking (gnome-keyring's ${GNOME_INTERNAL_IFACE}, also in ` +
-          'oo7-daemon). Unlock through the service\'s own prompt with unlock() instead.',
+          "oo7-daemon). Unlock through the service's own prompt with unlock() instead.",
         { dbusName: error.dbusName, cause: error },
       );
     }
@@ -56,8 +63,19 @@ async function callWithPassword(
  * Unlocks a collection with its password, without a prompt.
  * @throws SecretStorageError when the service lacks the interface or refuses the password.
  */
-export async function unlockWithPassword(connection: Connection, collectionPath: string, password: string | Uint8Array): Promise<void> {
-  await callWithPassword(connection, 'UnlockWithMasterPassword', 'o(oayays)', (_, struct) => [collectionPath, struct], '', password);
+export async function unlockWithPassword(
+  connection: Connection,
+  collectionPath: string,
+  password: string | Uint8Array,
+): Promise<void> {
+  await callWithPassword(
+    connection,
+    'UnlockWithMasterPassword',
+    'o(oayays)',
+    (_, struct) => [collectionPath, struct],
+    '',
+    password,
+  );
 }
 
 /**

@@ -57,7 +57,9 @@ export async function runPrompt(
         // Ignore a Completed from anyone but the service: another client could otherwise forge the answer.
         if (message.sender !== owner) return;
         if (message.signature !== 'bv') {
-          reject(new ProtocolError(`${what}: the prompt's Completed signal has signature "${message.signature}", not "bv".`));
+          reject(
+            new ProtocolError(`${what}: the prompt's Completed signal has signature "${message.signature}", not "bv".`),
+          );
           return;
         }
         resolve({ dismissed: message.body[0] as boolean, result: message.body[1] });
@@ -77,7 +79,10 @@ export async function runPrompt(
     let timer: NodeJS.Timeout | undefined;
     if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
       timer = setTimeout(
-        () => reject(new TimeoutException(`${what}: the prompt was not answered within ${timeoutMs} ms and was dismissed.`)),
+        () =>
+          reject(
+            new TimeoutException(`${what}: the prompt was not answered within ${timeoutMs} ms and was dismissed.`),
+          ),
         timeoutMs,
       );
     }

@@ -25,7 +25,11 @@ async function lockOrUnlock(
  * @throws PromptDismissedException if the user dismissed the prompt, TimeoutException, LockedException if the
  *   service still reports an object as locked.
  */
-export async function unlockObjects(connection: Connection, paths: string[], options: PromptOptions = {}): Promise<void> {
+export async function unlockObjects(
+  connection: Connection,
+  paths: string[],
+  options: PromptOptions = {},
+): Promise<void> {
   const unlocked = await lockOrUnlock(connection, 'Unlock', paths, options);
   const missing = paths.filter((path) => !unlocked.includes(path));
   if (missing.length) {

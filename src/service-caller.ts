@@ -15,7 +15,14 @@ export interface ServiceCaller {
   readonly serviceName: string;
   /** The debug log, when enabled (never given message bodies). */
   readonly log?: (line: string) => void;
-  call(path: string, iface: string, member: string, signature?: string, body?: unknown[], options?: ServiceCallOptions): Promise<unknown[]>;
+  call(
+    path: string,
+    iface: string,
+    member: string,
+    signature?: string,
+    body?: unknown[],
+    options?: ServiceCallOptions,
+  ): Promise<unknown[]>;
   /** Sends a call without waiting for a reply (errors ignored). */
   send(path: string, iface: string, member: string, signature?: string, body?: unknown[]): void;
   getProperty(path: string, iface: string, name: string, signature: string): Promise<unknown>;

@@ -7,7 +7,14 @@ import { wipe } from './crypto/bytes.js';
 import { deriveSessionKey, generateKeyPair } from './crypto/dh.js';
 import { isVariant, variant } from './dbus/codec.js';
 import { DBusMethodError } from './dbus/connection.js';
-import { ALGORITHM_DH, ALGORITHM_PLAIN, NOT_SUPPORTED_ERROR, SERVICE_IFACE, SERVICE_PATH, SESSION_IFACE } from './defines.js';
+import {
+  ALGORITHM_DH,
+  ALGORITHM_PLAIN,
+  NOT_SUPPORTED_ERROR,
+  SERVICE_IFACE,
+  SERVICE_PATH,
+  SESSION_IFACE,
+} from './defines.js';
 import { mapCallError } from './error-mapping.js';
 import { ProtocolError, SecretStorageError } from './errors.js';
 import type { ServiceCaller } from './service-caller.js';
@@ -148,7 +155,9 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
     }
   }
   const [, path] = await negotiate(service, ALGORITHM_PLAIN, variant('s', ''));
-  service.log?.(`opened session ${path} with ${ALGORITHM_PLAIN}${mode === 'prefer' ? ' (the service does not support DH)' : ''}`);
+  service.log?.(
+    `opened session ${path} with ${ALGORITHM_PLAIN}${mode === 'prefer' ? ' (the service does not support DH)' : ''}`,
+  );
   return new Session(path, ALGORITHM_PLAIN);
 }
 

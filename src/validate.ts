@@ -14,10 +14,15 @@ export const MAX_SECRET_BYTES = 64 * 1024 * 1024;
 function checkText(argument: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new InvalidArgumentError(argument, `expected a string, got ${describe(value)}.`);
   if (Buffer.byteLength(value) > MAX_TEXT_BYTES) {
-    throw new InvalidArgumentError(argument, `${Buffer.byteLength(value)} bytes is more than the ${MAX_TEXT_BYTES} allowed.`);
+    throw new InvalidArgumentError(
+      argument,
+      `${Buffer.byteLength(value)} bytes is more than the ${MAX_TEXT_BYTES} allowed.`,
+    );
   }
-  if (value.includes('\0')) throw new InvalidArgumentError(argument, 'contains a NUL character, which D-Bus strings cannot carry.');
-  if (!value.isWellFormed()) throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
+  if (value.includes('\0'))
+    throw new InvalidArgumentError(argument, 'contains a NUL character, which D-Bus strings cannot carry.');
+  if (!value.isWellFormed())
+    throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
 }
 
 function describe(value: unknown): string {
@@ -60,7 +65,8 @@ export function checkAttributes(value: unknown, argument = 'attributes'): Record
 /** The bytes of a secret (`string` is UTF-8 encoded) and its default content type. The caller keeps its input. */
 export function secretToBytes(secret: unknown, argument = 'secret'): { bytes: Uint8Array; defaultContentType: string } {
   if (typeof secret === 'string') {
-    if (!secret.isWellFormed()) throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
+    if (!secret.isWellFormed())
+      throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
     return { bytes: Buffer.from(secret, 'utf8'), defaultContentType: CONTENT_TYPE_TEXT };
   }
   if (secret instanceof Uint8Array) {

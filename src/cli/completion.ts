@@ -5,7 +5,10 @@ export function completionScript(shell: string, program: string, commands: Comma
   const names = [...commands.flatMap((command) => [command.name, ...(command.aliases ?? [])]), 'completion', 'help'];
   const fn = `_${program.replace(/[^A-Za-z0-9]/g, '_')}`;
   const optionCases = commands
-    .map((command) => `    ${[command.name, ...(command.aliases ?? [])].join('|')}) opts="${[...(command.options ?? []), '--help'].join(' ')}" ;;`)
+    .map(
+      (command) =>
+        `    ${[command.name, ...(command.aliases ?? [])].join('|')}) opts="${[...(command.options ?? []), '--help'].join(' ')}" ;;`,
+    )
     .join('\n');
   switch (shell) {
     case 'bash':

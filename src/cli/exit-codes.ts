@@ -43,7 +43,11 @@ export const EXIT = {
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof InvalidArgumentError) return EXIT.usage;
-  if (error instanceof LockedException || error instanceof PromptDismissedException || error instanceof TimeoutException) {
+  if (
+    error instanceof LockedException ||
+    error instanceof PromptDismissedException ||
+    error instanceof TimeoutException
+  ) {
     return EXIT.locked;
   }
   if (error instanceof NoBackendError || error instanceof ConnectionClosedError) return EXIT.noService;

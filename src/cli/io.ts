@@ -19,7 +19,9 @@ async function promptNoEcho(prompt: string, io: CliIO): Promise<Buffer> {
   try {
     fd = openSync('/dev/tty', 'r');
   } catch {
-    throw new UsageError('No secret on stdin and no terminal to ask on: pipe the secret in (e.g. `printf %s "$TOKEN" | …`).');
+    throw new UsageError(
+      'No secret on stdin and no terminal to ask on: pipe the secret in (e.g. `printf %s "$TOKEN" | …`).',
+    );
   }
   const tty = new ReadStream(fd);
   tty.setRawMode(true);

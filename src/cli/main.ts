@@ -20,7 +20,9 @@ const EXIT_CODES_HELP = `Exit codes:
   130  interrupted`;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -94,4 +96,3 @@ export async function runCli(argv: string[], io: CliIO, program = 'secretstorage
     return code;
   }
 }
-

@@ -90,7 +90,9 @@ export const userSecretsCommand: Command = {
   summary: 'Project secrets outside the project, in the keyring (init, set, get, list, run, import, export…)',
   help: HELP,
   helpFor(args) {
-    const subcommand = findSubcommand(splitArguments(args.filter((arg) => arg !== '--help' && arg !== '-h')).name ?? '');
+    const subcommand = findSubcommand(
+      splitArguments(args.filter((arg) => arg !== '--help' && arg !== '-h')).name ?? '',
+    );
     if (!subcommand) return HELP;
     return `Usage: user-secrets [common options] ${subcommand.help}\n\n${COMMON_HELP}\n`;
   },
