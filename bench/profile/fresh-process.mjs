@@ -52,7 +52,7 @@ export function coldSection(/** @type {string} */ address) {
     const mark = (name) => marks.push([name, performance.now()]);
     await import(${JSON.stringify(new URL('../../dist/esm/dbus/codec.js', import.meta.url).href)}); mark('import the D-Bus codec (src/dbus: signature, writer, reader)');
     await import(${JSON.stringify(new URL('../../dist/esm/dbus/connection.js', import.meta.url).href)}); mark('import the transport');
-    await import(${JSON.stringify(new URL('../../dist/esm/crypto/dh.js', import.meta.url).href)}); mark('import the DH code (node:crypto for HKDF)');
+    await import(${JSON.stringify(new URL('../../dist/esm/crypto/dh.js', import.meta.url).href)}); mark('import the DH code (node:crypto for HMAC)');
     await import(${JSON.stringify(new URL('../../dist/esm/crypto/aes-cbc.js', import.meta.url).href)}); mark('import AES (node:crypto)');
     const lib = await import(${JSON.stringify(new URL('../../dist/esm/index.js', import.meta.url).href)}); mark('import the rest of the library');
     const conn = await lib.dbusInit(); mark('dbusInit: connect, authenticate, Hello');

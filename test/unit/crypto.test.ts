@@ -3,7 +3,15 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { decryptSecret, encryptSecret } from '../../src/crypto/aes-cbc.js';
 import { bigIntToBytes } from '../../src/crypto/bytes.js';
-import { DH_PRIME, deriveSessionKey, generateKeyPair, modPow, parseServerPublicKey } from '../../src/crypto/dh.js';
+import {
+  DH_PRIME,
+  deriveSessionKey,
+  generateKeyPair,
+  hkdfSha256,
+  modPow,
+  parseServerPublicKey,
+} from '../../src/crypto/dh.js';
+import { hkdfSync } from 'node:crypto';
 import { ProtocolError } from '../../src/errors.js';
 
 // Vectors computed independently by Python SecretStorage's prime, hmac-based HKDF and `cryptography`'s AES
@@ -14,6 +22,24 @@ const vectors = JSON.parse(readFileSync(new URL('../fixtures/dh-vectors.json', i
 >;
 const hex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'));
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+describe('hkdfSha256', () => {
+  it('gives RFC 5869 test case 3 (SHA-256, no salt, empty info), up to one hash length', () => {
+    const okm = '8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8'.slice(0, 64);
+    expect(toHex(hkdfSha256(new Uint8Array(22).fill(0x0b), 32))).toBe(okm);
+    expect(toHex(hkdfSha256(new Uint8Array(22).fill(0x0b), 16))).toBe(okm.slice(0, 32));
+    expect(() => hkdfSha256(new Uint8Array(1), 33)).toThrow(RangeError);
+  });
+
+  it("agrees with OpenSSL's own HKDF for any input key", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 1, max: 32 }), (ikm, length) => {
+        const expected = new Uint8Array(hkdfSync('sha256', ikm, new Uint8Array(0), new Uint8Array(0), length));
+        expect(toHex(hkdfSha256(ikm, length))).toBe(toHex(expected));
+      }),
+    );
+  });
+});
 
 describe('modPow', () => {
   const element = fc.bigInt({ min: 2n, max: DH_PRIME - 2n });

@@ -27,9 +27,15 @@ vi.mock('node:crypto', async (original) => {
   };
   return {
     ...real,
-    hkdfSync: (...args: Parameters<typeof real.hkdfSync>) => {
-      seen.sharedSecrets.push(args[1] as Uint8Array);
-      return real.hkdfSync(...args);
+    // HKDF's extract step is the HMAC that is fed the shared secret.
+    createHmac: (...args: Parameters<typeof real.createHmac>) => {
+      const hmac = real.createHmac(...args);
+      const update = hmac.update.bind(hmac);
+      hmac.update = ((data: Uint8Array) => {
+        if (data.length === 128) seen.sharedSecrets.push(data);
+        return update(data);
+      }) as typeof hmac.update;
+      return hmac;
     },
     createCipheriv: (...args: Parameters<typeof real.createCipheriv>) =>
       recording(real.createCipheriv(...args), seen.padded, []),
