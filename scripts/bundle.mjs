@@ -1,33 +1,26 @@
 // Bundles the entry points (with their pure-JS dependencies) into a few files instead of ~40 small ones, which
 // halves the time to import the library in a cold process (see README, Performance). Types stay where tsc writes
 // them: dist/esm and dist/cjs.
-// - First an ES module bundle of the entry points, the code they share split into chunks (one copy of every class).
-// - dist/cjs: those files converted to CommonJS one by one (esbuild cannot split a CommonJS bundle; bundling each
-//   entry point alone would give each its own copy of the core, and `instanceof` would fail across entry points).
-// - dist/bundle: what `import` resolves to, one small ES module per entry point that re-exports dist/cjs (Node's
-//   "ES module wrapper" for dual packages): a process where some code imports the package and other code requires
-//   it still has one copy of each class and one shared connection per bus, not two.
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, relative } from 'node:path';
+// - dist/bundle: the ESM entry points, with the code they share split into chunks (one copy of every class).
+// - dist/cjs: the same files converted to CommonJS one by one, so that `require` gets the same few files and the same
+//   sharing (esbuild cannot split a CommonJS bundle; bundling each entry point alone would give each its own copy of
+//   the core, and `instanceof` would fail across entry points).
+import { chmodSync, copyFileSync, readdirSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // dotenv is an optional peer dependency: the user's own copy, loaded when installed, never one bundled here (bundled,
 // its CommonJS `require`s of Node's modules also fail inside an ES module).
 const external = ['dotenv'];
 
-const ENTRY_POINTS = {
-  index: 'src/index.ts',
-  'testing/index': 'src/testing/index.ts',
-  'keyring/index': 'src/keyring/index.ts',
-  keytar: 'src/keytar.ts',
-  'user-secrets/index': 'src/user-secrets/index.ts',
-};
-const ESM_BUNDLE = 'dist/.esm-bundle';
-
 await build({
-  entryPoints: ENTRY_POINTS,
-  outdir: ESM_BUNDLE,
+  entryPoints: {
+    index: 'src/index.ts',
+    'testing/index': 'src/testing/index.ts',
+    'keyring/index': 'src/keyring/index.ts',
+    keytar: 'src/keytar.ts',
+    'user-secrets/index': 'src/user-secrets/index.ts',
+  },
+  outdir: 'dist/bundle',
   bundle: true,
   external,
   splitting: true,
@@ -41,10 +34,10 @@ await build({
   logLevel: 'warning',
 });
 
-const files = readdirSync(ESM_BUNDLE, { recursive: true, encoding: 'utf8' });
+const files = readdirSync('dist/bundle', { recursive: true, encoding: 'utf8' });
 await build({
-  entryPoints: files.filter((file) => file.endsWith('.js')).map((file) => `${ESM_BUNDLE}/${file}`),
-  outbase: ESM_BUNDLE,
+  entryPoints: files.filter((file) => file.endsWith('.js')).map((file) => `dist/bundle/${file}`),
+  outbase: 'dist/bundle',
   outdir: 'dist/cjs',
   bundle: false,
   format: 'cjs',
@@ -55,22 +48,7 @@ await build({
   logLevel: 'warning',
 });
 for (const file of files.filter((name) => name.endsWith('.LEGAL.txt')))
-  copyFileSync(`${ESM_BUNDLE}/${file}`, `dist/cjs/${file}`);
-rmSync(ESM_BUNDLE, { recursive: true });
-
-// The ES module wrappers: every name the CommonJS entry point exports, re-exported (values, not live bindings: the
-// package exports functions, classes and constants only).
-const require = createRequire(import.meta.url);
-for (const entry of Object.keys(ENTRY_POINTS)) {
-  const wrapper = `dist/bundle/${entry}.js`;
-  const target = relative(dirname(wrapper), `dist/cjs/${entry}.js`); // ../cjs/…, ../../cjs/…
-  const exported = require(`../dist/cjs/${entry}.js`);
-  const names = Object.keys(exported).filter((name) => name !== 'default');
-  const lines = [`import cjs from '${target}';`, `export const { ${names.join(', ')} } = cjs;`];
-  if ('default' in exported) lines.push('export default cjs.default;');
-  mkdirSync(dirname(wrapper), { recursive: true });
-  writeFileSync(wrapper, `${lines.join('\n')}\n`);
-}
+  copyFileSync(`dist/bundle/${file}`, `dist/cjs/${file}`);
 
 // The command-line programs, each one self-contained file (no chunks): an executable is never imported beside the
 // library, and a single file starts fastest. headless-supervisor.js is spawned by path from beside bin.js.

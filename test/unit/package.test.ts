@@ -47,19 +47,6 @@ describe('the published package', () => {
     expect(existsSync(`${root}/dist/cjs/connection.js`)).toBe(false); // bundled, not one file per module
   });
 
-  it('is one copy in a process where some code imports it and other code requires it', async () => {
-    const both = await run([
-      '--input-type=module',
-      '-e',
-      "import * as esm from 'secretstorage'; import keytar from 'secretstorage/keytar'; " +
-        "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); " +
-        "const cjs = require('secretstorage'); " +
-        'console.log(esm.Connection === cjs.Connection, esm.LockedException === cjs.LockedException, ' +
-        "keytar.getPassword === require('secretstorage/keytar').getPassword)",
-    ]);
-    expect(both.stdout.trim()).toBe('true true true');
-  });
-
   it("loads the user's own dotenv (an optional peer dependency, installed here for development), never a bundled copy", async () => {
     const parse = `(await m.dotenvParser()).name + ' ' + JSON.stringify((await m.dotenvParser()).parse('A=1'))`;
     const esm = await run([
