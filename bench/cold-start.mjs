@@ -56,33 +56,33 @@ export async function measureColdStarts(commands, env, { runs, warmup, rounds = 
   if (working.length === 0) return { results: [], failed };
   const hyperfine = hasHyperfine();
   /** @type {ColdResult[][]} */
-  const perRound = [];
+  const perBlock = [];
   /** @type {number[]} */
   const blocks = [];
   for (let left = runs; left > 0; left -= BLOCK_RUNS) blocks.push(Math.min(BLOCK_RUNS, left));
   for (let round = 0; round < rounds; round++) {
     for (const blockRuns of blocks) {
-      const blockWarmup = perRound.length === 0 ? warmup : 0;
-      perRound.push(
+      const blockWarmup = perBlock.length === 0 ? warmup : 0;
+      perBlock.push(
         hyperfine
           ? await withHyperfine(working, env, blockRuns, blockWarmup)
           : withSpawn(working, env, blockRuns, blockWarmup),
       );
     }
   }
-  return { results: pool(perRound), failed };
+  return { results: pool(perBlock), failed };
 }
 
-/** One result per command from several blocks: the median of all their runs, the mean CPU per run. @param {ColdResult[][]} perRound */
-function pool(perRound) {
-  return perRound[0].map((first, index) => {
-    const rounds = perRound.map((results) => results[index]);
-    const timesMs = rounds.flatMap((result) => result.timesMs);
+/** One result per command from several blocks: the median of all their runs, the mean CPU per run. @param {ColdResult[][]} perBlock */
+function pool(perBlock) {
+  return perBlock[0].map((first, index) => {
+    const blocks = perBlock.map((results) => results[index]);
+    const timesMs = blocks.flatMap((result) => result.timesMs);
     return {
       ...first,
       medianMs: median(timesMs),
-      cpuMs: rounds.every((result) => result.cpuMs !== null)
-        ? rounds.reduce((sum, result) => sum + (result.cpuMs ?? 0) * result.runs, 0) / timesMs.length
+      cpuMs: blocks.every((result) => result.cpuMs !== null)
+        ? blocks.reduce((sum, result) => sum + (result.cpuMs ?? 0) * result.runs, 0) / timesMs.length
         : null,
       runs: timesMs.length,
       timesMs,

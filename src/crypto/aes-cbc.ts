@@ -73,7 +73,7 @@ function aes128Cbc(direction: 'encrypt' | 'decrypt', key: Uint8Array, iv: Uint8A
   cipher.setAutoPadding(false);
   // A plain Uint8Array view, not a Buffer: Buffer's slice() shares memory, and callers slice, then wipe the original.
   const out = asUint8Array(cipher.update(blocks));
-  const rest = cipher.final(); // empty: unpadded CBC over whole blocks holds nothing back
+  const rest = cipher.final(); // empty in OpenSSL (no padding: nothing held back); joined below should a build differ
   if (rest.length === 0) return out;
   const joined = new Uint8Array(out.length + rest.length);
   joined.set(out);

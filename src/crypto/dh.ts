@@ -32,9 +32,9 @@ const NO_SALT = new Uint8Array(SHA256_BYTES);
 const EXPAND_FIRST_BLOCK = new Uint8Array([1]);
 
 /**
- * `base ** exponent mod modulus` by square-and-multiply on BigInt, as @noble/curves' `pow` (which this replaced) does,
- * without building its field object on the way: a cold process's first exponentiation took 2.0 ms through it and
- * 1.6 ms here. Like noble's, it is not constant-time: BigInt arithmetic in JavaScript cannot be.
+ * `base ** exponent mod modulus` by square-and-multiply on BigInt: ten lines instead of a dependency, and no field
+ * object to build per call in a cold process (see README, "Why no crypto library"). Not
+ * constant-time: BigInt arithmetic in JavaScript cannot be.
  */
 export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
   if (base < 0n || exponent < 0n || modulus < 1n)
