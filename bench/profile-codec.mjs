@@ -33,7 +33,7 @@ try {
   await collection.createItem('profile cold start', COLD_ATTRIBUTES, COLD_SECRET);
   await conn.close();
   process.stdout.write(`# Where a get spends its time (${new Date().toISOString()}, Node ${process.version})\n\n`);
-  process.stdout.write(`${isolatedWorkSection()}\n\n`);
+  process.stdout.write(`${await isolatedWorkSection()}\n\n`);
   process.stdout.write(`${await roundTripSection(keyring.address, n)}\n\n`);
   process.stdout.write(`${await cpuProfileSection(keyring.address, n)}\n\n`);
   process.stdout.write(`${warmUpSection(keyring.address)}\n\n`);

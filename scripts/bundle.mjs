@@ -41,6 +41,9 @@ await build({
   outdir: 'dist/cjs',
   bundle: false,
   format: 'cjs',
+  // import() of a chunk or of Node's modules becomes require(): CommonJS code loading CommonJS, without starting
+  // Node's ES module loader for it.
+  supported: { 'dynamic-import': false },
   platform: 'node',
   target: 'node20',
   sourcemap: true,

@@ -4,7 +4,9 @@
  */
 import { decryptSecret, encryptSecret } from './crypto/aes-cbc.js';
 import { wipe } from './crypto/bytes.js';
-import { deriveSessionKey, generateKeyPair } from './crypto/dh.js';
+import { generateKeyPair } from './crypto/dh.js';
+import { loadNodeCrypto } from './crypto/node-crypto.js';
+import { deriveSessionKey } from './crypto/session-key.js';
 import { isVariant, variant } from './dbus/codec.js';
 import { DBusMethodError } from './dbus/connection.js';
 import {
@@ -133,10 +135,16 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
   if (mode !== 'plain') {
     const { privateKey, publicKey } = generateKeyPair();
     try {
-      const [output, path] = await negotiate(service, ALGORITHM_DH, variant('ay', Buffer.from(publicKey)));
+      const replying = negotiate(service, ALGORITHM_DH, variant('ay', Buffer.from(publicKey)));
+      // node:crypto (HMAC, AES) loads while the service computes its half of the exchange (about 3.5 ms in
+      // gnome-keyring), not before the call leaves: setImmediate runs once the call has been written to the socket.
+      const cryptoLoading = new Promise((resolve) => setImmediate(resolve)).then(loadNodeCrypto);
+      cryptoLoading.catch(() => undefined); // awaited below only when OpenSession succeeds
+      const [output, path] = await replying;
       if (!isVariant(output) || output.signature !== 'ay' || !(output.value instanceof Uint8Array)) {
         throw new ProtocolError('OpenSession: the service answered the DH offer without its public key (a v(ay)).');
       }
+      await cryptoLoading;
       service.log?.(`opened session ${path} with ${ALGORITHM_DH}`);
       return new Session(path, ALGORITHM_DH, deriveSessionKey(privateKey, output.value));
     } catch (error) {

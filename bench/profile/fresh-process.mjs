@@ -52,11 +52,10 @@ export function coldSection(/** @type {string} */ address) {
     const mark = (name) => marks.push([name, performance.now()]);
     await import(${JSON.stringify(new URL('../../dist/esm/dbus/codec.js', import.meta.url).href)}); mark('import the D-Bus codec (src/dbus: signature, writer, reader)');
     await import(${JSON.stringify(new URL('../../dist/esm/dbus/connection.js', import.meta.url).href)}); mark('import the transport');
-    await import(${JSON.stringify(new URL('../../dist/esm/crypto/dh.js', import.meta.url).href)}); mark('import the DH code (node:crypto for HMAC)');
-    await import(${JSON.stringify(new URL('../../dist/esm/crypto/aes-cbc.js', import.meta.url).href)}); mark('import AES (node:crypto)');
+    await import(${JSON.stringify(new URL('../../dist/esm/crypto/dh.js', import.meta.url).href)}); mark('import the DH key-pair code (BigInt, /dev/urandom)');
     const lib = await import(${JSON.stringify(new URL('../../dist/esm/index.js', import.meta.url).href)}); mark('import the rest of the library');
     const conn = await lib.dbusInit(); mark('dbusInit: connect, authenticate, Hello');
-    await conn.session(); mark('open the encrypted session (AddMatch, DH, OpenSession)');
+    await conn.session(); mark('open the encrypted session (AddMatch, DH key pair, OpenSession; node:crypto loads meanwhile)');
     const [item] = await lib.searchItems(conn, ${JSON.stringify(COLD_ATTRIBUTES)}); mark('SearchItems');
     await item.getSecret(); mark('the secret (GetSecrets)');
     await conn.close(); mark('close');

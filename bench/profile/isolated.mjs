@@ -5,7 +5,9 @@
  * alternatives for comparison).
  */
 import { createPublicKey, diffieHellman, generateKeyPairSync, getDiffieHellman } from 'node:crypto';
-import { deriveSessionKey, generateKeyPair } from '../../dist/esm/crypto/dh.js';
+import { generateKeyPair } from '../../dist/esm/crypto/dh.js';
+import { loadNodeCrypto } from '../../dist/esm/crypto/node-crypto.js';
+import { deriveSessionKey } from '../../dist/esm/crypto/session-key.js';
 import { decodeMessage, encodeMessage, variant } from '../../dist/esm/dbus/codec.js';
 import { ALGORITHM_DH } from '../../dist/esm/defines.js';
 import { Session } from '../../dist/esm/session.js';
@@ -55,7 +57,8 @@ function decode(frame) {
 const micro = (us) => (us >= 100 ? us.toFixed(0) : us >= 10 ? us.toFixed(1) : us.toFixed(2));
 
 /** The codec and the transfer crypto, each on its own, as a Markdown table. */
-export function isolatedWorkSection() {
+export async function isolatedWorkSection() {
+  await loadNodeCrypto();
   const key = new Uint8Array(16).fill(7);
   const session = new Session(SESSION_PATH, ALGORITHM_DH, key);
   const secret = Buffer.from('secret-123');

@@ -5,9 +5,10 @@
  * and nothing to build at import time, where @noble/ciphers' AES built its lookup tables (`npm run bench:profile`:
  * importing AES took 11.7 ms in a cold process through noble, 0.609 ms through node:crypto once loaded).
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
-import { randomBytes, wipe } from './bytes.js';
+import { wipe } from './bytes.js';
+import { nodeCrypto } from './node-crypto.js';
+import { randomBytes } from './random.js';
 
 export const AES_BLOCK_BYTES = 16;
 
@@ -69,6 +70,7 @@ export function decryptSecret(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8
 
 /** AES-128-CBC over whole blocks, without OpenSSL's padding (the callers pad and check the padding themselves). */
 function aes128Cbc(direction: 'encrypt' | 'decrypt', key: Uint8Array, iv: Uint8Array, blocks: Uint8Array): Uint8Array {
+  const { createCipheriv, createDecipheriv } = nodeCrypto();
   const cipher = (direction === 'encrypt' ? createCipheriv : createDecipheriv)('aes-128-cbc', key, iv);
   cipher.setAutoPadding(false);
   // A plain Uint8Array view, not a Buffer: Buffer's slice() shares memory, and callers slice, then wipe the original.

@@ -1,5 +1,4 @@
 /** Small byte helpers shared by the transfer-encryption functions. */
-import { randomFillSync } from 'node:crypto';
 
 /** Overwrites `bytes` with zeros; used on every key and plaintext buffer this library owns once it is done with it. */
 export function wipe(...buffers: (Uint8Array | undefined)[]): void {
@@ -23,12 +22,4 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
   let value = 0n;
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);
   return value;
-}
-
-/**
- * `length` random bytes from the platform's CSPRNG (node:crypto, which AES needs anyway; Web Crypto's getRandomValues
- * would load a second set of crypto modules in a cold process).
- */
-export function randomBytes(length: number): Uint8Array {
-  return randomFillSync(new Uint8Array(length));
 }

@@ -1,11 +1,11 @@
 /**
  * The Diffie-Hellman half of `dh-ietf1024-sha256-aes128-cbc-pkcs7`: RFC 2409's Second Oakley Group (1024-bit MODP,
- * generator 2), keys as unsigned big-endian integers padded to 128 bytes, and HKDF-SHA256 (no salt, empty info)
- * down to a 16-byte AES key. Pure functions: bytes in, bytes out.
+ * generator 2), keys as unsigned big-endian integers padded to 128 bytes. Pure functions on BigInt, bytes in, bytes
+ * out, without node:crypto (the session key that HKDF derives from the shared secret is in session-key.ts).
  */
-import { createHmac } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
-import { bigIntToBytes, bytesToBigInt, randomBytes, wipe } from './bytes.js';
+import { bigIntToBytes, bytesToBigInt } from './bytes.js';
+import { randomBytes } from './random.js';
 
 /** RFC 2409 §6.2, the Second Oakley Group prime. */
 export const DH_PRIME = BigInt(
@@ -22,14 +22,6 @@ export const DH_KEY_BYTES = 128;
  * margin and makes each exponentiation about four times cheaper than a 1024-bit one (the cost of a cold start).
  */
 export const DH_EXPONENT_BYTES = 32;
-/** Length of the AES-128 key derived from the shared secret. */
-export const AES_KEY_BYTES = 16;
-
-/** HKDF-SHA256's hash length, and the zero salt RFC 5869 uses when none is given (as in this algorithm). */
-const SHA256_BYTES = 32;
-const NO_SALT = new Uint8Array(SHA256_BYTES);
-/** What HKDF-Expand hashes for its first block, T(1) = HMAC(PRK, info || 0x01), with empty info. */
-const EXPAND_FIRST_BLOCK = new Uint8Array([1]);
 
 /**
  * `base ** exponent mod modulus` by square-and-multiply on BigInt: ten lines instead of a dependency, and no field
@@ -91,37 +83,4 @@ export function parseServerPublicKey(serverPublicKey: Uint8Array): bigint {
     );
   }
   return y;
-}
-
-/**
- * Derives the 16-byte AES key of a session from our private key and the server's public key. The 128-byte shared
- * secret and HKDF's intermediate key are wiped before returning.
- * @throws ProtocolError when the server key is not acceptable (see {@link parseServerPublicKey}).
- */
-export function deriveSessionKey(privateKey: Uint8Array, serverPublicKey: Uint8Array): Uint8Array {
-  const y = parseServerPublicKey(serverPublicKey);
-  const shared = bigIntToBytes(modPow(y, bytesToBigInt(privateKey), DH_PRIME), DH_KEY_BYTES);
-  try {
-    return hkdfSha256(shared, AES_KEY_BYTES);
-  } finally {
-    wipe(shared);
-  }
-}
-
-/**
- * HKDF-SHA256 (RFC 5869) with no salt and empty info, for at most one hash length of output: extract, then the first
- * block of expand, on Node's HMAC. Not `crypto.hkdfSync`: Electron's BoringSSL builds have failed it with "Deriving
- * bits failed" (electron/electron#31634), and Electron apps are where the keytar drop-in runs.
- */
-export function hkdfSha256(inputKey: Uint8Array, length: number): Uint8Array {
-  if (length < 1 || length > SHA256_BYTES) throw new RangeError(`hkdfSha256 gives 1 to ${SHA256_BYTES} bytes`);
-  const pseudorandomKey = createHmac('sha256', NO_SALT).update(inputKey).digest();
-  const firstBlock = createHmac('sha256', pseudorandomKey).update(EXPAND_FIRST_BLOCK).digest();
-  try {
-    const key = new Uint8Array(length);
-    key.set(firstBlock.subarray(0, length));
-    return key;
-  } finally {
-    wipe(pseudorandomKey, firstBlock);
-  }
 }

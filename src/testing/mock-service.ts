@@ -4,6 +4,7 @@
  * hooks, broken or hostile replies. Exported to users as `secretstorage/testing`.
  */
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { loadNodeCrypto } from '../crypto/node-crypto.js';
 import { DBusConnection } from '../dbus/connection.js';
 import { Dispatcher, type MockCallRecord } from './mock/dispatch.js';
 import {
@@ -126,6 +127,7 @@ export async function startMockSecretService(options: MockSecretServiceOptions):
     ...overrides
   } = options;
   const scenario = scenarioFrom(overrides);
+  await loadNodeCrypto(); // the service side of the transfer encryption runs in synchronous handlers
   const connection = await DBusConnection.open(address);
   try {
     const store = new SecretStore(

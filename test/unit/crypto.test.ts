@@ -3,16 +3,14 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { decryptSecret, encryptSecret } from '../../src/crypto/aes-cbc.js';
 import { bigIntToBytes } from '../../src/crypto/bytes.js';
-import {
-  DH_PRIME,
-  deriveSessionKey,
-  generateKeyPair,
-  hkdfSha256,
-  modPow,
-  parseServerPublicKey,
-} from '../../src/crypto/dh.js';
+import { DH_PRIME, generateKeyPair, modPow, parseServerPublicKey } from '../../src/crypto/dh.js';
+import { randomBytes } from '../../src/crypto/random.js';
+import { deriveSessionKey, hkdfSha256 } from '../../src/crypto/session-key.js';
 import { hkdfSync } from 'node:crypto';
 import { ProtocolError } from '../../src/errors.js';
+import { loadNodeCrypto } from '../../src/crypto/node-crypto.js';
+
+await loadNodeCrypto(); // as the first session would (src/session.ts)
 
 // Vectors computed independently by Python SecretStorage's prime, hmac-based HKDF and `cryptography`'s AES
 // (test/fixtures/dh-vectors.json): a plain case, a shared secret with a leading zero byte, and public keys with them.
@@ -109,6 +107,19 @@ describe('key generation', () => {
     expect(privateKey.subarray(0, 96).every((byte) => byte === 0)).toBe(true);
     expect(privateKey.subarray(96).some((byte) => byte !== 0)).toBe(true);
     expect(publicKey).toHaveLength(128);
+  });
+});
+
+describe('randomBytes (/dev/urandom)', () => {
+  it('fills exactly the length asked, with bytes that differ between calls and are not all one value', () => {
+    expect(randomBytes(0)).toHaveLength(0);
+    const sizes = [1, 16, 32, 4096];
+    for (const size of sizes) expect(randomBytes(size)).toHaveLength(size);
+    const a = randomBytes(32);
+    const b = randomBytes(32);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
+    // 4,096 bytes from a CSPRNG hit nearly every byte value (the chance of fewer than 200 distinct is negligible).
+    expect(new Set(randomBytes(4096)).size).toBeGreaterThan(200);
   });
 });
 

@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decryptSecret, encryptSecret } from '../../src/crypto/aes-cbc.js';
 import { bigIntToBytes } from '../../src/crypto/bytes.js';
-import { deriveSessionKey, generateKeyPair } from '../../src/crypto/dh.js';
+import { generateKeyPair } from '../../src/crypto/dh.js';
+import { deriveSessionKey } from '../../src/crypto/session-key.js';
 import { variant } from '../../src/dbus/codec.js';
 import { DBusConnection, type Reply } from '../../src/dbus/connection.js';
 import type { DBusVariant, IncomingMessage } from '../../src/dbus/message.js';
@@ -16,6 +17,9 @@ import {
   type MockSecretServiceOptions,
 } from '../../src/testing/mock-service.js';
 import { startPrivateBus, type PrivateBus } from '../../src/testing/private-bus.js';
+import { loadNodeCrypto } from '../../src/crypto/node-crypto.js';
+
+await loadNodeCrypto(); // as the first session would (src/session.ts)
 
 const SERVICE = '/org/freedesktop/secrets';
 const LOGIN = `${SERVICE}/collection/login`;

@@ -8,41 +8,36 @@ const seen = vi.hoisted(() => ({
   privateKeys: [] as Uint8Array[],
 }));
 
-vi.mock('node:crypto', async (original) => {
-  const real = await original<typeof import('node:crypto')>();
-  // Records what each cipher was fed (the padded plaintext) and what it returned (the padded plaintext on decryption).
-  const recording = <C extends { update(data: Uint8Array): Buffer }>(
-    cipher: C,
-    fed: Uint8Array[],
-    out: Uint8Array[],
-  ) => {
-    const update = cipher.update.bind(cipher);
-    cipher.update = (data: Uint8Array) => {
-      fed.push(data);
-      const result = update(data);
-      out.push(result);
-      return result;
-    };
-    return cipher;
+// node:crypto as src/crypto uses it (src/crypto/node-crypto.ts: the CommonJS module object), with its primitives
+// wrapped in place.
+const { loadNodeCrypto } = await import('../../src/crypto/node-crypto.js');
+const crypto = await loadNodeCrypto();
+// Records what each cipher was fed (the padded plaintext) and what it returned (the padded plaintext on decryption).
+const recording = <C extends { update(data: Uint8Array): Buffer }>(cipher: C, fed: Uint8Array[], out: Uint8Array[]) => {
+  const update = cipher.update.bind(cipher);
+  cipher.update = (data: Uint8Array) => {
+    fed.push(data);
+    const result = update(data);
+    out.push(result);
+    return result;
   };
-  return {
-    ...real,
-    // HKDF's extract step is the HMAC that is fed the shared secret.
-    createHmac: (...args: Parameters<typeof real.createHmac>) => {
-      const hmac = real.createHmac(...args);
-      const update = hmac.update.bind(hmac);
-      hmac.update = ((data: Uint8Array) => {
-        if (data.length === 128) seen.sharedSecrets.push(data);
-        return update(data);
-      }) as typeof hmac.update;
-      return hmac;
-    },
-    createCipheriv: (...args: Parameters<typeof real.createCipheriv>) =>
-      recording(real.createCipheriv(...args), seen.padded, []),
-    createDecipheriv: (...args: Parameters<typeof real.createDecipheriv>) =>
-      recording(real.createDecipheriv(...args), [], seen.decrypted),
-  };
+  return cipher;
+};
+const { createHmac, createCipheriv, createDecipheriv } = crypto;
+// HKDF's extract step is the HMAC that is fed the shared secret.
+vi.spyOn(crypto, 'createHmac').mockImplementation((...args: Parameters<typeof createHmac>) => {
+  const hmac = createHmac(...args);
+  const update = hmac.update.bind(hmac);
+  hmac.update = ((data: Uint8Array) => {
+    if (data.length === 128) seen.sharedSecrets.push(data);
+    return update(data);
+  }) as typeof hmac.update;
+  return hmac;
 });
+vi.spyOn(crypto, 'createCipheriv').mockImplementation(((...args: Parameters<typeof createCipheriv>) =>
+  recording(createCipheriv(...args), seen.padded, [])) as typeof createCipheriv);
+vi.spyOn(crypto, 'createDecipheriv').mockImplementation(((...args: Parameters<typeof createDecipheriv>) =>
+  recording(createDecipheriv(...args), [], seen.decrypted)) as typeof createDecipheriv);
 
 vi.mock('../../src/crypto/dh.js', async (original) => {
   const real = await original<typeof import('../../src/crypto/dh.js')>();
@@ -57,7 +52,8 @@ vi.mock('../../src/crypto/dh.js', async (original) => {
 });
 
 const { decryptSecret, encryptSecret } = await import('../../src/crypto/aes-cbc.js');
-const { deriveSessionKey, generateKeyPair } = await import('../../src/crypto/dh.js');
+const { generateKeyPair } = await import('../../src/crypto/dh.js');
+const { deriveSessionKey } = await import('../../src/crypto/session-key.js');
 const { Session, openSession } = await import('../../src/session.js');
 const { variant } = await import('../../src/dbus/codec.js');
 

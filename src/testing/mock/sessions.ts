@@ -5,7 +5,8 @@
  */
 import { AES_BLOCK_BYTES, decryptSecret, encryptSecret } from '../../crypto/aes-cbc.js';
 import { wipe } from '../../crypto/bytes.js';
-import { DH_KEY_BYTES, deriveSessionKey, generateKeyPair } from '../../crypto/dh.js';
+import { DH_KEY_BYTES, generateKeyPair } from '../../crypto/dh.js';
+import { deriveSessionKey } from '../../crypto/session-key.js';
 import { variant } from '../../dbus/codec.js';
 import type { DBusVariant } from '../../dbus/message.js';
 import { DBusErrors, SecretErrors, ServiceError } from './errors.js';
