@@ -4,7 +4,7 @@
  */
 import { decryptSecret, encryptSecret } from './crypto/aes-cbc.js';
 import { wipe } from './crypto/bytes.js';
-import { generateKeyPair } from './crypto/dh.js';
+import { generateKeyPair, parseServerPublicKey } from './crypto/dh.js';
 import { loadNodeCrypto } from './crypto/node-crypto.js';
 import { deriveSessionKey } from './crypto/session-key.js';
 import { isVariant, variant } from './dbus/codec.js';
@@ -31,17 +31,35 @@ export interface DecodedSecret {
   contentType: string;
 }
 
+/** A session key not derived yet: `derive` computes it (once), `discard` wipes what it would be computed from. */
+export interface PendingKey {
+  derive(): Uint8Array;
+  discard(): void;
+}
+
 export class Session {
   private key?: Uint8Array;
+  private pendingKey?: PendingKey;
+  private keyFailure?: unknown;
 
+  /**
+   * With a {@link PendingKey}, the key is derived on the next turn of the event loop or at first use, whichever comes
+   * first: the first call that uses the session has been written by then, and the derivation (two BigInt
+   * exponentiations' worth in a cold process) overlaps that call's round trip instead of delaying it.
+   */
   constructor(
     /** The session's object path. */
     readonly path: string,
     /** The algorithm negotiated: `dh-ietf1024-sha256-aes128-cbc-pkcs7` or `plain`. */
     readonly algorithm: string,
-    key?: Uint8Array,
+    key?: Uint8Array | PendingKey,
   ) {
-    this.key = key;
+    if (key instanceof Uint8Array) {
+      this.key = key;
+    } else if (key) {
+      this.pendingKey = key;
+      setImmediate(() => this.settleKey());
+    }
   }
 
   get encrypted(): boolean {
@@ -88,7 +106,20 @@ export class Session {
     return { value: result, contentType };
   }
 
+  private settleKey(): void {
+    const pending = this.pendingKey;
+    if (!pending) return;
+    this.pendingKey = undefined;
+    try {
+      this.key = pending.derive();
+    } catch (error) {
+      this.keyFailure = error; // thrown by the first use, never out of the event loop
+    }
+  }
+
   private activeKey(): Uint8Array {
+    this.settleKey();
+    if (this.keyFailure) throw this.keyFailure;
     if (!this.key) throw new SecretStorageError('The transfer session was closed; open a new connection.');
     return this.key;
   }
@@ -104,6 +135,8 @@ export class Session {
 
   /** Wipes the session key. The service forgets the session when told (see `closeSession`) or when the bus connection ends. */
   forget(): void {
+    this.pendingKey?.discard();
+    this.pendingKey = undefined;
     wipe(this.key);
     this.key = undefined;
   }
@@ -134,6 +167,7 @@ async function negotiate(service: ServiceCaller, algorithm: string, input: unkno
 export async function openSession(service: ServiceCaller, mode: EncryptionMode): Promise<Session> {
   if (mode !== 'plain') {
     const { privateKey, publicKey } = generateKeyPair();
+    let keptForSession = false;
     try {
       const replying = negotiate(service, ALGORITHM_DH, variant('ay', Buffer.from(publicKey)));
       // node:crypto (HMAC, AES) loads while the service computes its half of the exchange (about 3.5 ms in
@@ -144,9 +178,22 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
       if (!isVariant(output) || output.signature !== 'ay' || !(output.value instanceof Uint8Array)) {
         throw new ProtocolError('OpenSession: the service answered the DH offer without its public key (a v(ay)).');
       }
+      const serverPublicKey = output.value;
+      parseServerPublicKey(serverPublicKey); // a degenerate key fails the opening, not a later read
       await cryptoLoading;
       service.log?.(`opened session ${path} with ${ALGORITHM_DH}`);
-      return new Session(path, ALGORITHM_DH, deriveSessionKey(privateKey, output.value));
+      const session = new Session(path, ALGORITHM_DH, {
+        derive() {
+          try {
+            return deriveSessionKey(privateKey, serverPublicKey);
+          } finally {
+            wipe(privateKey);
+          }
+        },
+        discard: () => wipe(privateKey),
+      });
+      keptForSession = true;
+      return session;
     } catch (error) {
       const notSupported = error instanceof DBusMethodError && error.errorName === NOT_SUPPORTED_ERROR;
       const mappedNotSupported = error instanceof SecretStorageError && error.dbusName === NOT_SUPPORTED_ERROR;
@@ -159,7 +206,7 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
         );
       }
     } finally {
-      wipe(privateKey);
+      if (!keptForSession) wipe(privateKey);
     }
   }
   const [, path] = await negotiate(service, ALGORITHM_PLAIN, variant('s', ''));

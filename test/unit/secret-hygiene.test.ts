@@ -76,7 +76,7 @@ describe('key material and plaintext copies are zeroed after use', () => {
     expect(isZero(seen.decrypted.at(-1)!)).toBe(true);
   });
 
-  it('the DH private exponent once the session is open, and the session key on forget()', async () => {
+  const openWithFakeService = async () => {
     const server = generateKeyPair();
     const fakeService = {
       serviceName: 'test',
@@ -86,13 +86,34 @@ describe('key material and plaintext copies are zeroed after use', () => {
       },
     };
     const session = await openSession(fakeService as never, 'require');
-    const privateKey = seen.privateKeys.at(-1)!;
+    return { session, privateKey: seen.privateKeys.at(-1)! };
+  };
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  const keyOf = (session: object) => (session as { key?: Uint8Array }).key;
+
+  it('the DH private exponent once the key is derived (next turn of the event loop), the key on forget()', async () => {
+    const { session, privateKey } = await openWithFakeService();
+    await nextTurn();
     expect(isZero(privateKey)).toBe(true);
-    const key = (session as unknown as { key: Uint8Array }).key;
+    const key = keyOf(session)!;
     expect(isZero(key)).toBe(false);
     session.forget();
     expect(isZero(key)).toBe(true);
     expect(() => session.encode(new Uint8Array([1]), 'text/plain')).toThrow(/closed/);
+  });
+
+  it('the DH private exponent when the session is used at once (derived then), or forgotten before', async () => {
+    const used = await openWithFakeService();
+    used.session.encode(new Uint8Array([1]), 'text/plain');
+    expect(isZero(used.privateKey)).toBe(true);
+    expect(isZero(keyOf(used.session)!)).toBe(false);
+
+    const forgotten = await openWithFakeService();
+    forgotten.session.forget();
+    expect(isZero(forgotten.privateKey)).toBe(true);
+    await nextTurn();
+    expect(keyOf(forgotten.session)).toBeUndefined();
+    expect(() => forgotten.session.encode(new Uint8Array([1]), 'text/plain')).toThrow(/closed/);
   });
 
   it('a Session never shows its key', async () => {
