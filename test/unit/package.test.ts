@@ -87,4 +87,67 @@ describe('the published package', () => {
     expect(Object.keys(pkg.scripts ?? {}).filter((name) => /^(pre|post)?install$/.test(name))).toEqual([]);
     expect(pkg.dependencies ?? {}).toEqual({}); // Node's own modules only: nothing to install, build or audit
   });
+
+  it('installs from its tarball (npm pack) and works there: import, require, types, executables; no unused files', async () => {
+    const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/secretstorage-pack-`);
+    const npm = (args: string[], cwd: string) =>
+      promisify(execFile)('npm', args, {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, npm_config_update_notifier: 'false' },
+      });
+    try {
+      const packed = await npm(['pack', '--json', '--pack-destination', dir], root);
+      const [{ filename, files }] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
+      const shipped = files.map((file) => file.path);
+      expect(shipped).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
+      // dist/esm carries the types; its JavaScript (tsc's one file per module) is not what the exports point to.
+      expect(shipped.filter((path) => path.startsWith('dist/esm/') && /\.js(\.map)?$/.test(path))).toEqual([]);
+      const app = `${dir}/app`;
+      mkdirSync(app);
+      writeFileSync(`${app}/package.json`, JSON.stringify({ name: 'app', private: true, type: 'module' }));
+      await npm(['install', '--offline', '--no-audit', '--no-fund', `${dir}/${filename}`], app);
+      const node = (args: string[]) => promisify(execFile)(process.execPath, args, { cwd: app, encoding: 'utf8' });
+      const esm = await node([
+        '--input-type=module',
+        '-e',
+        "import { dbusInit } from 'secretstorage'; import keytar from 'secretstorage/keytar'; console.log(typeof dbusInit, typeof keytar.getPassword)",
+      ]);
+      expect(esm.stdout.trim()).toBe('function function');
+      const cjs = await node([
+        '-e',
+        "const { searchItems } = require('secretstorage'); const { getPassword } = require('secretstorage/keyring'); console.log(typeof searchItems, typeof getPassword)",
+      ]);
+      expect(cjs.stdout.trim()).toBe('function function');
+      expect((await node([`${app}/node_modules/.bin/secretstorage`, '--version'])).stdout.trim()).toBe(
+        (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string }).version,
+      );
+      // The declarations resolve through the exports map, for ES module and CommonJS consumers alike.
+      writeFileSync(
+        `${app}/check.mts`,
+        "import { dbusInit, type Connection } from 'secretstorage';\nimport keytar from 'secretstorage/keytar';\n" +
+          'const c: Promise<Connection> = dbusInit();\nconst p: Promise<string | null> = keytar.getPassword("s", "a");\nvoid c; void p;\n',
+      );
+      writeFileSync(
+        `${app}/check.cts`,
+        "import secretstorage = require('secretstorage');\nconst c: Promise<secretstorage.Connection> = secretstorage.dbusInit();\nvoid c;\n",
+      );
+      const tsc = `${root}/node_modules/typescript/bin/tsc`;
+      const strict = [
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--types',
+        'node',
+      ];
+      await node([tsc, ...strict, '--typeRoots', `${root}/node_modules/@types`, 'check.mts', 'check.cts']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
