@@ -4,16 +4,29 @@
  * computes its half of the key exchange. Everything else in src/crypto is pure; this is the one module-level cache.
  */
 import type * as NodeCrypto from 'node:crypto';
+import { SecretStorageError } from '../errors.js';
 
 export type NodeCryptoModule = typeof NodeCrypto;
 
 let loaded: NodeCryptoModule | undefined;
 
-/** Loads node:crypto once; later calls resolve at once. */
+/**
+ * Loads node:crypto once; later calls resolve at once.
+ * @throws SecretStorageError when this Node.js has no crypto (built without OpenSSL).
+ */
 export async function loadNodeCrypto(): Promise<NodeCryptoModule> {
-  // process.getBuiltinModule (Node 20.16+) hands over the CommonJS module as is; an ES module import() also builds a
-  // facade whose exports include the lazy `webcrypto`, loading Web Crypto as well (about 1.5 ms more, cold).
-  loaded ??= process.getBuiltinModule?.('node:crypto') ?? (await import('node:crypto'));
+  try {
+    // process.getBuiltinModule (Node 20.16+) hands over the CommonJS module as is; an ES module import() also builds
+    // a facade whose exports include the lazy `webcrypto`, loading Web Crypto as well (about 1.5 ms more, cold).
+    loaded ??= process.getBuiltinModule?.('node:crypto') ?? (await import('node:crypto'));
+  } catch (error) {
+    throw new SecretStorageError(
+      'The transfer encryption needs node:crypto, which this Node.js does not have (built without OpenSSL: ' +
+        `${(error as Error).message}). Use a Node.js build with crypto, or dbusInit({ encryption: 'plain' }) to send ` +
+        'secrets over the bus unencrypted.',
+      { cause: error },
+    );
+  }
   return loaded;
 }
 

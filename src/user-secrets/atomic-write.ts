@@ -3,9 +3,9 @@
  * file in the same directory, flushed, then renamed over the target. The target's mode is kept; a symlink is
  * followed, so the file it points to is replaced rather than the link.
  */
-import { randomBytes } from 'node:crypto';
 import { link, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { randomBytes } from '../crypto/random.js';
 
 export interface AtomicWriteOptions {
   /** Mode for a file that does not exist yet (default 0o600); an existing file keeps its own. */
@@ -39,7 +39,7 @@ export async function writeFileAtomic(
     throw Object.assign(new Error(`${path} already exists.`), { code: 'EEXIST' });
   }
   const mode = existingMode ?? options.newFileMode ?? 0o600;
-  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = join(dirname(target), `.${basename(target)}.${Buffer.from(randomBytes(6)).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', mode);
   try {
     try {

@@ -3,9 +3,9 @@
  * older `USER_SECRETS_ID` is read too), linking the project to its secrets in the keyring. Only a UUID is accepted:
  * python-env-secrets joins the id into a path, so `../..` there escapes its folder.
  */
-import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { loadNodeCrypto } from '../crypto/node-crypto.js';
 import { InvalidArgumentError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { findAssignments, upsertAssignment } from './env-file.js';
@@ -143,7 +143,8 @@ export async function initProjectId(
         '(they stay in the keyring, reachable with --id). Pass --force (replace: true) to replace it anyway.',
     );
   }
-  const id = wanted ?? randomUUID();
+  // node:crypto only here, not at import: `secretstorage get` and the library never need it before a session.
+  const id = wanted ?? (await loadNodeCrypto()).randomUUID();
   const key = existing?.key ?? ID_KEY;
   try {
     await writeFileAtomic(envFile, upsertAssignment(text, key, id));
