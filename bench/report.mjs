@@ -161,9 +161,14 @@ export function checkTargets(results) {
   }
   const libsecretGet = s.libsecret?.get;
   if (libsecretGet && mine.get) {
+    const raw = mine.get_raw;
+    const floor = raw
+      ? `; the same gets as raw pre-encoded bytes (SearchItems then GetSecrets, replies only framed: no client work) ` +
+        `take ${formatMs(raw.ms)} ms = ${(raw.ms / libsecretGet.ms).toFixed(3)}× libsecret on this daemon`
+      : '';
     checks.push([
       mine.get.ms <= 0.8 * libsecretGet.ms,
-      `get vs libsecret: ${(mine.get.ms / libsecretGet.ms).toFixed(3)}× (aim ≤ 0.80×)`,
+      `get vs libsecret: ${(mine.get.ms / libsecretGet.ms).toFixed(3)}× (aim ≤ 0.80×)${floor}`,
     ]);
   }
   const bestGet = fastestPeer(clients, (id) => s[id]?.get?.ms);

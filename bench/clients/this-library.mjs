@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dbusInit, getDefaultCollection, getSecrets, searchItemPaths, searchItems } from 'secretstorage';
 import { DBusConnection } from '../../dist/esm/dbus/connection.js';
+import { rawGets } from '../raw-connection.mjs';
 import { emit, expectSecret, measureEach, measureWhole, parseStage } from './measure.mjs';
 import {
   GROWTH_SERVICE,
@@ -47,6 +48,16 @@ async function sequential() {
     await measureEach(CLIENT, 'get', n, async (i) =>
       expectSecret(await readSecret(conn, attributes(i)), sequentialSecret(i), 'get'),
     );
+    // The floor under every client's get: the same gets as pre-encoded bytes, replies only framed (no client work).
+    const raw = await rawGets(
+      address(),
+      Array.from({ length: n }, (_, i) => attributes(i)),
+    );
+    try {
+      await measureEach(CLIENT, 'get_raw', n, (i) => raw.get(i));
+    } finally {
+      raw.close();
+    }
     await measureWhole(CLIENT, 'get_concurrent', n, async () => {
       const secrets = await Promise.all(Array.from({ length: n }, (_, i) => readSecret(conn, attributes(i))));
       secrets.forEach((secret, i) => expectSecret(secret, sequentialSecret(i), 'concurrent get'));
@@ -89,12 +100,16 @@ async function growth() {
   }
 }
 
+function address() {
+  const value = process.env.DBUS_SESSION_BUS_ADDRESS;
+  if (!value) throw new Error('DBUS_SESSION_BUS_ADDRESS is not set');
+  return value;
+}
+
 /** The D-Bus floor: one Properties.Get round trip through this library's transport, below the Secret Service API. */
 async function floor() {
   const n = options.n;
-  const address = process.env.DBUS_SESSION_BUS_ADDRESS;
-  if (!address) throw new Error('DBUS_SESSION_BUS_ADDRESS is not set');
-  const bus = await DBusConnection.open(address);
+  const bus = await DBusConnection.open(address());
   const call = () =>
     bus.call({
       destination: 'org.freedesktop.secrets',

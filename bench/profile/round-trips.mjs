@@ -5,62 +5,35 @@
  * client's CPU goes in those calls, from V8's sampling profiler.
  */
 import { Session } from 'node:inspector/promises';
-import { connect } from 'node:net';
 import { generateKeyPair } from '../../dist/esm/crypto/dh.js';
-import { encodeMessage, variant } from '../../dist/esm/dbus/codec.js';
+import { variant } from '../../dist/esm/dbus/codec.js';
 import { DBusConnection } from '../../dist/esm/dbus/connection.js';
-import { IncomingBytes } from '../../dist/esm/dbus/incoming.js';
-import { authenticate } from '../../dist/esm/dbus/sasl.js';
 import { dbusInit, searchItems } from '../../dist/esm/index.js';
 import { FLOORS } from '../clients.mjs';
+import { rawConnection, rawGets } from '../raw-connection.mjs';
 import { runClient } from '../run-client.mjs';
 import { formatMs, table } from '../markdown.mjs';
 import { median } from '../stats.mjs';
-import { ERROR, METHOD_CALL, METHOD_RETURN, PROFILE_ATTRIBUTES, PROPERTIES_GET } from './messages.mjs';
+import { PROFILE_ATTRIBUTES, PROPERTIES_GET } from './messages.mjs';
 
 /**
- * The bare minimum round trip from Node: pre-encoded Properties.Get bytes written to an authenticated socket (read with
- * `onread`, as the transport does), replies only framed (never decoded). What is left is the socket, the event loop
- * and the daemons.
+ * The bare minimum round trip from Node: pre-encoded Properties.Get bytes, replies only framed. What is left is the
+ * socket, the event loop and the daemons.
  * @param {string} address @param {number} n
  */
 async function rawSocketRoundTrips(address, n) {
-  const incoming = new IncomingBytes();
-  const socket = connect({ path: address.replace(/^unix:path=/, '').split(',')[0], onread: incoming.onread });
-  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  socket.setNoDelay(true);
-  await authenticate(socket, incoming, ['EXTERNAL']);
-  /** @type {(() => void) | undefined} */
-  let waiting;
-  let pending = Buffer.alloc(0);
-  incoming.consume((chunk) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 16) {
-      const total = 16 + ((pending.readUInt32LE(12) + 7) & ~7) + pending.readUInt32LE(4);
-      if (pending.length < total) break;
-      const type = pending[1];
-      pending = pending.subarray(total);
-      if (type === METHOD_RETURN || type === ERROR) waiting?.();
-    }
-  });
-  const roundTrip = (/** @type {Buffer} */ bytes) =>
-    new Promise((resolve) => {
-      waiting = () => resolve(undefined);
-      socket.write(bytes);
-    });
-  await roundTrip(
-    encodeMessage({
-      type: METHOD_CALL,
-      serial: 1,
-      destination: 'org.freedesktop.DBus',
-      path: '/org/freedesktop/DBus',
-      interface: 'org.freedesktop.DBus',
-      member: 'Hello',
-    }),
-  );
-  const request = encodeMessage({ ...PROPERTIES_GET, serial: 2 });
-  const result = await timeRoundTrips(() => roundTrip(request), n);
-  socket.destroy();
+  const raw = await rawConnection(address);
+  const request = raw.encode(PROPERTIES_GET);
+  const result = await timeRoundTrips(() => raw.roundTrip(request), n);
+  raw.close();
+  return result;
+}
+
+/** The bare minimum get: see rawGets. @param {string} address @param {number} n */
+async function rawSocketGets(address, n) {
+  const raw = await rawGets(address, [PROFILE_ATTRIBUTES]);
+  const result = await timeRoundTrips(() => raw.get(0), n);
+  raw.close();
   return result;
 }
 
@@ -138,6 +111,13 @@ export async function roundTripSection(address, n) {
   } catch (error) {
     rows.push(['jeepney (Python, blocking)', `not available (${/** @type {Error} */ (error).message})`, '']);
   }
+
+  const rawGet = await rawSocketGets(address, n);
+  rows.push([
+    'a get as raw pre-encoded bytes (SearchItems, then GetSecrets; no encoding, decoding or decryption)',
+    formatMs(rawGet.ms),
+    formatMs(rawGet.cpuMs),
+  ]);
 
   const conn = await dbusInit({ address });
   const get = await timeRoundTrips(async () => {

@@ -1,0 +1,109 @@
+// @ts-check
+/**
+ * A bus connection with no client work in the timed part: calls are encoded before timing, written as bytes, and
+ * their replies only framed, never decoded. What a round trip then costs is the socket, the event loop and the
+ * daemons: the floor under any client. Used by `npm run bench` (the raw get beside this library's get) and
+ * `npm run bench:profile`.
+ */
+import { connect } from 'node:net';
+import { generateKeyPair } from '../dist/esm/crypto/dh.js';
+import { decodeMessage, encodeMessage, variant } from '../dist/esm/dbus/codec.js';
+import { IncomingBytes } from '../dist/esm/dbus/incoming.js';
+import { authenticate } from '../dist/esm/dbus/sasl.js';
+
+const METHOD_CALL = 1;
+const METHOD_RETURN = 2;
+const ERROR = 3;
+
+/**
+ * A socket authenticated on the bus and said Hello to, for pre-encoded calls: `roundTrip` writes bytes and resolves
+ * with the reply's frame (read with `onread`, as the transport does), only framed, never decoded.
+ * @param {string} address
+ */
+export async function rawConnection(address) {
+  const incoming = new IncomingBytes();
+  const socket = connect({ path: address.replace(/^unix:path=/, '').split(',')[0], onread: incoming.onread });
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.setNoDelay(true);
+  await authenticate(socket, incoming, ['EXTERNAL']);
+  /** @type {((frame: { fixed: Buffer, rest: Buffer }) => void) | undefined} */
+  let waiting;
+  let pending = Buffer.alloc(0);
+  incoming.consume((chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 16) {
+      const total = 16 + ((pending.readUInt32LE(12) + 7) & ~7) + pending.readUInt32LE(4);
+      if (pending.length < total) break;
+      const frame = { fixed: pending.subarray(0, 16), rest: pending.subarray(16, total) };
+      const type = pending[1];
+      pending = pending.subarray(total);
+      if (type === METHOD_RETURN || type === ERROR) waiting?.(frame);
+    }
+  });
+  let serial = 0;
+  /** @param {Record<string, unknown>} message */
+  const encode = (message) => encodeMessage({ type: METHOD_CALL, serial: ++serial, ...message });
+  /** @param {Buffer} bytes @returns {Promise<{ fixed: Buffer, rest: Buffer }>} */
+  const roundTrip = (bytes) =>
+    new Promise((resolve) => {
+      waiting = resolve;
+      socket.write(bytes);
+    });
+  /** A call for setting up, its reply decoded. @param {Record<string, unknown>} message */
+  const call = async (message) => {
+    const frame = await roundTrip(encode(message));
+    const decoded = decodeMessage(frame.fixed, frame.rest);
+    decoded.decodeBody();
+    if (decoded.message.type === ERROR) throw new Error(`${message.member} failed: ${decoded.message.errorName}`);
+    return decoded.message.body;
+  };
+  await call({
+    destination: 'org.freedesktop.DBus',
+    path: '/org/freedesktop/DBus',
+    interface: 'org.freedesktop.DBus',
+    member: 'Hello',
+  });
+  return { encode, roundTrip, call, close: () => socket.destroy() };
+}
+
+const SERVICE = {
+  destination: 'org.freedesktop.secrets',
+  path: '/org/freedesktop/secrets',
+  interface: 'org.freedesktop.Secret.Service',
+};
+
+/**
+ * Gets by attributes as raw bytes: opens an encrypted session on a raw connection and, untimed, finds the item of
+ * each attribute set; `get(i)` then sends the pre-encoded SearchItems of the i-th set and, once it is answered, the
+ * pre-encoded GetSecrets of its item. No encoding, decoding or decryption: any client's get by attributes is these two
+ * round trips.
+ * @param {string} address @param {Record<string, string>[]} attributeSets
+ */
+export async function rawGets(address, attributeSets) {
+  const raw = await rawConnection(address);
+  const [, session] = await raw.call({
+    ...SERVICE,
+    member: 'OpenSession',
+    signature: 'sv',
+    body: ['dh-ietf1024-sha256-aes128-cbc-pkcs7', variant('ay', Buffer.from(generateKeyPair().publicKey))],
+  });
+  /** @type {[Buffer, Buffer][]} */
+  const calls = [];
+  for (const attributes of attributeSets) {
+    const search = { ...SERVICE, member: 'SearchItems', signature: 'a{ss}', body: [attributes] };
+    const [[item]] = /** @type {[string[]]} */ (await raw.call(search));
+    if (!item) throw new Error(`no unlocked item matches ${JSON.stringify(attributes)}`);
+    calls.push([
+      raw.encode(search),
+      raw.encode({ ...SERVICE, member: 'GetSecrets', signature: 'aoo', body: [[item], session] }),
+    ]);
+  }
+  return {
+    /** @param {number} i */
+    async get(i) {
+      await raw.roundTrip(calls[i][0]);
+      await raw.roundTrip(calls[i][1]);
+    },
+    close: raw.close,
+  };
+}
