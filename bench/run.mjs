@@ -228,18 +228,27 @@ async function main() {
   }
 
   /**
-   * Runs `clients` through `stage` in `options.rounds` rounds, each client once per round in turn, and returns every
-   * client's lines of all rounds. A client that failed is not run again in later rounds.
+   * Runs `clients` through `stage` in `options.rounds` rounds, each client once per round in turn (each round starting
+   * with the next client), and returns every client's lines of all rounds. A client that failed is not run again in
+   * later rounds. With `warmUpOptions`, the first client runs the stage once with them first, untimed.
    * @param {typeof CLIENTS} clients @param {string} stage
    * @param {(client: (typeof CLIENTS)[number], round: number) => object} stageOptions
+   * @param {object} [warmUpOptions]
    */
-  async function inRounds(clients, stage, stageOptions) {
+  async function inRounds(clients, stage, stageOptions, warmUpOptions) {
     /** @type {Record<string, import('./run-client.mjs').ClientLine[]>} */
     const lines = {};
     const failed = new Set();
+    if (warmUpOptions && clients.length > 0) {
+      // The daemon's first calls after it starts (or loads a new keyring) are slower: an untimed run takes them.
+      progress(' warm-up (untimed)');
+      await run(clients[0], stage, warmUpOptions);
+    }
     for (let round = 1; round <= options.rounds; round++) {
       if (options.rounds > 1) progress(` round ${round} of ${options.rounds}`);
-      for (const client of clients) {
+      // Each round starts with another client, so that none always runs first (right after the previous stage).
+      const order = clients.map((_, i) => clients[(i + round - 1) % clients.length]);
+      for (const client of order) {
         if (failed.has(client.id)) continue;
         const skippedBefore = results.skipped.length;
         const got = await run(client, stage, stageOptions(client, round));
@@ -258,7 +267,7 @@ async function main() {
 
     if (options.stages.includes('sequential')) {
       progress(`Sequential set / get / ${options.n} concurrent gets / delete, ${options.n} each:`);
-      const lines = await inRounds(clients, 'sequential', () => ({ n: options.n }));
+      const lines = await inRounds(clients, 'sequential', () => ({ n: options.n }), { n: Math.min(30, options.n) });
       for (const [id, clientLines] of Object.entries(lines)) {
         results.sequential[id] = figuresOf(clientLines);
         raw[`sequential/${id}`] = clientLines;
@@ -304,17 +313,23 @@ async function main() {
         recoverStage = () => loadGeneratedCollection(keyring, dataDir, size);
         await recoverStage();
         results.growth[size] = {};
-        const lines = await inRounds(clients, 'growth', (client, round) => ({
-          size,
-          gets: options.growthGets,
-          sets: options.growthSets,
-          warmUp: Math.min(GROWTH_WARM_UP, size),
-          // A peer's whole read of the collection takes seconds (Python keyring's, about 20): once, in the first round.
-          bulkReps:
-            size !== options.bulk
-              ? 0
-              : (BULK_REPS[/** @type {keyof typeof BULK_REPS} */ (client.id)] ?? (round === 1 ? 1 : 0)),
-        }));
+        const lines = await inRounds(
+          clients,
+          'growth',
+          (client, round) => ({
+            size,
+            gets: options.growthGets,
+            sets: options.growthSets,
+            warmUp: Math.min(GROWTH_WARM_UP, size),
+            // A peer's whole read of the collection takes seconds (Python keyring's, about 20): once, in the first
+            // round.
+            bulkReps:
+              size !== options.bulk
+                ? 0
+                : (BULK_REPS[/** @type {keyof typeof BULK_REPS} */ (client.id)] ?? (round === 1 ? 1 : 0)),
+          }),
+          { size, gets: 10, sets: 1, warmUp: Math.min(GROWTH_WARM_UP, size), bulkReps: 0 },
+        );
         for (const [id, clientLines] of Object.entries(lines)) {
           results.growth[size][id] = figuresOf(clientLines);
           raw[`growth-${size}/${id}`] = clientLines;

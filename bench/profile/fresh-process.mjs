@@ -77,5 +77,22 @@ export function coldSection(/** @type {string} */ address) {
     ['Node start-up until user code runs (`performance.now()` at the first line)', formatMs(Number(boot.stdout))],
   ];
   for (const [name, list] of samples) rows.push([name, formatMs(median(list))]);
+  // What the first encrypted session loads while gnome-keyring computes its half of OpenSession (src/session.ts).
+  const cryptoLoads = [];
+  for (let run = 0; run < 9; run++) {
+    const child = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        "const t = performance.now(); process.getBuiltinModule('node:crypto'); console.log(performance.now() - t)",
+      ],
+      { encoding: 'utf8' },
+    );
+    cryptoLoads.push(Number(child.stdout));
+  }
+  rows.push([
+    'node:crypto alone, in a fresh process (loaded during OpenSession, inside the step above)',
+    formatMs(median(cryptoLoads)),
+  ]);
   return table(['cold process, step by step (median of 9)', 'ms'], rows);
 }
