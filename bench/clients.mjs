@@ -99,7 +99,7 @@ export const COLD_STARTS = [
   {
     id: 'napi-keyring',
     label: '@napi-rs/keyring',
-    command: [process.execPath, here('./clients/cold-start.mjs'), 'napi-keyring'],
+    command: [process.execPath, here('./clients/cold-start-napi.mjs')],
   },
   {
     id: 'python-secretstorage',

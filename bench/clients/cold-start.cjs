@@ -2,8 +2,8 @@
 /**
  * The same cold start as cold-start.mjs, from a CommonJS program: `require('secretstorage')` (dist/cjs, the same
  * bundle as the ESM one, converted file by file), without Node's ES module loader, which a CommonJS program never
- * starts. The attributes and secret are those of workload.mjs (COLD_ATTRIBUTES, COLD_SECRET); a CommonJS file cannot
- * import that module synchronously.
+ * starts. The attributes and secret are those of workload.mjs (COLD_ATTRIBUTES, COLD_SECRET), written out as in
+ * cold-start.mjs.
  * usage: node cold-start.cjs
  */
 const { dbusInit, searchItems } = require('secretstorage');

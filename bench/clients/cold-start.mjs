@@ -1,27 +1,18 @@
 // @ts-check
 /**
- * One cold start, timed as a whole process by the runner: import the library, connect, open the encrypted session
- * and read one secret. With `napi-keyring` as argument, the same through @napi-rs/keyring.
- * usage: node cold-start.mjs [this|napi-keyring]
+ * One cold start, timed as a whole process by the runner: import the library (the ESM bundle, as users import it),
+ * connect, open the encrypted session and read one secret. The attributes and secret are those of workload.mjs
+ * (COLD_ATTRIBUTES, COLD_SECRET), written out here as in cold-start.cjs: importing that module would add a module
+ * load of the benchmark's own to the time of the library's.
+ * usage: node cold-start.mjs
  */
-import { COLD_ATTRIBUTES, COLD_SECRET } from './workload.mjs';
+import { dbusInit, searchItems } from 'secretstorage';
 
-let secret;
-if (process.argv[2] === 'napi-keyring') {
-  const { createRequire } = await import('node:module');
-  const { Entry } = createRequire(import.meta.url)('@napi-rs/keyring');
-  secret = new Entry(COLD_ATTRIBUTES.service, COLD_ATTRIBUTES.username, {
-    linux: { store: 'secret-service' },
-  }).getPassword();
-} else {
-  // The package's own entry point, as users import it (the ESM bundle).
-  const { dbusInit, searchItems } = await import('secretstorage');
-  const conn = await dbusInit({ encryption: 'require' });
-  const [item] = await searchItems(conn, COLD_ATTRIBUTES);
-  secret = item && (await item.getSecret()).toString();
-  await conn.close();
-}
-if (secret !== COLD_SECRET) {
+const conn = await dbusInit({ encryption: 'require' });
+const [item] = await searchItems(conn, { service: 'bench-cold', username: 'user' });
+const secret = item && (await item.getSecret()).toString();
+await conn.close();
+if (secret !== 'cold-secret') {
   console.error('cold start: the secret read back is not the one stored');
   process.exit(1);
 }

@@ -39,6 +39,10 @@ export const growthReads = (size, gets) => ({
   timed: (/** @type {number} */ k) => Math.floor((k * size) / gets),
 });
 
-/** The item the cold-start processes read. */
+/**
+ * The item the cold-start processes read. cold-start.mjs, cold-start.cjs and cold-start-napi.mjs write these values
+ * out instead of importing them (a module load of the benchmark's own would count as the client's); a mismatch makes
+ * them fail, not mismeasure.
+ */
 export const COLD_ATTRIBUTES = { service: 'bench-cold', username: 'user' };
 export const COLD_SECRET = 'cold-secret';
