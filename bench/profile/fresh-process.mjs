@@ -82,7 +82,9 @@ export function coldSection(/** @type {string} */ address) {
   for (let run = 0; run < 9; run++) {
     const child = spawnSync(
       process.execPath,
+      // An ES module: a CommonJS `node -e` loads node:crypto up front (for its `crypto` global).
       [
+        '--input-type=module',
         '-e',
         "const t = performance.now(); process.getBuiltinModule('node:crypto'); console.log(performance.now() - t)",
       ],
