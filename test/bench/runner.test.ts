@@ -56,6 +56,11 @@ describe('bench/run.mjs', () => {
       ].concat(['--clients', 'this,libsecret', '--json', json]),
     );
     expect(run.stderr).not.toMatch(/failed/);
+    // An untimed warm-up run first, then each round starting with another client.
+    const sequentialProgress = run.stderr.slice(run.stderr.indexOf('Sequential'), run.stderr.indexOf('D-Bus floor'));
+    expect(sequentialProgress).toMatch(
+      /warm-up \(untimed\)\n {2}secretstorage \(this\)[^\n]*\n round 1 of 2\n {2}secretstorage \(this\)[^\n]*\n {2}libsecret[^\n]*\n round 2 of 2\n {2}libsecret[^\n]*\n {2}secretstorage \(this\)/,
+    );
     expect(run.status).toBe(0);
     for (const heading of [
       'Sequential operations',
@@ -74,6 +79,7 @@ describe('bench/run.mjs', () => {
       'delete',
       'get',
       'get_concurrent',
+      'get_raw',
       'search_concurrent',
       'set',
     ]);
@@ -176,6 +182,7 @@ describe('the report', () => {
         delete: figure(6),
         get_concurrent: figure(30, { opsPerSecond: 10_000 }),
         search_concurrent: figure(20, { opsPerSecond: 15_000 }),
+        get_raw: figure(0.9),
       },
       libsecret: { set: figure(7.3), get: figure(1.3), delete: figure(5) },
       slow: { set: figure(20), get: figure(9), delete: figure(12) },
@@ -219,6 +226,9 @@ describe('the report', () => {
     const concurrent = checkTargets(results).find(([, text]: [boolean, string]) => text.startsWith('300 concurrent'));
     // The service's own limit is printed beside it: its SearchItems alone, against the fastest peer's gets.
     expect(concurrent[1]).toMatch(/SearchItems alone.* at 15000\/s = 19\.5×/);
+    // And the floor under every client's get beside the aim: the same gets as raw bytes, against libsecret's.
+    const aim = checkTargets(results).find(([, text]: [boolean, string]) => text.startsWith('get vs libsecret'));
+    expect(aim[1]).toMatch(/raw pre-encoded bytes.* take 0\.900 ms = 0\.692× libsecret/);
   });
 
   it('formats milliseconds to three significant digits and summarises medians', () => {
