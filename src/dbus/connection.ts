@@ -491,8 +491,13 @@ export class DBusConnection {
     for (const listener of listeners) listener(reason === CLOSED_BY_CALLER ? undefined : reason);
   }
 
-  /** Closes the connection; pending calls fail with ConnectionClosedError and no handle keeps the process alive. */
+  /**
+   * Closes the connection; pending calls fail with ConnectionClosedError and no handle keeps the process alive.
+   * Messages already sent (signals, `send`, a session's Close) still leave, even those corked in this very tick.
+   */
   async close(): Promise<void> {
+    // uncork() hands the corked frames to the socket, which writes them out before destroy() closes it.
+    if (!this.closedWith && this.socket.writableCorked > 0) this.socket.uncork();
     this.shutdown(CLOSED_BY_CALLER);
     if (!this.socket.closed) await new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
   }

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { DBusConnection } from '../../src/dbus/connection.js';
 import { spawn } from 'node:child_process';
 import {
   Collection,
@@ -120,6 +121,28 @@ describe('the bus goes away', () => {
 
 describe('load: nothing lost, nothing leaked', () => {
   const k = useKeyring();
+
+  it('messages sent just before close() still leave, also a burst corked in the same tick', async () => {
+    const receiver = await DBusConnection.open(k.address);
+    const sender = await DBusConnection.open(k.address);
+    try {
+      const received: unknown[] = [];
+      await receiver.addMatch(`type='signal',sender='${sender.uniqueName}',interface='org.example.Close'`);
+      receiver.onSignal((message) => received.push(message.body[0]));
+      for (let i = 0; i < 50; i++) sender.emitSignal('/org/example', 'org.example.Close', 'Sent', 'u', [i]);
+      await sender.close();
+      // A ping after them on the receiver's side: the bus has delivered everything it got from the sender by then.
+      await receiver.call({
+        destination: 'org.freedesktop.DBus',
+        path: '/org/freedesktop/DBus',
+        interface: 'org.freedesktop.DBus.Peer',
+        member: 'Ping',
+      });
+      await vi.waitFor(() => expect(received).toEqual(Array.from({ length: 50 }, (_, i) => i)));
+    } finally {
+      await receiver.close();
+    }
+  });
 
   it('1,000 concurrent creates, reads, updates and deletes on one connection leave every item as last written', async () => {
     const conn = await k.connect();
