@@ -31,14 +31,17 @@ const STAGES = ['sequential', 'floor', 'cold', 'growth'];
  * a second, so it gets a median of several. The peers' take seconds each (keyring's: about 20), so they get one in all.
  */
 const BULK_REPS = { this: 5 };
-/** Untimed reads before the timed ones in each growth stage (see growthReads in clients/workload.mjs). */
-const GROWTH_WARM_UP = 20;
+/**
+ * Untimed reads before the timed ones in each growth stage (see growthReads in clients/workload.mjs): enough that the
+ * rows show what the collection's size costs a client, not its first calls (the cold-start stage times those).
+ */
+const GROWTH_WARM_UP = 100;
 const CLIENT_TIMEOUT_MS = 180_000;
 
 const USAGE = `usage: npm run bench -- [options]
   --n <count>             sequential and concurrent operations per client (default 300)
   --growth <sizes>        collection sizes for the growth stage (default 100,1000,10000)
-  --growth-gets <count>   gets per client and size (default 100, after 20 untimed)
+  --growth-gets <count>   gets per client and size (default 100, after 100 untimed)
   --growth-sets <count>   sets per client and size (default 5)
   --bulk <count>          items in the bulk read (default 1000)
   --cold-runs <count>     timed runs per cold-start command and round (default 15)
