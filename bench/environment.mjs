@@ -49,3 +49,27 @@ export function machineLine(machine) {
     `Python ${machine.python ?? '?'}, gnome-keyring ${machine.gnomeKeyring ?? '?'}, dbus-daemon ${machine.dbusDaemon ?? '?'}`
   );
 }
+
+/**
+ * The machine's CPU time counters so far (all CPUs, in clock ticks): total, and stolen by the hypervisor (the 8th
+ * field of /proc/stat's `cpu` line), or null where /proc/stat is not there.
+ * @returns {{ total: number, steal: number } | null}
+ */
+export function cpuCounters() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The share of CPU time a virtual machine's hypervisor gave to others between two readings of {@link cpuCounters}:
+ * when it is high, every figure of the run is slower and noisier, whatever the client.
+ * @param {{ total: number, steal: number } | null} start @param {{ total: number, steal: number } | null} end
+ */
+export function stolenShare(start, end) {
+  if (!start || !end || end.total <= start.total) return null;
+  return (end.steal - start.steal) / (end.total - start.total);
+}

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { CLIENTS, COLD_STARTS, FLOORS } from './clients.mjs';
 import { COLD_ATTRIBUTES, COLD_SECRET } from './clients/workload.mjs';
 import { measureColdStarts } from './cold-start.mjs';
-import { clockTicks, describeMachine, machineLine } from './environment.mjs';
+import { clockTicks, cpuCounters, describeMachine, machineLine, stolenShare } from './environment.mjs';
 import { renderReport } from './report.mjs';
 import { ClientFailed, runClient } from './run-client.mjs';
 import { summarise } from './stats.mjs';
@@ -146,6 +146,7 @@ async function main() {
 
   const machine = describeMachine();
   const loadAtStart = loadavg()[0];
+  const cpuAtStart = cpuCounters();
   const ticks = clockTicks();
   const dataDir = await mkdtemp(join(tmpdir(), 'secretstorage-bench-'));
   progress(`Starting a private dbus-daemon and gnome-keyring-daemon (${dataDir}) …`);
@@ -345,9 +346,12 @@ async function main() {
   }
 
   const date = new Date();
-  const load = { start: loadAtStart, end: loadavg()[0] };
+  const stolen = stolenShare(cpuAtStart, cpuCounters());
+  const load = { start: loadAtStart, end: loadavg()[0], stolen };
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  const about = `${machineLine(machine)}; load average ${load.start.toFixed(1)} at start, ${load.end.toFixed(1)} at end`;
+  const about =
+    `${machineLine(machine)}; load average ${load.start.toFixed(1)} at start, ${load.end.toFixed(1)} at end` +
+    (stolen === null ? '' : `; CPU time stolen by the hypervisor during the run: ${(stolen * 100).toFixed(0)}%`);
   process.stdout.write(renderReport(results, { machine: about, command, date: date.toISOString() }));
   const jsonPath =
     options.json ?? join(projectRoot, 'bench', 'results', `${date.toISOString().replace(/[:.]/g, '-')}.json`);
