@@ -1,9 +1,10 @@
 /**
  * The AES half of `dh-ietf1024-sha256-aes128-cbc-pkcs7`: AES-128-CBC with a fresh 16-byte IV per secret and strict
- * PKCS#7 padding. Decryption checks what libsecret checks (IV length, ciphertext length, every padding byte) and
- * never returns garbage. The cipher itself is Node's (OpenSSL, or BoringSSL in Electron): AES-NI where the CPU has it,
- * and nothing to build at import time, where @noble/ciphers' AES built its lookup tables (`npm run bench:profile`:
- * importing AES took 11.7 ms in a cold process through noble, 0.609 ms through node:crypto once loaded).
+ * PKCS#7 padding. Decryption checks what libsecret checks (IV length, ciphertext length, every padding byte); the
+ * algorithm has no MAC, so a wrong key or an altered ciphertext still passes about once in 256. The cipher itself is
+ * Node's (OpenSSL, or BoringSSL in Electron): AES-NI where the CPU has it, and nothing to build at import time, where
+ * @noble/ciphers' AES built its lookup tables (`npm run bench:profile`: importing AES took 11.7 ms in a cold process
+ * through noble, 0.609 ms through node:crypto once loaded).
  */
 import { ProtocolError } from '../errors.js';
 import { wipe } from './bytes.js';
