@@ -1,5 +1,5 @@
 /**
- * Random bytes for DH private keys and AES IVs, read from the kernel's CSPRNG (`/dev/urandom`, where OpenSSL's own
+ * Random bytes for DH private keys, AES IVs and temporary file names, read from the kernel's CSPRNG (`/dev/urandom`, where OpenSSL's own
  * generator is seeded from) rather than through node:crypto: the key pair of a process's first session is made before
  * node:crypto is loaded, so that loading it overlaps the service's half of the exchange (see ../session.ts). The
  * Secret Service lives on D-Bus, so on Linux and the BSDs, which all have the device.
@@ -18,14 +18,14 @@ export function randomBytes(length: number): Uint8Array {
     fd = openSync(DEVICE, 'r');
   } catch (error) {
     throw new SecretStorageError(
-      `No random bytes for the transfer encryption: ${DEVICE} cannot be opened (${(error as NodeJS.ErrnoException).code}). ` +
+      `No random bytes: ${DEVICE} cannot be opened (${(error as NodeJS.ErrnoException).code}). ` +
         'Run where /dev is mounted (containers and sandboxes normally provide /dev/urandom).',
     );
   }
   try {
     for (let filled = 0; filled < length;) {
       const read = readSync(fd, bytes, filled, length - filled, null);
-      if (read === 0) throw new SecretStorageError(`No random bytes for the transfer encryption: ${DEVICE} ended.`);
+      if (read === 0) throw new SecretStorageError(`No random bytes: ${DEVICE} ended.`);
       filled += read;
     }
   } catch (error) {
