@@ -10,10 +10,7 @@ import { generateKeyPair } from '../dist/esm/crypto/dh.js';
 import { decodeMessage, encodeMessage, variant } from '../dist/esm/dbus/codec.js';
 import { IncomingBytes } from '../dist/esm/dbus/incoming.js';
 import { authenticate } from '../dist/esm/dbus/sasl.js';
-
-const METHOD_CALL = 1;
-const METHOD_RETURN = 2;
-const ERROR = 3;
+import { ERROR, METHOD_CALL, METHOD_RETURN } from './profile/messages.mjs';
 
 /**
  * A socket authenticated on the bus and said Hello to, for pre-encoded calls: `roundTrip` writes bytes and resolves

@@ -180,7 +180,13 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
       }
       const serverPublicKey = output.value;
       parseServerPublicKey(serverPublicKey); // a degenerate key fails the opening, not a later read
-      await cryptoLoading;
+      await cryptoLoading.catch((error: unknown) => {
+        throw new SecretStorageError(
+          `The transfer encryption needs node:crypto: ${(error as Error).message} Or send secrets over the bus ` +
+            "unencrypted with dbusInit({ encryption: 'plain' }).",
+          { cause: error },
+        );
+      });
       service.log?.(`opened session ${path} with ${ALGORITHM_DH}`);
       const session = new Session(path, ALGORITHM_DH, {
         derive() {

@@ -1,7 +1,8 @@
 /**
  * node:crypto (AES, HMAC), loaded when the first encrypted session opens instead of when this library is imported:
  * it is the largest of Node's modules a cold process loads for us, and session.ts loads it while the service
- * computes its half of the key exchange. Everything else in src/crypto is pure; this is the one module-level cache.
+ * computes its half of the key exchange. This is src/crypto's one module-level cache (and random.ts its one reader of
+ * a device); the rest are pure functions.
  */
 import type * as NodeCrypto from 'node:crypto';
 import { SecretStorageError } from '../errors.js';
@@ -21,9 +22,7 @@ export async function loadNodeCrypto(): Promise<NodeCryptoModule> {
     loaded ??= process.getBuiltinModule?.('node:crypto') ?? (await import('node:crypto'));
   } catch (error) {
     throw new SecretStorageError(
-      'The transfer encryption needs node:crypto, which this Node.js does not have (built without OpenSSL: ' +
-        `${(error as Error).message}). Use a Node.js build with crypto, or dbusInit({ encryption: 'plain' }) to send ` +
-        'secrets over the bus unencrypted.',
+      `This Node.js has no node:crypto (built without OpenSSL: ${(error as Error).message}); use a build with crypto.`,
       { cause: error },
     );
   }
