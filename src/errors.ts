@@ -9,6 +9,12 @@ export interface SecretStorageErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * The names of an error's classes, from its own up to SecretStorageError, under a key every copy of this library in a
+ * process shares (`Symbol.for`): see {@link SecretStorageError}'s `instanceof`.
+ */
+const ERROR_CLASSES = Symbol.for('secretstorage.errorClasses');
+
 /** Base class of every error this library throws. */
 export class SecretStorageError extends Error {
   /** The D-Bus error name (`org.freedesktop.Secret.Error.IsLocked`, …) when the error came from the bus. */
@@ -18,6 +24,23 @@ export class SecretStorageError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     if (options.dbusName !== undefined) this.dbusName = options.dbusName;
+    const classes: string[] = [];
+    for (let c: unknown = new.target; c !== Error && typeof c === 'function'; c = Object.getPrototypeOf(c))
+      classes.push(c.name);
+    Object.defineProperty(this, ERROR_CLASSES, { value: Object.freeze(classes) }); // not enumerable: not shown
+  }
+
+  /**
+   * `instanceof` by class name as well as by prototype, so that it also recognises errors thrown by another copy of
+   * this library in the same process: the package ships an ES module build and a CommonJS one, and a program where
+   * some code imports it and other code requires it has two `LockedException` classes. An error made by either is an
+   * instance of both; a `LockedException` is still never an `ItemNotFoundException`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null) return false;
+    const classes = (value as { [ERROR_CLASSES]?: unknown })[ERROR_CLASSES];
+    return Array.isArray(classes) && classes.includes(this.name);
   }
 }
 

@@ -47,6 +47,22 @@ describe('the published package', () => {
     expect(existsSync(`${root}/dist/cjs/connection.js`)).toBe(false); // bundled, not one file per module
   });
 
+  it('recognises errors across its two builds with instanceof, when one process both imports and requires it', async () => {
+    const check = `
+      import { createRequire } from 'node:module';
+      import * as esm from 'secretstorage';
+      import esmKeytar from 'secretstorage/keytar';
+      const cjs = createRequire(process.cwd() + '/')('secretstorage');
+      const results = [];
+      try { await esmKeytar.getPassword('', 'account') } catch (error) { results.push(error instanceof cjs.InvalidArgumentError) }
+      const locked = new cjs.LockedException('locked');
+      results.push(esm.LockedException !== cjs.LockedException, locked instanceof esm.LockedException,
+        locked instanceof esm.SecretStorageError, locked instanceof esm.ItemNotFoundException);
+      console.log(results.join(' '));`;
+    const { stdout } = await run(['--input-type=module', '-e', check]);
+    expect(stdout.trim()).toBe('true true true true false');
+  });
+
   it("loads the user's own dotenv (an optional peer dependency, installed here for development), never a bundled copy", async () => {
     const parse = `(await m.dotenvParser()).name + ' ' + JSON.stringify((await m.dotenvParser()).parse('A=1'))`;
     const esm = await run([
