@@ -44,7 +44,7 @@ const USAGE = `usage: npm run bench -- [options]
   --growth-gets <count>   gets per client and size (default 100, after 100 untimed)
   --growth-sets <count>   sets per client and size (default 5)
   --bulk <count>          items in the bulk read (default 1000)
-  --cold-runs <count>     timed runs per cold-start command and round (default 15)
+  --cold-runs <count>     timed runs per cold-start command and round (default 30)
   --rounds <count>        every client runs each stage this many times, in turns, and its figures pool all rounds
                           (default 3): a busy moment on the machine then cannot fall on one client only
   --clients <ids>         only these clients (${CLIENTS.map((c) => c.id).join(',')})
@@ -67,7 +67,7 @@ function parseOptions() {
         'growth-gets': { type: 'string', default: '100' },
         'growth-sets': { type: 'string', default: '5' },
         bulk: { type: 'string', default: '1000' },
-        'cold-runs': { type: 'string', default: '15' },
+        'cold-runs': { type: 'string', default: '30' },
         rounds: { type: 'string', default: '3' },
         clients: { type: 'string' },
         stages: { type: 'string' },

@@ -49,3 +49,34 @@ export function summarise(lines) {
     runs: lines.length,
   };
 }
+
+/** mulberry32: a small seeded generator, so that the same figures always give the same bootstrap interval. @param {number} seed */
+function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A 95% bootstrap interval for `median(values) / median(baseline)`: both sets resampled with replacement, 2,000 times
+ * from a fixed seed. It says how far the ratio could move from this run's noise alone; it assumes the runs are
+ * independent, as the cold-start runs are (separate processes, the commands taking turns), not operations in one
+ * process, which drift together.
+ * @param {number[]} values @param {number[]} baseline
+ * @returns {[number, number] | undefined} undefined when either set has fewer than 5 values
+ */
+export function medianRatioInterval(values, baseline, resamples = 2000) {
+  if (values.length < 5 || baseline.length < 5) return undefined;
+  const random = seededRandom(0x5eed);
+  /** @param {number[]} set */
+  const resampledMedian = (set) => median(Array.from(set, () => set[Math.floor(random() * set.length)]));
+  const ratios = Array.from({ length: resamples }, () => resampledMedian(values) / resampledMedian(baseline)).sort(
+    (a, b) => a - b,
+  );
+  return [ratios[Math.floor(resamples * 0.025)], ratios[Math.ceil(resamples * 0.975) - 1]];
+}

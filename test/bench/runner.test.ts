@@ -12,7 +12,7 @@ import { formatMs } from '../../bench/markdown.mjs';
 // @ts-expect-error: as above
 import { errorLine } from '../../bench/run-client.mjs';
 // @ts-expect-error: as above
-import { median, summarise } from '../../bench/stats.mjs';
+import { median, medianRatioInterval, summarise } from '../../bench/stats.mjs';
 // @ts-expect-error: as above
 import { measureColdStarts } from '../../bench/cold-start.mjs';
 
@@ -229,6 +229,32 @@ describe('the report', () => {
     // And the floor under every client's get beside the aim: the same gets as raw bytes, against libsecret's.
     const aim = checkTargets(results).find(([, text]: [boolean, string]) => text.startsWith('get vs libsecret'));
     expect(aim[1]).toMatch(/raw pre-encoded bytes.* take 0\.900 ms = 0\.692× libsecret/);
+  });
+
+  it("gives the cold starts' ratios a bootstrap interval, and says when it spans the target", () => {
+    const spread = (center: number) => Array.from({ length: 30 }, (_, i) => center * (0.85 + (0.3 * i) / 29));
+    const withTimes = {
+      ...results,
+      cold: [
+        { ...results.cold[0], timesMs: spread(40) },
+        { ...results.cold[1], medianMs: 58, timesMs: spread(58) }, // 1.45×: below the line, within the noise
+        { ...results.cold[2], medianMs: 44, timesMs: spread(44) }, // 1.10×: clearly below
+      ],
+    };
+    const lines = checkTargets(withTimes)
+      .map(([, text]: [boolean, string]) => text)
+      .filter((text: string) => text.startsWith('cold start'));
+    expect(lines[0]).toMatch(/= 1\.45× .*95% bootstrap interval 1\.\d\d–1\.\d\d×, which spans the target/);
+    expect(lines[1]).toMatch(/= 1\.10× .*95% bootstrap interval 1\.\d\d–1\.\d\d×\)$/);
+    expect(renderReport(withTimes, { machine: 'm', command: 'c', date: 'd' })).toMatch(
+      /\| this \| 58\.0 ms \| 1\.45× \(1\.\d\d–1\.\d\d\) \|/,
+    );
+    // The same figures always give the same interval, which holds the ratio of the medians.
+    const [low, high] = medianRatioInterval(spread(58), spread(40)) as [number, number];
+    expect(medianRatioInterval(spread(58), spread(40))).toEqual([low, high]);
+    expect(low).toBeLessThan(1.45);
+    expect(high).toBeGreaterThan(1.45);
+    expect(medianRatioInterval([1, 2, 3], spread(40))).toBeUndefined();
   });
 
   it('formats milliseconds to three significant digits and summarises medians', () => {
