@@ -1,6 +1,7 @@
 /**
  * Deleting a password: every item a read could return for the service and user (whichever tool wrote it), so that a
- * later read finds nothing instead of an older copy.
+ * later read finds nothing instead of an older copy. Locked collections among them are unlocked before anything is
+ * deleted, so that a prompt that fails leaves every copy in place rather than some.
  */
 import { ItemNotFoundException, LockedException } from '../errors.js';
 import { Item } from '../item.js';
@@ -9,10 +10,11 @@ import { collectionOf, describeMatches, searchAllMatches } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { readScope } from './target.js';
 
-/** An item to delete, and its collection (to unlock when it is locked). */
+/** An item to delete, its collection, and whether that was locked when searched. */
 interface Target {
   item: Item;
   collectionPath: string;
+  locked: boolean;
 }
 
 /** Deletes the password for `service` and `username`; resolves with the number of items deleted. */
@@ -29,10 +31,19 @@ export async function removePassword(
   // Items found by the profile's own user attribute certainly hold this service and user; only the others need
   // their attributes read to know whether they do.
   const candidates: Target[] = matches.every((match) => match.certain)
-    ? matches.map((match) => ({ item: new Item(connection, match.path), collectionPath: collectionOf(match.path) }))
+    ? matches.map((match) => ({
+        item: new Item(connection, match.path),
+        collectionPath: collectionOf(match.path),
+        locked: match.locked,
+      }))
     : await describeMatches(connection, query, matches);
   context.checkpoint();
   const what = `Deleting the password for "${username}" on "${service}"`;
+  const lockedPaths = candidates.filter((candidate) => candidate.locked).map((candidate) => candidate.collectionPath);
+  if (lockedPaths.length > 0) {
+    await unlockForUse(connection, lockedPaths, what, prompt, 'Nothing was deleted.');
+    context.checkpoint();
+  }
   const deleteOne = async (candidate: Target): Promise<number> => {
     try {
       await candidate.item.delete(prompt);
@@ -44,7 +55,7 @@ export async function removePassword(
     }
   };
   let deleted = 0;
-  const locked: Target[] = [];
+  const locked: Target[] = []; // locked again since the search (or by a server that locks items one by one)
   for (const candidate of candidates) {
     try {
       deleted += await deleteOne(candidate);

@@ -76,8 +76,16 @@ export async function storePassword(
     updateScope(context, collection, defaultPath),
     searchOwnMatches(connection, query),
   ]);
-  const inScope =
-    scope === null ? [] : own.filter((match) => scope === undefined || collectionOf(match.path) === scope);
+  let inScope = scope === null ? [] : own.filter((match) => scope === undefined || collectionOf(match.path) === scope);
+  let updateIn = scope ?? undefined;
+  if (inScope.length === 0 && collection === undefined && own.length > 0) {
+    // The profile's tool looks only in the default collection, which has none of its items, but a read finds one
+    // elsewhere (written there by another tool, or with `collection`): that one is updated, where a new item in the
+    // default collection would leave the old password beside it and make keyring-rs and @napi-rs/keyring, which
+    // search every collection, refuse the pair as ambiguous.
+    inScope = own;
+    updateIn = undefined;
+  }
   context.checkpoint();
   const [sole] = inScope;
   if (inScope.length === 1 && !sole.locked) {
@@ -93,7 +101,7 @@ export async function storePassword(
   // Several (exact duplicates in one collection are removed), or locked ones to unlock first.
   const matches =
     inScope.length > 1 || sole?.locked
-      ? await describeMatches(connection, { ...query, collectionPath: scope ?? undefined }, inScope)
+      ? await describeMatches(connection, { ...query, collectionPath: updateIn }, inScope)
       : [];
   context.checkpoint();
   if (matches.length > 0) {

@@ -133,6 +133,23 @@ describe('the password API on gnome-keyring', () => {
     expect(left.some((item) => item.equals(napiStyle))).toBe(true);
   });
 
+  it('the default profile updates its item outside the default collection when the default collection has none', async () => {
+    const service = uniqueService();
+    const other = await lockedCollection('Elsewhere');
+    const elsewhere = await other.createItem('keyring-rs style', { service, username: 'kim' }, 'old');
+    const moved = await storePassword(service, 'kim', 'new', on());
+    // Updated where it is: a second item in the default collection would leave 'old' readable beside it.
+    expect(moved).toMatchObject({ action: 'updated', itemPath: elsewhere.itemPath, updated: 1 });
+    expect(await itemsOf(service)).toHaveLength(1);
+    expect(await getPassword(service, 'kim', on())).toBe('new');
+    // With an item of its own in the default collection, that one is what Python keyring reads and what is updated.
+    const own = await storePassword(service, 'kim', 'login', on({ collection: 'default' }));
+    expect(own.action).toBe('created');
+    const again = await storePassword(service, 'kim', 'newer', on());
+    expect(again).toMatchObject({ action: 'updated', itemPath: own.itemPath, updated: 1 });
+    expect((await elsewhere.getSecret()).toString()).toBe('new');
+  });
+
   it('reads find any tool’s item in any collection, and rank the profile’s own item first', async () => {
     const service = uniqueService();
     const other = await lockedCollection('Other');
@@ -221,6 +238,21 @@ describe('the password API on gnome-keyring', () => {
     }
     await vault.unlock({ password: 'collection-password' });
     expect(await getPassword(service, 'hank', on())).toBe('hidden');
+  });
+
+  it('a delete that needs a locked collection deletes nothing when it stays locked', async () => {
+    const service = uniqueService();
+    await setPassword(service, 'hank', 'unlocked copy', on());
+    const vault = await lockedCollection('Vault');
+    await vault.createItem('locked', { service, username: 'hank' }, 'locked copy');
+    await vault.lock();
+    const error = await deletePassword(service, 'hank', on()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockedException);
+    expect((error as Error).message).toMatch(/Nothing was deleted\.$/);
+    expect(await getPassword(service, 'hank', on())).toBe('unlocked copy');
+    await vault.unlock({ password: 'collection-password' });
+    expect(await deletePassword(service, 'hank', on())).toBe(true);
+    expect(await itemsOf(service)).toEqual([]);
   });
 
   it('opens its own connection from an address or an environment, and closes it', async () => {
