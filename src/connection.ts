@@ -3,7 +3,7 @@
  * every Collection and Item, reopened when the service restarts), and typed calls with deadlines.
  */
 import { variant, isVariant } from './dbus/codec.js';
-import { DBusConnection } from './dbus/connection.js';
+import { DBusConnection, MAX_MESSAGE_BYTES } from './dbus/connection.js';
 import { discoverSessionBusAddress } from './dbus/address.js';
 import { DBUS_NAME, DBUS_PATH, NO_SESSION_ERROR, PROPERTIES_IFACE, SECRETS_BUS_NAME } from './defines.js';
 import { resolveDebugLog, type DebugLog } from './debug-log.js';
@@ -11,6 +11,7 @@ import { mapCallError } from './error-mapping.js';
 import { InvalidArgumentError, NoBackendError, ProtocolError, SecretStorageError } from './errors.js';
 import type { ServiceCallOptions, ServiceCaller } from './service-caller.js';
 import { SecretReads } from './secret-reads.js';
+import { assertBusName } from './validate.js';
 import { closeSession, openSession, type EncryptionMode, type Session } from './session.js';
 
 export interface DbusInitOptions {
@@ -39,6 +40,8 @@ export interface DbusInitOptions {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 25_000;
+/** Below this, the bus's own replies (Hello's, a search's) would not fit. */
+const MIN_MESSAGE_BYTES = 4096;
 
 export class Connection implements ServiceCaller, AsyncDisposable {
   readonly serviceName: string;
@@ -49,6 +52,8 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   /** @internal Every Item.getSecret goes through it, so that concurrent reads are merged. */
   readonly secretReads = new SecretReads(this);
   private sessionPromise?: Promise<Session>;
+  /** The session `sessionPromise` resolved with, once it has. */
+  private openedSession?: Session;
   private ownerPromise?: Promise<string>;
   private watchingOwner?: Promise<void>;
   private readonly stopWatching: () => void;
@@ -123,6 +128,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     this.log?.(`${this.serviceName} changed owner: the transfer session will be reopened`);
     const previous = this.sessionPromise;
     this.sessionPromise = undefined;
+    this.openedSession = undefined;
     this.ownerPromise = undefined;
     previous?.then(
       (session) => session.forget(),
@@ -143,7 +149,12 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     try {
       const reply = await this.bus.call(
         { destination: this.serviceName, path, interface: iface, member, signature, body },
-        { timeoutMs: options.timeoutMs ?? this.callTimeoutMs, replySignature: options.replySignature, describe: what },
+        {
+          timeoutMs: options.timeoutMs ?? this.callTimeoutMs,
+          replySignature: options.replySignature,
+          describe: what,
+          signal: options.signal,
+        },
       );
       this.log?.(
         `call ${what} (${signature ?? ''}) -> (${reply.signature}) ${(performance.now() - started).toFixed(2)} ms`,
@@ -187,9 +198,15 @@ export class Connection implements ServiceCaller, AsyncDisposable {
         ([, session]) => session,
       );
       this.sessionPromise = opening;
-      opening.catch(() => {
-        if (this.sessionPromise === opening) this.sessionPromise = undefined;
-      });
+      opening.then(
+        (session) => {
+          if (this.sessionPromise === opening) this.openedSession = session;
+          else session.forget(); // closed or replaced while it was being opened
+        },
+        () => {
+          if (this.sessionPromise === opening) this.sessionPromise = undefined;
+        },
+      );
     }
     return this.sessionPromise;
   }
@@ -249,12 +266,15 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     return this.watchingOwner;
   }
 
-  /** Closes the session and the bus connection. Pending calls fail with ConnectionClosedError. */
+  /**
+   * Closes the session and the bus connection. Pending calls fail with ConnectionClosedError, a session still being
+   * opened included: it is not waited for (the service forgets a client's sessions when its connection ends).
+   */
   async close(): Promise<void> {
     if (this.bus.closed) return;
-    const session = this.sessionPromise;
+    const opened = this.openedSession;
     this.sessionPromise = undefined;
-    const opened = await session?.catch(() => undefined);
+    this.openedSession = undefined;
     if (opened) closeSession(this, opened);
     this.stopWatching();
     await this.bus.close();
@@ -304,10 +324,28 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
   }
   const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   if (typeof callTimeoutMs !== 'number' || !(callTimeoutMs >= 0)) {
-    throw new InvalidArgumentError('callTimeoutMs', 'must be a number of milliseconds ≥ 0.');
+    throw new InvalidArgumentError('callTimeoutMs', 'must be a number of milliseconds ≥ 0 (0 or Infinity: no limit).');
+  }
+  const { promptTimeoutMs, maxMessageBytes } = options;
+  if (promptTimeoutMs !== undefined && !(typeof promptTimeoutMs === 'number' && promptTimeoutMs >= 0)) {
+    throw new InvalidArgumentError(
+      'promptTimeoutMs',
+      'must be a number of milliseconds ≥ 0 (0 or Infinity: no limit).',
+    );
+  }
+  if (
+    maxMessageBytes !== undefined &&
+    !(Number.isInteger(maxMessageBytes) && maxMessageBytes >= MIN_MESSAGE_BYTES && maxMessageBytes <= MAX_MESSAGE_BYTES)
+  ) {
+    throw new InvalidArgumentError(
+      'maxMessageBytes',
+      `must be a whole number of bytes from ${MIN_MESSAGE_BYTES} to ${MAX_MESSAGE_BYTES} (the D-Bus maximum).`,
+    );
   }
   const env = options.env ?? process.env;
   const { address, serviceName } = connectionTarget(options);
+  // The bus disconnects a client that sends a message to a malformed name: refuse it here instead.
+  assertBusName(options.serviceName === undefined ? 'SECRET_SERVICE_BUS_NAME' : 'serviceName', serviceName);
   if (!address) {
     throw new NoBackendError(
       'No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist ' +

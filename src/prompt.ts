@@ -7,7 +7,14 @@
 import { isVariant } from './dbus/codec.js';
 import type { Connection } from './connection.js';
 import { DBUS_NAME, DBUS_PATH, PROMPT_IFACE } from './defines.js';
-import { NoBackendError, PromptDismissedException, ProtocolError, TimeoutException } from './errors.js';
+import {
+  ConnectionClosedError,
+  NoBackendError,
+  PromptDismissedException,
+  ProtocolError,
+  TimeoutException,
+} from './errors.js';
+import { MAX_TIMER_MS } from './dbus/connection.js';
 
 export interface PromptOptions {
   /** Milliseconds to wait for the user; on expiry the prompt is dismissed and TimeoutException thrown. */
@@ -33,12 +40,42 @@ async function dismiss(connection: Connection, promptPath: string): Promise<void
   await connection.call(promptPath, PROMPT_IFACE, 'Dismiss', '', [], { timeoutMs: 2000 }).catch(() => undefined);
 }
 
+/** How many prompts are open under each AbortSignal that would dismiss them (see {@link hasOpenPrompt}). */
+const openPrompts = new WeakMap<AbortSignal, number>();
+
+/**
+ * Whether a prompt is open under `signal`: aborting it then dismisses the prompt and fails the wait with a precise
+ * error a moment later, which the password API waits for; with no prompt open, there is nothing to wait for.
+ */
+export function hasOpenPrompt(signal: AbortSignal): boolean {
+  return (openPrompts.get(signal) ?? 0) > 0;
+}
+
 export async function runPrompt(
   connection: Connection,
   promptPath: string,
   what: string,
   resultSignature: string | undefined,
   options: PromptOptions = {},
+): Promise<PromptResult> {
+  const { signal } = options;
+  if (!signal) return waitForPrompt(connection, promptPath, what, resultSignature, options);
+  openPrompts.set(signal, (openPrompts.get(signal) ?? 0) + 1);
+  try {
+    return await waitForPrompt(connection, promptPath, what, resultSignature, options);
+  } finally {
+    const left = openPrompts.get(signal)! - 1;
+    if (left > 0) openPrompts.set(signal, left);
+    else openPrompts.delete(signal);
+  }
+}
+
+async function waitForPrompt(
+  connection: Connection,
+  promptPath: string,
+  what: string,
+  resultSignature: string | undefined,
+  options: PromptOptions,
 ): Promise<PromptResult> {
   if (options.signal?.aborted) {
     // The service already made the prompt (it came back from Unlock, CreateItem…): dismiss it rather than leave it.
@@ -74,7 +111,7 @@ export async function runPrompt(
       }
     });
     const stopClose = bus.onClose((error) =>
-      reject(new NoBackendError(`${what}: the connection closed while the prompt was open.`, { cause: error })),
+      reject(new ConnectionClosedError(`${what}: the connection closed while the prompt was open.`, { cause: error })),
     );
     let timer: NodeJS.Timeout | undefined;
     if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
@@ -83,7 +120,7 @@ export async function runPrompt(
           reject(
             new TimeoutException(`${what}: the prompt was not answered within ${timeoutMs} ms and was dismissed.`),
           ),
-        timeoutMs,
+        Math.min(timeoutMs, MAX_TIMER_MS),
       );
     }
     const onAbort = () => reject(options.signal?.reason ?? new Error('aborted'));

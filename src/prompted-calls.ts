@@ -12,8 +12,10 @@ async function lockOrUnlock(
 ): Promise<string[]> {
   const [done, prompt] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, member, 'ao', [paths], {
     replySignature: 'aoo',
-    // Unlock can block while the service shows a dialog (KeePassXC), so it gets the prompt's deadline, not a call's.
-    timeoutMs: member === 'Unlock' ? (options.timeoutMs ?? connection.promptTimeoutMs ?? 0) : undefined,
+    // Unlock can block while the service shows a dialog (KeePassXC), so it gets the prompt's deadline when there is
+    // one (the call's otherwise), and the caller's signal ends it as it would end the prompt.
+    timeoutMs: member === 'Unlock' ? (options.timeoutMs ?? connection.promptTimeoutMs) : undefined,
+    signal: options.signal,
   })) as [string[], string];
   if (prompt === NO_OBJECT) return done;
   const { value } = await runPrompt(connection, prompt, `${member} of ${paths.join(', ')}`, 'ao', options);

@@ -8,6 +8,8 @@ export interface ServiceCallOptions {
   timeoutMs?: number;
   /** Return the reply body undecoded, for callers that map errors themselves (e.g. OpenSession's fallback). */
   raw?: boolean;
+  /** Aborting it fails the call at once with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ServiceCaller {

@@ -8,8 +8,10 @@ import { InvalidArgumentError } from './errors.js';
 const OBJECT_PATH = /^\/$|^(\/[A-Za-z0-9_]+)+$/;
 /** A label or attribute beyond this is almost certainly a mistake (and near the bus's own limits). */
 export const MAX_TEXT_BYTES = 1024 * 1024;
-/** The bus refuses messages over 128 MiB; a secret near that cannot be sent. */
-export const MAX_SECRET_BYTES = 64 * 1024 * 1024;
+/**
+ * The largest secret: D-Bus arrays end at 64 MiB, and an encrypted secret travels padded by up to 16 bytes.
+ */
+export const MAX_SECRET_BYTES = 64 * 1024 * 1024 - 16;
 
 function checkText(argument: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new InvalidArgumentError(argument, `expected a string, got ${describe(value)}.`);
@@ -29,6 +31,19 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value;
+}
+
+const BUS_NAME = /^(?::[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+|[A-Za-z_-][A-Za-z0-9_-]*(?:\.[A-Za-z_-][A-Za-z0-9_-]*)+)$/;
+
+/** A D-Bus bus name: well-known (`org.freedesktop.secrets`) or unique (`:1.42`), at most 255 characters. */
+export function assertBusName(argument: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value.length > 255 || !BUS_NAME.test(value)) {
+    throw new InvalidArgumentError(
+      argument,
+      `${typeof value === 'string' ? JSON.stringify(value) : describe(value)} is not a D-Bus bus name (dot-separated ` +
+        'elements such as org.freedesktop.secrets, or a unique name such as :1.42).',
+    );
+  }
 }
 
 /** A D-Bus object path (`/org/freedesktop/secrets/collection/login`). */
@@ -64,15 +79,20 @@ export function checkAttributes(value: unknown, argument = 'attributes'): Record
 
 /** The bytes of a secret (`string` is UTF-8 encoded) and its default content type. The caller keeps its input. */
 export function secretToBytes(secret: unknown, argument = 'secret'): { bytes: Uint8Array; defaultContentType: string } {
+  const tooLarge = (bytes: number) =>
+    new InvalidArgumentError(
+      argument,
+      `${bytes} bytes is more than the ${MAX_SECRET_BYTES} a secret can have (D-Bus arrays end at 64 MiB).`,
+    );
   if (typeof secret === 'string') {
     if (!secret.isWellFormed())
       throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
+    const length = Buffer.byteLength(secret, 'utf8');
+    if (length > MAX_SECRET_BYTES) throw tooLarge(length);
     return { bytes: Buffer.from(secret, 'utf8'), defaultContentType: CONTENT_TYPE_TEXT };
   }
   if (secret instanceof Uint8Array) {
-    if (secret.length > MAX_SECRET_BYTES) {
-      throw new InvalidArgumentError(argument, `${secret.length} bytes is more than the ${MAX_SECRET_BYTES} allowed.`);
-    }
+    if (secret.length > MAX_SECRET_BYTES) throw tooLarge(secret.length);
     return { bytes: secret, defaultContentType: CONTENT_TYPE_BINARY };
   }
   throw new InvalidArgumentError(argument, `expected a string or a Uint8Array (Buffer), got ${describe(secret)}.`);

@@ -4,7 +4,13 @@
  * ends, so nothing waits forever. Reaching the bus is `transport.ts`; cutting the stream into messages, `framing.ts`.
  */
 import type { Socket } from 'node:net';
-import { ConnectionClosedError, NoBackendError, ProtocolError, TimeoutException } from '../errors.js';
+import {
+  ConnectionClosedError,
+  InvalidArgumentError,
+  NoBackendError,
+  ProtocolError,
+  TimeoutException,
+} from '../errors.js';
 import { parseAddress, type Transport } from './address.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { readFrames } from './framing.js';
@@ -36,6 +42,12 @@ export interface MethodCall {
   body?: unknown[];
 }
 
+/**
+ * The longest delay a Node timer takes (about 24.8 days): a longer one fires after 1 ms, so every deadline is capped
+ * at this, which is as good as none.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface CallOptions {
   /** Milliseconds before the call fails with TimeoutException; 0 or Infinity waits as long as the connection lives. */
   timeoutMs?: number;
@@ -43,6 +55,8 @@ export interface CallOptions {
   replySignature?: string;
   /** What the call is about, for error messages (never contains a secret). */
   describe?: string;
+  /** Aborting it fails the call at once with the signal's reason; a reply that comes later is ignored. */
+  signal?: AbortSignal;
 }
 
 export interface Reply {
@@ -58,6 +72,7 @@ interface PendingCall {
   resolve(reply: Reply): void;
   reject(error: Error): void;
   timer?: NodeJS.Timeout;
+  onAbort?: () => void;
   options: CallOptions;
   what: string;
 }
@@ -300,16 +315,31 @@ export class DBusConnection {
         body: call.body,
       });
     } catch (error) {
-      return Promise.reject(new ProtocolError(`Could not encode ${what}: ${(error as Error).message}`));
+      // Nothing was sent: the caller's values cannot travel over D-Bus (the bus would disconnect us for them).
+      return Promise.reject(
+        new InvalidArgumentError(what, `cannot be sent over D-Bus: ${(error as Error).message}. Nothing was sent.`),
+      );
     }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Reply>((resolve, reject) => {
       const pending: PendingCall = { serial, encoded, resolve, reject, options, what };
+      if (signal) {
+        pending.onAbort = () => {
+          this.settle(pending);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', pending.onAbort, { once: true });
+      }
       const timeoutMs = options.timeoutMs;
       if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        pending.timer = setTimeout(() => {
-          this.settle(pending);
-          reject(new TimeoutException(`${what} got no reply within ${timeoutMs} ms.`));
-        }, timeoutMs);
+        pending.timer = setTimeout(
+          () => {
+            this.settle(pending);
+            reject(new TimeoutException(`${what} got no reply within ${timeoutMs} ms.`));
+          },
+          Math.min(timeoutMs, MAX_TIMER_MS),
+        );
         pending.timer.unref();
       }
       this.pending.set(serial, pending);
@@ -328,6 +358,7 @@ export class DBusConnection {
   private settle(pending: PendingCall): void {
     if (!this.pending.delete(pending.serial)) return;
     if (pending.timer) clearTimeout(pending.timer);
+    if (pending.onAbort) pending.options.signal!.removeEventListener('abort', pending.onAbort);
     if (pending.encoded) {
       this.queued.splice(this.queued.indexOf(pending), 1);
       return;
@@ -478,6 +509,7 @@ export class DBusConnection {
     this.closedWith = reason;
     for (const call of this.pending.values()) {
       if (call.timer) clearTimeout(call.timer);
+      if (call.onAbort) call.options.signal!.removeEventListener('abort', call.onAbort);
       call.reject(new ConnectionClosedError(`${call.what} failed: ${reason.message}`, { cause: reason }));
     }
     this.pending.clear();

@@ -84,7 +84,7 @@ export function connectTransport(
     const onClose = () => finish(new NoBackendError(`${where} closed the connection during the handshake.`));
     const timer = setTimeout(
       () => finish(new NoBackendError(`${where} did not complete the D-Bus handshake within ${options.timeoutMs} ms.`)),
-      options.timeoutMs,
+      Math.min(options.timeoutMs, 2 ** 31 - 1), // Node fires longer delays after 1 ms
     );
     timer.unref();
     socket.once('error', onError);

@@ -1,6 +1,9 @@
 /** Marshalling: values written little-endian with the spec's alignment into a growing buffer. */
 import { ALIGNMENT, MAX_ARRAY_BYTES, Variant, parseSignature, type DBusType } from './signature.js';
 
+/** The D-Bus object path syntax: `/`, or `/`-separated non-empty elements of `[A-Za-z0-9_]`. */
+const OBJECT_PATH = /^\/(?:[A-Za-z0-9_]+(?:\/[A-Za-z0-9_]+)*)?$/;
+
 /** Writes values into a growing little-endian buffer; offsets (and so alignment) count from `base`. */
 export class Writer {
   private buffer: Buffer;
@@ -45,6 +48,13 @@ export class Writer {
 
   private string(value: unknown, lengthBytes: 1 | 4, what: string): void {
     if (typeof value !== 'string') throw new Error(`expected a string for ${what}, got ${typeof value}`);
+    // What the bus refuses is refused here, before sending: dbus-daemon disconnects a client that sends it.
+    if (value.includes('\0')) throw new Error(`${what} contains a NUL character, which D-Bus cannot carry`);
+    if (!value.isWellFormed()) throw new Error(`${what} contains a lone UTF-16 surrogate, which is not Unicode text`);
+    if (what === 'an object path' && !OBJECT_PATH.test(value))
+      throw new Error(
+        `${JSON.stringify(value)} is not an object path (slash-separated elements of [A-Za-z0-9_], like /org/freedesktop/secrets)`,
+      );
     const length = Buffer.byteLength(value);
     if (lengthBytes === 1) {
       if (length > 255) throw new Error('a signature longer than 255 bytes');

@@ -4,7 +4,8 @@
  */
 import type { Connection } from '../connection.js';
 import { InvalidArgumentError, TimeoutException } from '../errors.js';
-import type { PromptOptions } from '../prompt.js';
+import { hasOpenPrompt, type PromptOptions } from '../prompt.js';
+import { MAX_TIMER_MS } from '../dbus/connection.js';
 import { leaseSharedConnection, type Lease } from './shared-connection.js';
 import { resolveProfile, type AttributeProfile, type ProfileName } from './profiles.js';
 
@@ -78,7 +79,7 @@ export async function runOperation<T>(
       ? undefined
       : setTimeout(
           () => abort(new TimeoutException(`${what} did not finish within ${options.timeoutMs} ms.`)),
-          options.timeoutMs,
+          Math.min(options.timeoutMs, MAX_TIMER_MS),
         );
   let lease: Lease | undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -107,7 +108,9 @@ export async function runOperation<T>(
     } catch (error) {
       if (error !== controller.signal.reason) throw error;
       // An open prompt reacts to the abort by dismissing itself and failing with a more precise error (naming the
-      // collection): give it a moment to do so before the connection is released.
+      // collection): give it a moment to do so before the connection is released. Anything else (a call the service
+      // has not answered) has nothing more to say.
+      if (!hasOpenPrompt(controller.signal)) throw error;
       const settled = await Promise.race([
         work.then(
           () => undefined,

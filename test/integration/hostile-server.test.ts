@@ -3,6 +3,9 @@ import { inspect } from 'node:util';
 import {
   ConnectionClosedError,
   InvalidArgumentError,
+  dbusInit,
+  getCollectionByAlias,
+  unlockObjects,
   Item,
   ProtocolError,
   SecretStorageError,
@@ -13,6 +16,8 @@ import {
 import { variant } from '../../src/dbus/codec.js';
 import { bigIntToBytes } from '../../src/crypto/bytes.js';
 import { DH_PRIME } from '../../src/crypto/dh.js';
+import { MAX_SECRET_BYTES } from '../../src/validate.js';
+import { getPassword } from '../../src/keyring/index.js';
 import { useMock } from '../helpers/mock.js';
 
 const SECRET = 'hostile-test-secret-5f3a';
@@ -233,5 +238,85 @@ describe('bad input from callers', () => {
     );
     expect(m.mock.calls()).toEqual([]);
     await conn.close();
+  });
+});
+
+describe('what the bus would refuse, and deadlines', () => {
+  const m = useMock();
+  const LOGIN = '/org/freedesktop/secrets/collection/login';
+
+  it('values the bus would disconnect us for are refused before anything is sent; the connection lives on', async () => {
+    const others = Promise.allSettled([getDefaultCollection(m.conn).getLabel()]);
+    for (const attempt of [
+      () => unlockObjects(m.conn, [`${LOGIN}/`]),
+      () => unlockObjects(m.conn, ['not/a/path']),
+      () => getCollectionByAlias(m.conn, 'de\0fault'),
+      () => getCollectionByAlias(m.conn, 'lone \ud800 surrogate'),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(/cannot be sent over D-Bus: .*Nothing was sent\./);
+    }
+    expect((await others)[0].status).toBe('fulfilled');
+    expect(m.conn.closed).toBe(false);
+    expect(await getDefaultCollection(m.conn).getLabel()).toBe('Login');
+    for (const serviceName of ['', 'not a name', 'org', 'org..secrets']) {
+      await expect(dbusInit({ address: m.bus.address, serviceName })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    await expect(dbusInit({ address: m.bus.address, env: { SECRET_SERVICE_BUS_NAME: 'a b' } })).rejects.toThrow(
+      /SECRET_SERVICE_BUS_NAME/,
+    );
+  });
+
+  it('a secret too large for D-Bus is an InvalidArgumentError, a string as much as bytes', async () => {
+    const collection = getDefaultCollection(m.conn);
+    for (const secret of ['x'.repeat(MAX_SECRET_BYTES + 1), Buffer.alloc(MAX_SECRET_BYTES + 1)]) {
+      await expect(collection.createItem('big', { big: '1' }, secret)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+  });
+
+  it('Unlock without a prompt deadline has the call deadline, and the caller signal ends it', async () => {
+    m.mock.hooks.onCall = (message) => (message.member === 'Unlock' ? 'drop' : 'pass');
+    const timed = await m.connect({ callTimeoutMs: 200 });
+    await expect(unlockObjects(timed, [LOGIN])).rejects.toBeInstanceOf(TimeoutException);
+    const unlimited = await m.connect({ callTimeoutMs: 0 });
+    const controller = new AbortController();
+    const unlocking = unlockObjects(unlimited, [LOGIN], { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('gave up')), 50);
+    await expect(unlocking).rejects.toThrow('gave up');
+    await expect(unlockObjects(unlimited, [LOGIN], { signal: controller.signal })).rejects.toThrow('gave up');
+    expect(unlimited.bus.pendingCallCount).toBe(0);
+  });
+
+  it('close() does not wait for a session that is still being opened', async () => {
+    m.mock.hooks.onCall = (message) => (message.member === 'OpenSession' ? 'drop' : 'pass');
+    const conn = await m.connect({ callTimeoutMs: 0 });
+    const creating = getDefaultCollection(conn)
+      .createItem('x', { a: 'b' }, 's')
+      .catch((e: unknown) => e);
+    while (m.mock.callCount('OpenSession') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await conn.close(); // waited forever before
+    expect(await creating).toBeInstanceOf(ConnectionClosedError);
+  });
+
+  it('deadlines beyond what a Node timer holds mean no limit, never an immediate timeout', async () => {
+    const conn = await m.connect({ callTimeoutMs: Infinity, promptTimeoutMs: 2 ** 40 });
+    expect(await getDefaultCollection(conn).getLabel()).toBe('Login');
+    expect(await getDefaultCollection(conn).createItem('t', { t: '1' }, 's', { timeoutMs: 2 ** 31 })).toBeInstanceOf(
+      Item,
+    );
+    expect(await getPassword('nothing', 'here', { connection: conn, timeoutMs: Infinity })).toBeNull();
+    for (const options of [{ promptTimeoutMs: -1 }, { promptTimeoutMs: Number.NaN }, { maxMessageBytes: 10 }]) {
+      await expect(m.connect(options)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+  });
+
+  it("the password API's timeoutMs is not stretched by a grace period when no prompt is open", async () => {
+    m.mock.hooks.onCall = (message) => (message.member === 'SearchItems' ? 'drop' : 'pass');
+    const started = performance.now();
+    const error = await getPassword('svc', 'user', { connection: m.conn, timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutException);
+    // The grace for an open prompt to dismiss itself is 2.5 s: a generous bound below it, not a timing measurement.
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

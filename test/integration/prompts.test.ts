@@ -3,6 +3,7 @@ import {
   Collection,
   Item,
   LockedException,
+  ConnectionClosedError,
   NoBackendError,
   PromptDismissedException,
   TimeoutException,
@@ -123,6 +124,17 @@ describe('prompts that are dismissed or never answered', () => {
     const error = await pending.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoBackendError);
     expect((error as Error).message).toMatch(/exited while its prompt was open/);
+  });
+
+  it('closing the connection mid-prompt fails the wait with ConnectionClosedError', async () => {
+    m.mock.scenario.prompts = 'never';
+    const conn = await m.connect();
+    const pending = new Collection(conn, '/org/freedesktop/secrets/collection/vault').unlock();
+    while (m.mock.callCount('Prompt') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await conn.close();
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as Error).message).toMatch(/connection closed while the prompt was open/);
   });
 });
 
