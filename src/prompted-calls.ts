@@ -51,6 +51,7 @@ export async function deleteObject(
   iface: string,
   options: PromptOptions = {},
 ): Promise<void> {
+  options.signal?.throwIfAborted(); // aborted before it started: nothing is deleted
   const [prompt] = (await connection.call(path, iface, 'Delete', '', [], { replySignature: 'o' })) as [string];
   if (prompt !== NO_OBJECT) await runPrompt(connection, prompt, `Delete of ${path}`, undefined, options);
 }

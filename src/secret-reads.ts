@@ -8,7 +8,7 @@
  * GetSecrets) is read again with `Item.GetSecret`, so every read ends exactly as its own GetSecret would have.
  */
 import { ITEM_IFACE, SERVICE_IFACE, SERVICE_PATH } from './defines.js';
-import { ConnectionClosedError, ProtocolError, TimeoutException } from './errors.js';
+import { NoBackendError, ProtocolError, TimeoutException } from './errors.js';
 import type { ServiceCaller } from './service-caller.js';
 
 const UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod';
@@ -74,10 +74,10 @@ export class SecretReads {
           replySignature: 'a{o(oayays)}',
         })) as [Record<string, unknown>];
       } catch (error) {
-        // A dead connection or a timeout would only repeat itself, so every read gets it now. Anything else (KeePassXC
-        // refuses the whole batch when one item is locked; a service without GetSecrets, or a broken one) is answered
-        // read by read below.
-        if (error instanceof ConnectionClosedError || error instanceof TimeoutException) {
+        // A dead connection, a service that is gone, or a timeout would only repeat itself, so every read gets it now.
+        // Anything else (KeePassXC refuses the whole batch when one item is locked; a service without GetSecrets, or a
+        // broken one) is answered read by read below.
+        if (error instanceof NoBackendError || error instanceof TimeoutException) {
           for (const read of reads) read.reject(error);
           return;
         }

@@ -120,6 +120,7 @@ export async function searchItemPaths(
  * path; locked or missing items are absent from it (gnome-keyring skips them; KeePassXC fails with LockedException).
  */
 export async function getSecrets(connection: Connection, items: (Item | string)[]): Promise<Map<string, Buffer>> {
+  if (!Array.isArray(items)) throw new InvalidArgumentError('items', 'expected an array of Items or object paths.');
   const paths = items.map((item, index) => {
     const path = item instanceof Item ? item.itemPath : item;
     assertObjectPath(`items[${index}]`, path);
@@ -132,8 +133,10 @@ export async function getSecrets(connection: Connection, items: (Item | string)[
       replySignature: 'a{o(oayays)}',
     })) as [Record<string, unknown>];
     try {
+      const asked = new Set(paths);
       for (const [path, struct] of Object.entries(byPath)) {
-        secrets.set(path, session.decode(struct, `Service.GetSecrets for ${path}`).value);
+        // Only what was asked for: an item the service adds on its own is not the caller's to receive.
+        if (asked.has(path)) secrets.set(path, session.decode(struct, `Service.GetSecrets for ${path}`).value);
       }
     } catch (error) {
       for (const value of secrets.values()) value.fill(0);

@@ -30,6 +30,8 @@ function checkText(argument: string, value: unknown): asserts value is string {
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  const name = typeof value === 'object' ? (Object.getPrototypeOf(value)?.constructor?.name as string | undefined) : '';
+  if (name && name !== 'Object') return `a ${name}`;
   return typeof value;
 }
 
@@ -65,11 +67,17 @@ export function assertLabel(value: unknown, argument = 'label'): asserts value i
 
 /** Attributes: a plain object of string keys to string values. Returns a clean copy. */
 export function checkAttributes(value: unknown, argument = 'attributes'): Record<string, string> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Map) {
-    throw new InvalidArgumentError(argument, `expected an object of string values, got ${describe(value)}.`);
+  // A plain object: its prototype is null or an Object.prototype (of any realm: a vm context's, a test runner's).
+  const prototype = value === null || typeof value !== 'object' ? undefined : Object.getPrototypeOf(value);
+  if (prototype === undefined || (prototype !== null && Object.getPrototypeOf(prototype) !== null)) {
+    // Not a plain object (an array, a Map, a Date…): its entries are not what the caller meant to match.
+    throw new InvalidArgumentError(argument, `expected a plain object of string values, got ${describe(value)}.`);
+  }
+  if (Object.getOwnPropertySymbols(value as object).length > 0) {
+    throw new InvalidArgumentError(argument, 'has symbol keys; attribute names are strings.');
   }
   const clean: Record<string, string> = {};
-  for (const [key, attribute] of Object.entries(value)) {
+  for (const [key, attribute] of Object.entries(value as object)) {
     checkText(`${argument} key ${JSON.stringify(key)}`, key);
     checkText(`${argument}[${JSON.stringify(key)}]`, attribute);
     clean[key] = attribute;

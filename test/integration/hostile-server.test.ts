@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import {
   ConnectionClosedError,
   InvalidArgumentError,
+  NoBackendError,
   dbusInit,
   getCollectionByAlias,
   unlockObjects,
@@ -12,6 +13,7 @@ import {
   TimeoutException,
   getDefaultCollection,
   getSecrets,
+  searchItems,
 } from '../../src/index.js';
 import { variant } from '../../src/dbus/codec.js';
 import { bigIntToBytes } from '../../src/crypto/bytes.js';
@@ -309,6 +311,52 @@ describe('what the bus would refuse, and deadlines', () => {
     for (const options of [{ promptTimeoutMs: -1 }, { promptTimeoutMs: Number.NaN }, { maxMessageBytes: 10 }]) {
       await expect(m.connect(options)).rejects.toBeInstanceOf(InvalidArgumentError);
     }
+  });
+
+  it('refuses what is not plain attributes, a non-array of items, and work whose signal was already aborted', async () => {
+    const { runInNewContext } = await import('node:vm');
+    for (const attributes of [new Date(), new Map([['a', 'b']]), { [Symbol('s')]: 'x' }, ['a'], null]) {
+      await expect(searchItems(m.conn, attributes as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    // A plain object from another realm (a vm context, a test runner's) is still a plain object.
+    expect(await searchItems(m.conn, runInNewContext('({ nothing: "matches" })'))).toEqual([]);
+    await expect(getSecrets(m.conn, '/x' as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    const collection = getDefaultCollection(m.conn);
+    await expect(collection.createItem('x', {}, 's', null as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    const aborted = AbortSignal.abort(new Error('too late'));
+    await expect(collection.createItem('x', { late: '1' }, 's', { signal: aborted })).rejects.toThrow('too late');
+    const item = await collection.createItem('kept', { late: '2' }, 's');
+    await expect(item.delete({ signal: aborted })).rejects.toThrow('too late');
+    expect(await searchItems(m.conn, { late: '1' })).toEqual([]);
+    expect(await searchItems(m.conn, { late: '2' })).toHaveLength(1);
+  });
+
+  it('when GetSecrets says the service is gone, reads fail at once instead of each asking the item again', async () => {
+    const items = await Promise.all(
+      [1, 2, 3].map((i) => getDefaultCollection(m.conn).createItem(`gone ${i}`, { gone: String(i) }, 's')),
+    );
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'GetSecrets'
+        ? { errorName: 'org.freedesktop.DBus.Error.ServiceUnknown', text: 'The name is not activatable' }
+        : 'pass';
+    const results = await Promise.allSettled(items.map((item) => item.getSecret()));
+    for (const result of results) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(NoBackendError);
+    expect(m.mock.callCount('GetSecret')).toBe(0);
+  });
+
+  it('a GetSecrets reply with items nobody asked for gives only those asked for', async () => {
+    const conn = await m.connect({ encryption: 'plain' }); // so that the test can write the reply's secrets itself
+    const a = await getDefaultCollection(conn).createItem('a', { extra: 'a' }, 'secret a');
+    const { path } = await conn.session();
+    const plain = (text: string) => [path, Buffer.alloc(0), Buffer.from(text), 'text/plain'];
+    const unasked = '/org/freedesktop/secrets/collection/login/999';
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'GetSecrets'
+        ? { signature: 'a{o(oayays)}', body: [{ [a.itemPath]: plain('secret a'), [unasked]: plain('not asked') }] }
+        : 'pass';
+    const secrets = await getSecrets(conn, [a]);
+    expect([...secrets.keys()]).toEqual([a.itemPath]);
+    expect(secrets.get(a.itemPath)!.toString()).toBe('secret a');
   });
 
   it("the password API's timeoutMs is not stretched by a grace period when no prompt is open", async () => {
