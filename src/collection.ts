@@ -5,7 +5,7 @@
 import type { Connection } from './connection.js';
 import { variant } from './dbus/codec.js';
 import { ALIAS_PREFIX, COLLECTION_IFACE, NO_OBJECT, SERVICE_IFACE, SERVICE_PATH } from './defines.js';
-import { InvalidArgumentError, ItemNotFoundException, LockedException } from './errors.js';
+import { ItemNotFoundException, LockedException } from './errors.js';
 import { Item, itemProperties } from './item.js';
 import { unlockWithPassword } from './gnome-internal.js';
 import { deleteObject, lockObjects, unlockObjects } from './prompted-calls.js';
@@ -17,6 +17,7 @@ import {
   assertTextIsUtf8,
   checkAttributes,
   checkContentType,
+  checkPromptOptions,
   secretToBytes,
 } from './validate.js';
 
@@ -54,6 +55,7 @@ export async function createCollectionPath(
   alias: string,
   options: PromptOptions = {},
 ): Promise<string> {
+  checkPromptOptions(options);
   options.signal?.throwIfAborted(); // aborted before it started: nothing is created
   const [path, prompt] = (await connection.call(
     SERVICE_PATH,
@@ -200,12 +202,7 @@ export class Collection {
   ): Promise<Item> {
     assertLabel(label);
     const clean = checkAttributes(attributes);
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError(
-        'options',
-        'expected an object such as { replace, contentType, timeoutMs, signal }.',
-      );
-    }
+    checkPromptOptions(options);
     const { bytes, defaultContentType } = secretToBytes(secret);
     const contentType = checkContentType(options.contentType) ?? defaultContentType;
     assertTextIsUtf8(bytes, contentType);

@@ -126,3 +126,23 @@ export function assertTextIsUtf8(bytes: Uint8Array, contentType: string): void {
     );
   }
 }
+
+/**
+ * The options of a call that may prompt: an object whose `timeoutMs` is a number ≥ 0 and whose `signal` is an
+ * AbortSignal, when given.
+ */
+export function checkPromptOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(
+      'options',
+      `expected an object such as { timeoutMs, signal }, got ${describe(options)}.`,
+    );
+  }
+  const { timeoutMs, signal } = options as { timeoutMs?: unknown; signal?: unknown };
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+    throw new InvalidArgumentError('timeoutMs', 'must be a number of milliseconds ≥ 0 (0 or Infinity: no limit).');
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${describe(signal)}.`);
+  }
+}

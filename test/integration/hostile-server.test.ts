@@ -322,7 +322,10 @@ describe('what the bus would refuse, and deadlines', () => {
     expect(await searchItems(m.conn, runInNewContext('({ nothing: "matches" })'))).toEqual([]);
     await expect(getSecrets(m.conn, '/x' as never)).rejects.toBeInstanceOf(InvalidArgumentError);
     const collection = getDefaultCollection(m.conn);
-    await expect(collection.createItem('x', {}, 's', null as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    for (const options of [null, { signal: {} }, { timeoutMs: -1 }, { timeoutMs: '5' }]) {
+      await expect(collection.createItem('x', {}, 's', options as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(unlockObjects(m.conn, [LOGIN], options as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
     const aborted = AbortSignal.abort(new Error('too late'));
     await expect(collection.createItem('x', { late: '1' }, 's', { signal: aborted })).rejects.toThrow('too late');
     const item = await collection.createItem('kept', { late: '2' }, 's');
