@@ -28,6 +28,8 @@ export interface AttributeProfile {
   lookupAttributes(service: string, username?: string): Record<string, string>;
   /** The label the tool gives a new item. */
   label(service: string, username: string): string;
+  /** The content type the tool stores the password with. */
+  readonly contentType: 'text/plain' | 'application/octet-stream';
 }
 
 const keytar: AttributeProfile = {
@@ -41,6 +43,7 @@ const keytar: AttributeProfile = {
     [XDG_SCHEMA]: GENERIC_SCHEMA,
   }),
   label: (service, account) => `${service}/${account}`,
+  contentType: 'text/plain', // libsecret's secret_password_store
 };
 
 const pythonKeyring: AttributeProfile = {
@@ -50,6 +53,7 @@ const pythonKeyring: AttributeProfile = {
   writeAttributes: (service, username) => ({ username, service, application: PYTHON_KEYRING_APPLICATION }),
   lookupAttributes: (service, username) => ({ ...(username === undefined ? {} : { username }), service }),
   label: (service, username) => `Password for '${username}' on '${service}'`,
+  contentType: 'text/plain', // SecretStorage's create_item default
 };
 
 const keyringRs: AttributeProfile = {
@@ -59,6 +63,7 @@ const keyringRs: AttributeProfile = {
   writeAttributes: (service, username) => ({ service, username }),
   lookupAttributes: (service, username) => ({ service, ...(username === undefined ? {} : { username }) }),
   label: (service, username) => `keyring:${username}@${service}`,
+  contentType: 'application/octet-stream', // keyring-rs's dbus-secret-service create_item
 };
 
 export const PROFILES: Readonly<Record<ProfileName, AttributeProfile>> = {

@@ -91,7 +91,7 @@ export async function storePassword(
   if (inScope.length === 1 && !sole.locked) {
     // The common update: one unlocked item, nothing to rank or deduplicate.
     try {
-      await new Item(connection, sole.path).setSecret(password, 'text/plain');
+      await new Item(connection, sole.path).setSecret(password, profile.contentType);
       return { itemPath: sole.path, action: 'updated', updated: 1, removedDuplicates: 0 };
     } catch (error) {
       // Deleted by someone else since the search: store it anew below.
@@ -113,7 +113,7 @@ export async function storePassword(
     );
     context.checkpoint();
     const { keep, duplicates } = splitDuplicates(matches, service, username, context);
-    for (const match of keep) await match.item.setSecret(password, 'text/plain');
+    for (const match of keep) await match.item.setSecret(password, profile.contentType);
     for (const duplicate of duplicates) await duplicate.item.delete(prompt);
     return {
       itemPath: keep[0].item.itemPath,
@@ -127,7 +127,7 @@ export async function storePassword(
   const create = () =>
     target.createItem(profile.label(service, username), profile.writeAttributes(service, username), password, {
       replace: true,
-      contentType: 'text/plain',
+      contentType: profile.contentType,
       ...prompt,
     });
   let item;

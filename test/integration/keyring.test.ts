@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   Collection,
+  Item,
   InvalidArgumentError,
   ItemNotFoundException,
   LockedException,
@@ -314,6 +315,22 @@ describe('the password API on gnome-keyring', () => {
 describe('the password API with prompts gnome-keyring cannot show headless (mock service)', () => {
   const m = useMock(LOCKED_VAULT);
   const on = (extra: KeyringOptions = {}): KeyringOptions => ({ connection: m.conn, ...extra });
+
+  it('stores each profile’s password with its tool’s content type (gnome-keyring reports text/plain for every item)', async () => {
+    for (const [profile, contentType] of [
+      ['python-keyring', 'text/plain'],
+      ['keytar', 'text/plain'],
+      ['keyring-rs', 'application/octet-stream'],
+    ] as const) {
+      const service = `content-type-${profile}`;
+      const created = await storePassword(service, 'u', 'first', on({ profile }));
+      const updated = await storePassword(service, 'u', 'second', on({ profile }));
+      expect(updated).toMatchObject({ action: 'updated', itemPath: created.itemPath });
+      const item = new Item(m.conn, created.itemPath);
+      expect(await item.getSecretContentType()).toBe(contentType);
+      expect(await getPassword(service, 'u', on({ profile }))).toBe('second');
+    }
+  });
 
   it('unlocks a locked collection through its prompt, then reads', async () => {
     expect(await getPassword('mocked', 'u', on())).toBe('in vault');
