@@ -22,7 +22,8 @@ export function decodePassword(secret: Buffer, itemPath: string): string {
   } catch {
     throw new SecretStorageError(
       `The item ${itemPath} holds bytes that are not UTF-8 text, so it cannot be returned as a password; read it ` +
-        'with Item.getSecret() from the core API instead.',
+        'with Item.getSecret() from the core API instead (from the command line: `secretstorage search SERVICE ' +
+        '--show-secrets --json`, whose secretBase64 holds the bytes).',
     );
   } finally {
     secret.fill(0);

@@ -296,7 +296,7 @@ describe('the password API on gnome-keyring', () => {
     await getDefaultCollection(k.conn).createItem('binary', { service, username: 'jo' }, Buffer.from([0xff, 0xfe]));
     const error = await getPassword(service, 'jo', on()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecretStorageError);
-    expect((error as Error).message).toMatch(/not UTF-8 text/);
+    expect((error as Error).message).toMatch(/not UTF-8 text.*Item.getSecret\(\).*--show-secrets --json/);
   });
 
   it('passwords never appear in errors, inspection or results’ metadata', async () => {
