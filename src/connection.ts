@@ -354,10 +354,25 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
     );
   }
   const log = resolveDebugLog(options.debug, env);
-  const bus = await DBusConnection.open(address, {
-    timeoutMs: callTimeoutMs || undefined,
-    maxMessageBytes: options.maxMessageBytes,
-  });
+  let bus: DBusConnection;
+  try {
+    bus = await DBusConnection.open(address, {
+      timeoutMs: callTimeoutMs || undefined,
+      maxMessageBytes: options.maxMessageBytes,
+    });
+  } catch (error) {
+    // Nothing listens at the session bus's address (a socket that is gone): say where it came from and what to do.
+    const unreachable = error instanceof NoBackendError && error.message.startsWith('cannot connect to');
+    if (!unreachable || options.address !== undefined) throw error;
+    const from = env.DBUS_SESSION_BUS_ADDRESS ? 'DBUS_SESSION_BUS_ADDRESS' : '$XDG_RUNTIME_DIR/bus';
+    throw new NoBackendError(
+      `${error.message.replace(/\.$/, '')} (the session bus address from ${from}). No session bus answers there: ` +
+        'a DBUS_SESSION_BUS_ADDRESS left over from an earlier session is a common cause. Unset it, or run under ' +
+        '`dbus-run-session -- <command>` with a keyring started inside, or `npx secretstorage headless -- <command>`; ' +
+        '`npx secretstorage diagnose` checks each step.',
+      { cause: error },
+    );
+  }
   log?.(
     `connected to ${address.split(',guid=')[0]} as ${bus.uniqueName}; service ${serviceName}, encryption ${encryption}`,
   );

@@ -17,7 +17,13 @@ import {
 const KEYTAR = { profile: 'keytar' } as const;
 
 function checkRequired(value: unknown, argument: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) {
+  if (typeof value !== 'string') {
+    throw new InvalidArgumentError(
+      argument,
+      `expected a string, got ${value === null ? 'null' : typeof value}${value === undefined ? ' (it is required)' : ''}.`,
+    );
+  }
+  if (value.length === 0) {
     throw new InvalidArgumentError(argument, 'is required: pass a non-empty string (keytar refuses empty ones too).');
   }
 }

@@ -78,7 +78,9 @@ export async function unlockForUse(
     const headless = hasGraphicalSession()
       ? ''
       : ' This process has no graphical session (DISPLAY and WAYLAND_DISPLAY are unset), so the keyring cannot show ' +
-        'its unlock prompt here: gnome-keyring dismisses it at once.';
+        (error instanceof TimeoutException
+          ? 'its unlock prompt here, and nobody could answer it.'
+          : 'its unlock prompt here: gnome-keyring dismisses it at once.');
     const how =
       error instanceof TimeoutException
         ? 'its unlock prompt was not answered in time and was dismissed.'

@@ -28,7 +28,7 @@ export const COMMON_OPTIONS = {
 export const PASSWORD_OPTIONS = { ...COMMON_OPTIONS, profile: { type: 'string' } } as const satisfies Options;
 
 export const COMMON_HELP = `  --collection, -c C  a collection alias (default, login, session) or object path
-  --timeout SECONDS   give up after this long; an open unlock prompt is dismissed
+  --timeout SECONDS   give up after this long; an open prompt is dismissed
   --json              print JSON on stdout (errors as JSON on stderr)`;
 
 export const PROFILE_HELP = `  --profile NAME      whose format to write and to prefer when reading: python-keyring (default),

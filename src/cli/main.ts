@@ -7,6 +7,7 @@ import type { CliIO, Command } from './command.js';
 import { commands } from './commands/index.js';
 import { completionScript } from './completion.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { CliExit } from './usage-error.js';
 
 const EXIT_CODES_HELP = `Exit codes:
   0    success
@@ -86,7 +87,7 @@ export async function runCli(argv: string[], io: CliIO, program = 'secretstorage
     const code = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
     if (own.includes('--json')) {
-      const kind = error instanceof Error ? error.name : 'Error';
+      const kind = error instanceof CliExit ? error.kind : error instanceof Error ? error.name : 'Error';
       io.stderr.write(`${JSON.stringify({ error: { code, kind, message } })}\n`);
     } else {
       io.stderr.write(`${program} ${command.name}: ${message}\n`);

@@ -15,21 +15,29 @@ export function isValidKey(key: unknown): key is string {
   return typeof key === 'string' && key.length <= MAX_KEY_LENGTH && KEY.test(key);
 }
 
-function describeKey(key: unknown): string {
-  return typeof key === 'string' ? JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key) : typeof key;
+/** A key as errors show it: of a `KEY=value` mistake only `KEY=…`, since what follows may be the secret. */
+function shownKey(key: string): string {
+  const equals = key.indexOf('=');
+  const shown = equals >= 0 ? `${key.slice(0, equals)}=…` : key;
+  return shown.length > 60 ? `${shown.slice(0, 60)}…` : shown;
 }
 
 /**
  * Checks one key.
- * @throws InvalidSecretKeyError saying which characters are allowed.
+ * @throws InvalidSecretKeyError saying which characters are allowed (never showing what follows an `=`).
  */
 export function assertValidKey(key: unknown): asserts key is string {
   if (!isValidKey(key)) {
+    const shown = typeof key === 'string' ? shownKey(key) : typeof key;
+    const withValue = typeof key === 'string' && key.includes('=');
     throw new InvalidSecretKeyError(
-      [String(key)],
-      `Invalid key ${describeKey(key)}: a key starts with a letter or "_" and continues with letters, digits, "_", ` +
-        '"." or "-" (an environment variable name), optionally in ":"-separated sections like dotnet\'s ' +
-        '"Movies:ApiKey".',
+      [shown],
+      `Invalid key ${typeof key === 'string' ? JSON.stringify(shown) : shown}: ` +
+        (withValue
+          ? 'a key cannot contain "="; give the key and the value separately (the value as its own argument, or ' +
+            'on stdin).'
+          : 'a key starts with a letter or "_" and continues with letters, digits, "_", "." or "-" (an environment ' +
+            'variable name), optionally in ":"-separated sections like dotnet\'s "Movies:ApiKey".'),
     );
   }
 }

@@ -120,7 +120,7 @@ describe('secretstorage get / set / delete / search / collections', () => {
     });
     const missingJson = await cli(['get', service, 'dave', '--json'], env());
     expect(missingJson.code).toBe(1);
-    expect(JSON.parse(missingJson.stderr)).toMatchObject({ error: { code: 1 } });
+    expect(JSON.parse(missingJson.stderr)).toMatchObject({ error: { code: 1, kind: 'NotFound' } });
     await cli(['set', service, 'dave'], env(), 'pw');
     expect(await cli(['delete', service, 'dave', '--json'], env())).toMatchObject({ code: 0 });
     const again = await cli(['rm', service, 'dave'], env());
@@ -201,6 +201,12 @@ describe('secretstorage get / set / delete / search / collections', () => {
     expect((await runBin(['set', service, 'gus'], 'through a pipe\n')).code).toBe(0);
     expect(await runBin(['get', service, 'gus'])).toEqual({ code: 0, stdout: 'through a pipe', stderr: '' });
     expect((await runBin(['get', service, 'nobody'])).code).toBe(1);
+    // An empty stdin (an unset variable in CI, typically) is stored, but with a warning.
+    expect(await runBin(['set', service, 'empty'], '')).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'secretstorage set: warning: the password is empty; storing it anyway.\n',
+    });
   });
 });
 
@@ -389,5 +395,10 @@ describe('secretstorage diagnose', () => {
     const get = await cli(['get', 'svc', 'user'], {});
     expect(get.code).toBe(4);
     expect(get.stderr).toMatch(/No D-Bus session bus/);
+    const staleGet = await cli(['get', 'svc', 'user'], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
+    expect(staleGet.code).toBe(4);
+    expect(staleGet.stderr).toMatch(
+      /cannot connect to unix:path=\/nonexistent\/bus: ENOENT \(the session bus address from DBUS_SESSION_BUS_ADDRESS\)\. .*left over from an earlier session.*diagnose/,
+    );
   });
 });

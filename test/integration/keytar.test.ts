@@ -58,6 +58,9 @@ describe('secretstorage/keytar on gnome-keyring', () => {
     expect(() => keytar.deletePassword(undefined as never, 'a')).toThrow(/service/);
     expect(() => keytar.findPassword('')).toThrow(InvalidArgumentError);
     expect(() => keytar.findCredentials(null as never)).toThrow(InvalidArgumentError);
+    expect(() => keytar.setPassword('s', 'a', 987654321 as never)).toThrow(
+      /Invalid password: expected a string, got number/,
+    );
   });
 
   it('setPassword writes exactly keytar’s item, which libsecret’s generic-schema lookup reads', async () => {

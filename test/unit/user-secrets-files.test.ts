@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   chmodSync,
@@ -198,7 +199,18 @@ describe('keys', () => {
   it('accepts environment names and dotnet sections, maps ":" to "__"', () => {
     for (const key of ['API_KEY', '_x', 'a.b-c', 'Movies:ServiceApiKey', 'Arr:0']) expect(isValidKey(key)).toBe(true);
     for (const key of ['', '1X', 'A=B', 'A B', 'A:', ':A', '#A', 'A\n', 'ключ']) expect(isValidKey(key)).toBe(false);
-    expect(() => assertValidKey('A=B')).toThrow(/Invalid key "A=B"/);
+    expect(() => assertValidKey('A B')).toThrow(/Invalid key "A B": a key starts with a letter/);
+    // KEY=value given as a key: what follows "=" may be the secret, so neither the message nor the error shows it.
+    const error = (() => {
+      try {
+        assertValidKey('TOKEN=s3cret-value');
+      } catch (e) {
+        return e as Error;
+      }
+    })()!;
+    expect(error.message).toMatch(/Invalid key "TOKEN=…": a key cannot contain "="; give the key and the value/);
+    expect(inspect(error)).not.toContain('s3cret');
+    expect(JSON.stringify(error)).not.toContain('s3cret');
     expect(environmentName('Movies:ServiceApiKey')).toBe('Movies__ServiceApiKey');
   });
 });

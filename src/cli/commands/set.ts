@@ -76,6 +76,10 @@ Examples:
         secret.fill(0);
       }
     }
+    if (password === '') {
+      // Often an unset variable (`printf %s "$TOKEN" |` in CI): stored as asked, but not silently.
+      io.stderr.write('secretstorage set: warning: the password is empty; storing it anyway.\n');
+    }
     const result = await exitNotFound(storePassword(service, username, password, options));
     if (values.json) {
       writeJson(io, {
