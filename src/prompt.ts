@@ -28,12 +28,6 @@ export interface PromptResult {
   value: unknown;
 }
 
-/**
- * Runs the prompt at `promptPath` for `what` (an operation name for messages) and returns its result, which must be
- * a variant of `resultSignature` (`o` for creations, `ao` for lock and unlock, anything for deletions).
- * @throws PromptDismissedException when the user dismissed it, TimeoutException when `timeoutMs` passed,
- *   NoBackendError when the service went away, ProtocolError for a result of the wrong type.
- */
 /** Dismisses a prompt, ignoring errors: it may have completed meanwhile (the Dismiss/Completed race). */
 async function dismiss(connection: Connection, promptPath: string): Promise<void> {
   if (connection.bus.closed) return;
@@ -51,6 +45,12 @@ export function hasOpenPrompt(signal: AbortSignal): boolean {
   return (openPrompts.get(signal) ?? 0) > 0;
 }
 
+/**
+ * Runs the prompt at `promptPath` for `what` (an operation name for messages) and returns its result, which must be
+ * a variant of `resultSignature` (`o` for creations, `ao` for lock and unlock, anything for deletions).
+ * @throws PromptDismissedException when the user dismissed it, TimeoutException when `timeoutMs` passed,
+ *   NoBackendError when the service went away (ConnectionClosedError when the connection closed), ProtocolError for a result of the wrong type.
+ */
 export async function runPrompt(
   connection: Connection,
   promptPath: string,
