@@ -8,7 +8,7 @@ import { PROFILES, type ProfileName } from '../keyring/profiles.js';
 import type { CliIO } from './command.js';
 import { ItemNotFoundException } from '../errors.js';
 import { EXIT } from './exit-codes.js';
-import { CliExit, UsageError } from './usage-error.js';
+import { CliExit, UsageError, parseArgsError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -55,7 +55,7 @@ export function parseCommandArgs<T extends Options>(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw parseArgsError(error);
   }
   const count = parsed.positionals.length;
   if (count < positionals.min || count > positionals.max) {

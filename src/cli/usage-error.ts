@@ -3,6 +3,21 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * The UsageError for what `util.parseArgs` refused, said plainly (its own advice for an unknown option ends in an
+ * unbalanced quote).
+ */
+export function parseArgsError(error: unknown, prefix = ''): UsageError {
+  const { code, message } = error as { code?: string; message: string };
+  const option = /^Unknown option '(.*)'\. /.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+    return new UsageError(
+      `${prefix}unknown option '${option}'. An argument that starts with '-' goes after '--', as in: -- ${option}`,
+    );
+  }
+  return new UsageError(`${prefix}${message}`);
+}
+
 /** What `--json` reports as an error's `kind` for a CliExit, by exit code. */
 const KIND_BY_EXIT_CODE: Record<number, string> = { 1: 'NotFound', 130: 'Interrupted' };
 

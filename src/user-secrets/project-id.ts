@@ -27,9 +27,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function normaliseProjectId(id: unknown, source: string): string {
   if (typeof id === 'string' && UUID.test(id)) return id.toLowerCase();
   const shown = typeof id === 'string' ? JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id) : typeof id;
+  const fromFile = source.includes(' in ');
   throw new InvalidProjectIdError(
-    `The project id ${shown} from ${source} is not a UUID (like 3f2b8c1e-9d4a-4b7e-8f00-1c2d3e4f5a6b). Fix or remove ` +
-      `that line and run \`user-secrets init\` to create a new one, or pass a UUID with --id.`,
+    `The project id ${shown} from ${source} is not a UUID (like 3f2b8c1e-9d4a-4b7e-8f00-1c2d3e4f5a6b). ` +
+      (fromFile
+        ? 'Fix or remove that line and run `user-secrets init` to create a new one, or pass a UUID with --id.'
+        : "Pass the project's UUID (`user-secrets info` shows it), or leave it out to use the one in .env."),
   );
 }
 

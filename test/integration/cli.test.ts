@@ -136,11 +136,17 @@ describe('secretstorage get / set / delete / search / collections', () => {
       ['get', 's', '--bogus'],
       ['search'],
       ['get', 's', 'u', '--timeout', 'soon'],
+      ['headless', '--bogus', '--', 'true'],
+      ['user-secrets', 'list', '--bogus'],
     ]) {
       const run = await cli(args, env());
       expect({ args, code: run.code }).toEqual({ args, code: 2 });
-      expect(run.stderr).toMatch(/Run 'secretstorage \w+ --help' for usage/);
+      expect(run.stderr).toMatch(/Run 'secretstorage [\w-]+ --help' for usage/);
     }
+    const unknown = await cli(['get', 's', '--bogus'], env());
+    expect(unknown.stderr).toMatch(
+      /^secretstorage get: unknown option '--bogus'\. An argument that starts with '-' goes after '--', as in: -- --bogus\n/,
+    );
   });
 
   it('search lists items by service and --attr without secrets unless --show-secrets; nothing matched exits 1', async () => {

@@ -14,7 +14,12 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { findAssignments, upsertAssignment } from '../../src/user-secrets/env-file.js';
-import { initProjectId, readProjectId, requireProjectId } from '../../src/user-secrets/project-id.js';
+import {
+  initProjectId,
+  normaliseProjectId,
+  readProjectId,
+  requireProjectId,
+} from '../../src/user-secrets/project-id.js';
 import {
   InvalidProjectIdError,
   ProjectNotInitialisedError,
@@ -97,8 +102,10 @@ describe('the project id in .env', () => {
       writeFileSync(join(dir, '.env'), `ENV_SECRETS_ID=${bad}\n`);
       const error = await readProjectId(dir).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidProjectIdError);
-      expect((error as Error).message).toMatch(/is not a UUID/);
+      expect((error as Error).message).toMatch(/is not a UUID .*Fix or remove that line/);
     }
+    // An id given as an option has no line to fix.
+    expect(() => normaliseProjectId('../../etc', '--id')).toThrow(/from --id is not a UUID .*Pass the project's UUID/);
     await expect(initProjectId(dir)).rejects.toBeInstanceOf(InvalidProjectIdError);
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe('ENV_SECRETS_ID=\n');
   });

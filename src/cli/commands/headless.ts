@@ -7,7 +7,7 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { startBackgroundKeyring, stopBackgroundKeyring } from '../headless-background.js';
 import { readSecret } from '../io.js';
-import { CliExit, UsageError } from '../usage-error.js';
+import { CliExit, UsageError, parseArgsError } from '../usage-error.js';
 
 const OPTIONS = {
   'password-stdin': { type: 'boolean' },
@@ -76,7 +76,13 @@ Examples:
     const separator = args.indexOf('--');
     const own = separator === -1 ? args : args.slice(0, separator);
     const command = separator === -1 ? [] : args.slice(separator + 1);
-    const { values, positionals } = parseArgs({ args: own, options: OPTIONS, allowPositionals: true, strict: true });
+    let parsed;
+    try {
+      parsed = parseArgs({ args: own, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw parseArgsError(error);
+    }
+    const { values, positionals } = parsed;
     const modes = [command.length > 0, values['print-env'], values.stop].filter(Boolean).length;
     if (modes !== 1) {
       throw new UsageError(

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { UsageError } from '../usage-error.js';
+import { UsageError, parseArgsError } from '../usage-error.js';
 import { COMMON_HELP, COMMON_OPTIONS, projectDirOf, type Context, type Subcommand } from './user-secrets/context.js';
 import { subcommands } from './user-secrets/index.js';
 
@@ -43,7 +43,7 @@ function parse(subcommand: Subcommand, args: string[]): Pick<Context, 'values' |
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`${subcommand.name}: ${(error as Error).message}`);
+    throw parseArgsError(error, `${subcommand.name}: `);
   }
   const { min, max, names } = subcommand.positionals;
   const count = parsed.positionals.length;
