@@ -65,8 +65,9 @@ function seededRandom(seed) {
 /**
  * A 95% bootstrap interval for `median(values) / median(baseline)`: both sets resampled with replacement, 2,000 times
  * from a fixed seed. It says how far the ratio could move from this run's noise alone; it assumes the runs are
- * independent, as the cold-start runs are (separate processes, the commands taking turns), not operations in one
- * process, which drift together.
+ * independent, as the cold-start runs roughly are (separate processes, the commands taking turns), not operations in
+ * one process, which drift together. Slower spells of the machine that last several runs make it somewhat narrower
+ * than the truth: a run-to-run spread beyond it is to be expected.
  * @param {number[]} values @param {number[]} baseline
  * @returns {[number, number] | undefined} undefined when either set has fewer than 5 values
  */

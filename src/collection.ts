@@ -56,7 +56,7 @@ export async function createCollectionPath(
   options: PromptOptions = {},
 ): Promise<string> {
   checkPromptOptions(options);
-  options.signal?.throwIfAborted(); // aborted before it started: nothing is created
+  if (options.signal?.aborted) throw options.signal.reason; // aborted before it started: nothing is created
   const [path, prompt] = (await connection.call(
     SERVICE_PATH,
     SERVICE_IFACE,
@@ -206,7 +206,7 @@ export class Collection {
     const { bytes, defaultContentType } = secretToBytes(secret);
     const contentType = checkContentType(options.contentType) ?? defaultContentType;
     assertTextIsUtf8(bytes, contentType);
-    options.signal?.throwIfAborted(); // aborted before it started: nothing is created
+    if (options.signal?.aborted) throw options.signal.reason; // aborted before it started: nothing is created
     const path = await this.getPath();
     try {
       const [itemPath, prompt] = await this.connection.withSession(async (session) => {

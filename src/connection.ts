@@ -161,6 +161,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
       );
       return reply.body;
     } catch (error) {
+      if (options.signal?.aborted && error === options.signal.reason) throw error; // the caller's own reason, as is
       const mapped = options.raw ? error : mapCallError(error, what, this.serviceName);
       this.log?.(
         `call ${what} (${signature ?? ''}) failed after ${(performance.now() - started).toFixed(2)} ms: ${(mapped as Error).name}` +
@@ -362,8 +363,9 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
     });
   } catch (error) {
     // Nothing listens at the session bus's address (a socket that is gone): say where it came from and what to do.
-    const unreachable = error instanceof NoBackendError && error.message.startsWith('cannot connect to');
-    if (!unreachable || options.address !== undefined) throw error;
+    if (!(error instanceof NoBackendError) || options.address !== undefined) throw error;
+    const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw error;
     const from = env.DBUS_SESSION_BUS_ADDRESS ? 'DBUS_SESSION_BUS_ADDRESS' : '$XDG_RUNTIME_DIR/bus';
     throw new NoBackendError(
       `${error.message.replace(/\.$/, '')} (the session bus address from ${from}). No session bus answers there: ` +

@@ -10,13 +10,17 @@ export interface SecretStorageErrorOptions {
 }
 
 /**
- * The names of an error's classes, from its own up to SecretStorageError, under a key every copy of this library in a
- * process shares (`Symbol.for`): see {@link SecretStorageError}'s `instanceof`.
+ * Keys every copy of this library in a process shares (`Symbol.for`), for {@link SecretStorageError}'s `instanceof`:
+ * on each error class, its stable name (a string literal, so that a consumer's minifier cannot rename it as it
+ * renames classes); on each error, the names of its classes.
+ * @internal
  */
+export const ERROR_CLASS = Symbol.for('secretstorage.errorClass');
 const ERROR_CLASSES = Symbol.for('secretstorage.errorClasses');
 
 /** Base class of every error this library throws. */
 export class SecretStorageError extends Error {
+  /** @internal */ static readonly [ERROR_CLASS]: string = 'SecretStorageError';
   /** The D-Bus error name (`org.freedesktop.Secret.Error.IsLocked`, …) when the error came from the bus. */
   readonly dbusName?: string;
 
@@ -25,49 +29,62 @@ export class SecretStorageError extends Error {
     this.name = new.target.name;
     if (options.dbusName !== undefined) this.dbusName = options.dbusName;
     const classes: string[] = [];
-    for (let c: unknown = new.target; c !== Error && typeof c === 'function'; c = Object.getPrototypeOf(c))
-      classes.push(c.name);
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, ERROR_CLASS)) classes.push((c as unknown as { [ERROR_CLASS]: string })[ERROR_CLASS]);
+    }
     Object.defineProperty(this, ERROR_CLASSES, { value: Object.freeze(classes) }); // not enumerable: not shown
   }
 
   /**
-   * `instanceof` by class name as well as by prototype, so that it also recognises errors thrown by another copy of
-   * this library in the same process: the package ships an ES module build and a CommonJS one, and a program where
-   * some code imports it and other code requires it has two `LockedException` classes. An error made by either is an
-   * instance of both; a `LockedException` is still never an `ItemNotFoundException`.
+   * `instanceof` by class as well as by prototype, so that it also recognises errors thrown by another copy of this
+   * library in the same process: the package ships an ES module build and a CommonJS one, and a program where some
+   * code imports it and other code requires it has two `LockedException` classes. An error made by either is an
+   * instance of both; a `LockedException` is still never an `ItemNotFoundException`. A class of yours that extends
+   * these matches by prototype only, as usual.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    if (typeof value !== 'object' || value === null) return false;
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(this, ERROR_CLASS)) return false;
     const classes = (value as { [ERROR_CLASSES]?: unknown })[ERROR_CLASSES];
-    return Array.isArray(classes) && classes.includes(this.name);
+    return Array.isArray(classes) && classes.includes((this as { [ERROR_CLASS]: string })[ERROR_CLASS]);
   }
 }
 
 /** No session bus, or nothing on it provides `org.freedesktop.secrets`. */
-export class NoBackendError extends SecretStorageError {}
+export class NoBackendError extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'NoBackendError';
+}
 
 /** SecretStorage's name for {@link NoBackendError}. */
 export const SecretServiceNotAvailableException = NoBackendError;
 export type SecretServiceNotAvailableException = NoBackendError;
 
 /** The collection or item is locked; call `unlock()` first. */
-export class LockedException extends SecretStorageError {}
+export class LockedException extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'LockedException';
+}
 
 /** The collection, item or alias does not exist (any more). */
-export class ItemNotFoundException extends SecretStorageError {}
+export class ItemNotFoundException extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'ItemNotFoundException';
+}
 
 /**
  * The user (or the caller, by timeout or abort) dismissed a prompt. Unlike SecretStorage, this is not a subclass of
  * {@link ItemNotFoundException}: a dismissed prompt is not a missing item.
  */
-export class PromptDismissedException extends SecretStorageError {}
+export class PromptDismissedException extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'PromptDismissedException';
+}
 
 /** A call or a prompt ran out of time. A prompt that timed out has been dismissed. */
-export class TimeoutException extends SecretStorageError {}
+export class TimeoutException extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'TimeoutException';
+}
 
 /** The caller passed an argument this library refuses before anything is sent to the bus. */
 export class InvalidArgumentError extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'InvalidArgumentError';
   /** The name of the offending argument. */
   readonly argument: string;
 
@@ -78,7 +95,11 @@ export class InvalidArgumentError extends SecretStorageError {
 }
 
 /** The service answered with something the Secret Service spec does not allow; nothing it sent was used. */
-export class ProtocolError extends SecretStorageError {}
+export class ProtocolError extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'ProtocolError';
+}
 
 /** The connection was closed (by `close()` or because the bus went away); open a new one with `dbusInit()`. */
-export class ConnectionClosedError extends NoBackendError {}
+export class ConnectionClosedError extends NoBackendError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'ConnectionClosedError';
+}

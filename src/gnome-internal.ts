@@ -7,7 +7,7 @@ import type { Connection } from './connection.js';
 import { variant } from './dbus/codec.js';
 import { COLLECTION_IFACE, GNOME_INTERNAL_IFACE, SERVICE_PATH } from './defines.js';
 import { SecretStorageError } from './errors.js';
-import { assertLabel, secretToBytes } from './validate.js';
+import { assertLabel, assertObjectPath, secretToBytes } from './validate.js';
 
 const UNSUPPORTED = new Set([
   'org.freedesktop.DBus.Error.UnknownMethod',
@@ -68,6 +68,7 @@ export async function unlockWithPassword(
   collectionPath: string,
   password: string | Uint8Array,
 ): Promise<void> {
+  assertObjectPath('collectionPath', collectionPath);
   await callWithPassword(
     connection,
     'UnlockWithMasterPassword',

@@ -14,7 +14,7 @@ import {
   ProtocolError,
   TimeoutException,
 } from './errors.js';
-import { MAX_TIMER_MS } from './dbus/connection.js';
+import { timerDelay } from './timer-delay.js';
 
 export interface PromptOptions {
   /** Milliseconds to wait for the user; on expiry the prompt is dismissed and TimeoutException thrown. */
@@ -80,7 +80,7 @@ async function waitForPrompt(
   if (options.signal?.aborted) {
     // The service already made the prompt (it came back from Unlock, CreateItem…): dismiss it rather than leave it.
     await dismiss(connection, promptPath);
-    options.signal.throwIfAborted();
+    throw options.signal.reason;
   }
   const timeoutMs = options.timeoutMs ?? connection.promptTimeoutMs;
   const bus = connection.bus;
@@ -120,7 +120,7 @@ async function waitForPrompt(
           reject(
             new TimeoutException(`${what}: the prompt was not answered within ${timeoutMs} ms and was dismissed.`),
           ),
-        Math.min(timeoutMs, MAX_TIMER_MS),
+        timerDelay(timeoutMs),
       );
     }
     const onAbort = () => reject(options.signal?.reason ?? new Error('aborted'));

@@ -3,7 +3,7 @@ import type { Connection } from './connection.js';
 import { NO_OBJECT, SERVICE_IFACE, SERVICE_PATH } from './defines.js';
 import { LockedException } from './errors.js';
 import { runPrompt, type PromptOptions } from './prompt.js';
-import { checkPromptOptions } from './validate.js';
+import { assertObjectPaths, checkPromptOptions } from './validate.js';
 
 async function lockOrUnlock(
   connection: Connection,
@@ -11,6 +11,7 @@ async function lockOrUnlock(
   paths: string[],
   options: PromptOptions,
 ): Promise<string[]> {
+  assertObjectPaths('paths', paths);
   checkPromptOptions(options);
   const [done, prompt] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, member, 'ao', [paths], {
     replySignature: 'aoo',
@@ -54,7 +55,7 @@ export async function deleteObject(
   options: PromptOptions = {},
 ): Promise<void> {
   checkPromptOptions(options);
-  options.signal?.throwIfAborted(); // aborted before it started: nothing is deleted
+  if (options.signal?.aborted) throw options.signal.reason; // aborted before it started: nothing is deleted
   const [prompt] = (await connection.call(path, iface, 'Delete', '', [], { replySignature: 'o' })) as [string];
   if (prompt !== NO_OBJECT) await runPrompt(connection, prompt, `Delete of ${path}`, undefined, options);
 }

@@ -5,7 +5,7 @@ import { NO_OBJECT, SERVICE_IFACE, SERVICE_PATH, SESSION_COLLECTION_PATH } from 
 import { InvalidArgumentError, ItemNotFoundException } from './errors.js';
 import { Item } from './item.js';
 import type { PromptOptions } from './prompt.js';
-import { assertLabel, assertObjectPath, checkAttributes } from './validate.js';
+import { assertAlias, assertLabel, assertObjectPath, checkAttributes } from './validate.js';
 
 /**
  * Whether a Secret Service is running on the bus or can be started by it (D-Bus activation).
@@ -30,8 +30,7 @@ export function getDefaultCollection(connection: Connection, options: PromptOpti
  * @throws ItemNotFoundException if no collection has that alias.
  */
 export async function getCollectionByAlias(connection: Connection, alias: string): Promise<Collection> {
-  if (typeof alias !== 'string' || alias === '')
-    throw new InvalidArgumentError('alias', 'expected a non-empty string.');
+  assertAlias(alias);
   const [path] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, 'ReadAlias', 's', [alias], {
     replySignature: 'o',
   })) as [string];
@@ -85,14 +84,13 @@ export async function createCollection(
   options: PromptOptions = {},
 ): Promise<Collection> {
   assertLabel(label);
-  if (typeof alias !== 'string') throw new InvalidArgumentError('alias', 'expected a string.');
+  assertAlias(alias, true);
   return new Collection(connection, await createCollectionPath(connection, label, alias, options));
 }
 
 /** Points `alias` at `collection` (or removes the alias when `collection` is null). */
 export async function setAlias(connection: Connection, alias: string, collection: Collection | null): Promise<void> {
-  if (typeof alias !== 'string' || alias === '')
-    throw new InvalidArgumentError('alias', 'expected a non-empty string.');
+  assertAlias(alias);
   const path = collection === null ? NO_OBJECT : await collection.getPath();
   await connection.call(SERVICE_PATH, SERVICE_IFACE, 'SetAlias', 'so', [alias, path], { replySignature: '' });
 }

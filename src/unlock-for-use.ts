@@ -83,7 +83,7 @@ export async function unlockForUse(
           : 'its unlock prompt here: gnome-keyring dismisses it at once.');
     const how =
       error instanceof TimeoutException
-        ? 'its unlock prompt was not answered in time and was dismissed.'
+        ? 'the unlock was not answered in time (a prompt it had opened was dismissed).'
         : error instanceof PromptDismissedException
           ? 'its unlock prompt was dismissed.'
           : 'the Secret Service left it locked.';

@@ -37,7 +37,10 @@ function describe(value: unknown): string {
 
 const BUS_NAME = /^(?::[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+|[A-Za-z_-][A-Za-z0-9_-]*(?:\.[A-Za-z_-][A-Za-z0-9_-]*)+)$/;
 
-/** A D-Bus bus name: well-known (`org.freedesktop.secrets`) or unique (`:1.42`), at most 255 characters. */
+/**
+ * A D-Bus bus name: well-known (`org.freedesktop.secrets`) or unique (`:1.42`), at most 255 characters.
+ * @throws InvalidArgumentError naming `argument`.
+ */
 export function assertBusName(argument: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.length > 255 || !BUS_NAME.test(value)) {
     throw new InvalidArgumentError(
@@ -57,6 +60,26 @@ export function assertObjectPath(argument: string, value: unknown): asserts valu
         '(slash-separated elements of [A-Za-z0-9_], like /org/freedesktop/secrets/collection/login).',
     );
   }
+}
+
+/**
+ * An alias (`default`, `session`, `login`…): text D-Bus can carry, non-empty unless `allowEmpty` (CreateCollection's
+ * "no alias").
+ * @throws InvalidArgumentError naming `alias`.
+ */
+export function assertAlias(value: unknown, allowEmpty = false): asserts value is string {
+  checkText('alias', value);
+  if (value === '' && !allowEmpty) throw new InvalidArgumentError('alias', 'expected a non-empty string.');
+}
+
+/**
+ * Object paths, as Lock and Unlock take them.
+ * @throws InvalidArgumentError naming `argument` and the offending index.
+ */
+export function assertObjectPaths(argument: string, value: unknown): asserts value is string[] {
+  if (!Array.isArray(value))
+    throw new InvalidArgumentError(argument, `expected an array of object paths, got ${describe(value)}.`);
+  value.forEach((path, index) => assertObjectPath(`${argument}[${index}]`, path));
 }
 
 /** A label: a non-empty string (the spec allows empty labels, but KWallet refuses them). */
@@ -127,9 +150,22 @@ export function assertTextIsUtf8(bytes: Uint8Array, contentType: string): void {
   }
 }
 
+/** An AbortSignal, also one from another realm or a polyfill: judged by what is used of it. */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  const signal = value as Partial<AbortSignal> | null;
+  return (
+    typeof signal === 'object' &&
+    signal !== null &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function'
+  );
+}
+
 /**
  * The options of a call that may prompt: an object whose `timeoutMs` is a number ≥ 0 and whose `signal` is an
  * AbortSignal, when given.
+ * @throws InvalidArgumentError naming `options`, `timeoutMs` or `signal`.
  */
 export function checkPromptOptions(options: unknown): void {
   if (options === null || typeof options !== 'object') {
@@ -142,7 +178,7 @@ export function checkPromptOptions(options: unknown): void {
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
     throw new InvalidArgumentError('timeoutMs', 'must be a number of milliseconds ≥ 0 (0 or Infinity: no limit).');
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  if (signal !== undefined && !isAbortSignal(signal)) {
     throw new InvalidArgumentError('signal', `expected an AbortSignal, got ${describe(signal)}.`);
   }
 }

@@ -18,7 +18,7 @@ export function parseArgsError(error: unknown, prefix = ''): UsageError {
   return new UsageError(`${prefix}${message}`);
 }
 
-/** What `--json` reports as an error's `kind` for a CliExit, by exit code. */
+/** What `--json` reports as an error's `kind` for a CliExit, by exit code (EXIT.notFound, EXIT.interrupted). */
 const KIND_BY_EXIT_CODE: Record<number, string> = { 1: 'NotFound', 130: 'Interrupted' };
 
 /** An error that carries the exit code the CLI should end with (e.g. 1 for "not found" with a message). */

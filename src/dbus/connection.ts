@@ -13,6 +13,8 @@ import {
 } from '../errors.js';
 import { parseAddress, type Transport } from './address.js';
 import { decodeMessage, encodeMessage } from './codec.js';
+import { UnsendableValueError } from './writer.js';
+import { timerDelay } from '../timer-delay.js';
 import { readFrames } from './framing.js';
 import { MessageType, NO_REPLY_EXPECTED, type IncomingMessage } from './message.js';
 import { connectTransport, describeTransport } from './transport.js';
@@ -41,12 +43,6 @@ export interface MethodCall {
   signature?: string;
   body?: unknown[];
 }
-
-/**
- * The longest delay a Node timer takes (about 24.8 days): a longer one fires after 1 ms, so every deadline is capped
- * at this, which is as good as none.
- */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface CallOptions {
   /** Milliseconds before the call fails with TimeoutException; 0 or Infinity waits as long as the connection lives. */
@@ -296,7 +292,8 @@ export class DBusConnection {
   /**
    * Calls a method and resolves with its reply. Calls are pipelined: many can be in flight at once.
    * @throws DBusMethodError for an error reply, TimeoutException when `timeoutMs` passes, ProtocolError for a reply
-   *   of the wrong signature, ConnectionClosedError when the connection is (or becomes) closed.
+   *   of the wrong signature, ConnectionClosedError when the connection is (or becomes) closed, InvalidArgumentError
+   *   for a value D-Bus cannot carry (nothing is sent), and the signal's reason when `signal` aborts.
    */
   call(call: MethodCall, options: CallOptions = {}): Promise<Reply> {
     const what = options.describe ?? `${call.interface ?? ''}.${call.member}`;
@@ -315,9 +312,12 @@ export class DBusConnection {
         body: call.body,
       });
     } catch (error) {
-      // Nothing was sent: the caller's values cannot travel over D-Bus (the bus would disconnect us for them).
+      // Nothing was sent. A value D-Bus cannot carry is the caller's (the bus would disconnect us for it); a value of
+      // the wrong type for the signature is a bug on this side of the bus.
       return Promise.reject(
-        new InvalidArgumentError(what, `cannot be sent over D-Bus: ${(error as Error).message}. Nothing was sent.`),
+        error instanceof UnsendableValueError
+          ? new InvalidArgumentError(what, `cannot be sent over D-Bus: ${error.message}. Nothing was sent.`)
+          : new ProtocolError(`Could not encode ${what}: ${(error as Error).message}`),
       );
     }
     const { signal } = options;
@@ -333,13 +333,10 @@ export class DBusConnection {
       }
       const timeoutMs = options.timeoutMs;
       if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        pending.timer = setTimeout(
-          () => {
-            this.settle(pending);
-            reject(new TimeoutException(`${what} got no reply within ${timeoutMs} ms.`));
-          },
-          Math.min(timeoutMs, MAX_TIMER_MS),
-        );
+        pending.timer = setTimeout(() => {
+          this.settle(pending);
+          reject(new TimeoutException(`${what} got no reply within ${timeoutMs} ms.`));
+        }, timerDelay(timeoutMs));
         pending.timer.unref();
       }
       this.pending.set(serial, pending);

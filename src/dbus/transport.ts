@@ -4,6 +4,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { NoBackendError } from '../errors.js';
+import { timerDelay } from '../timer-delay.js';
 import type { Transport } from './address.js';
 import { IncomingBytes } from './incoming.js';
 import { authenticate } from './sasl.js';
@@ -80,11 +81,11 @@ export function connectTransport(
       }
     };
     const onError = (error: NodeJS.ErrnoException) =>
-      finish(new NoBackendError(`cannot connect to ${where}: ${error.code ?? error.message}`));
+      finish(new NoBackendError(`cannot connect to ${where}: ${error.code ?? error.message}`, { cause: error }));
     const onClose = () => finish(new NoBackendError(`${where} closed the connection during the handshake.`));
     const timer = setTimeout(
       () => finish(new NoBackendError(`${where} did not complete the D-Bus handshake within ${options.timeoutMs} ms.`)),
-      Math.min(options.timeoutMs, 2 ** 31 - 1), // Node fires longer delays after 1 ms
+      timerDelay(options.timeoutMs),
     );
     timer.unref();
     socket.once('error', onError);

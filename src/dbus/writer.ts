@@ -1,6 +1,9 @@
 /** Marshalling: values written little-endian with the spec's alignment into a growing buffer. */
 import { ALIGNMENT, MAX_ARRAY_BYTES, Variant, parseSignature, type DBusType } from './signature.js';
 
+/** A value the caller gave that D-Bus cannot carry (as opposed to a value of the wrong type: a bug). */
+export class UnsendableValueError extends Error {}
+
 /** The D-Bus object path syntax: `/`, or `/`-separated non-empty elements of `[A-Za-z0-9_]`. */
 const OBJECT_PATH = /^\/(?:[A-Za-z0-9_]+(?:\/[A-Za-z0-9_]+)*)?$/;
 
@@ -46,17 +49,21 @@ export class Writer {
     this.offset += bytes.length;
   }
 
-  private string(value: unknown, lengthBytes: 1 | 4, what: string): void {
+  private string(value: unknown, code: 's' | 'o' | 'g'): void {
+    const what = code === 's' ? 'a string' : code === 'o' ? 'an object path' : 'a signature';
     if (typeof value !== 'string') throw new Error(`expected a string for ${what}, got ${typeof value}`);
     // What the bus refuses is refused here, before sending: dbus-daemon disconnects a client that sends it.
-    if (value.includes('\0')) throw new Error(`${what} contains a NUL character, which D-Bus cannot carry`);
-    if (!value.isWellFormed()) throw new Error(`${what} contains a lone UTF-16 surrogate, which is not Unicode text`);
-    if (what === 'an object path' && !OBJECT_PATH.test(value))
-      throw new Error(
-        `${JSON.stringify(value)} is not an object path (slash-separated elements of [A-Za-z0-9_], like /org/freedesktop/secrets)`,
+    if (value.includes('\0'))
+      throw new UnsendableValueError(`${what} contains a NUL character, which D-Bus cannot carry`);
+    if (!value.isWellFormed())
+      throw new UnsendableValueError(`${what} contains a lone UTF-16 surrogate, which is not Unicode text`);
+    if (code === 'o' && !OBJECT_PATH.test(value)) {
+      throw new UnsendableValueError(
+        `${JSON.stringify(value)} is not an object path (slash-separated elements of [A-Za-z0-9_])`,
       );
+    }
     const length = Buffer.byteLength(value);
-    if (lengthBytes === 1) {
+    if (code === 'g') {
       if (length > 255) throw new Error('a signature longer than 255 bytes');
       this.reserve(1);
       this.buffer[this.offset++] = length;
@@ -109,14 +116,13 @@ export class Writer {
         return;
       case 's':
       case 'o':
-        return this.string(value, 4, type.code === 's' ? 'a string' : 'an object path');
       case 'g':
-        return this.string(value, 1, 'a signature');
+        return this.string(value, type.code);
       case 'v': {
         if (!(value instanceof Variant)) throw new Error(`expected a Variant, got ${typeof value}`);
         const [inner, ...rest] = parseSignature(value.signature);
         if (!inner || rest.length) throw new Error(`a variant must hold one complete type, not "${value.signature}"`);
-        this.string(value.signature, 1, 'a signature');
+        this.string(value.signature, 'g');
         return this.write(inner, value.value);
       }
       case '(': {
@@ -159,7 +165,8 @@ export class Writer {
       for (const entry of value) this.write(element, entry);
     }
     const length = this.offset - start;
-    if (length > MAX_ARRAY_BYTES) throw new Error(`an array of ${length} bytes is over the D-Bus limit of 64 MiB`);
+    if (length > MAX_ARRAY_BYTES)
+      throw new UnsendableValueError(`an array of ${length} bytes is over the D-Bus limit of 64 MiB`);
     this.buffer.writeUInt32LE(length, lengthAt);
   }
 

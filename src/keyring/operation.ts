@@ -5,7 +5,8 @@
 import type { Connection } from '../connection.js';
 import { InvalidArgumentError, TimeoutException } from '../errors.js';
 import { hasOpenPrompt, type PromptOptions } from '../prompt.js';
-import { MAX_TIMER_MS } from '../dbus/connection.js';
+import { timerDelay } from '../timer-delay.js';
+import { isAbortSignal } from '../validate.js';
 import { leaseSharedConnection, type Lease } from './shared-connection.js';
 import { resolveProfile, type AttributeProfile, type ProfileName } from './profiles.js';
 
@@ -52,7 +53,7 @@ function checkOptions(options: KeyringOptions): void {
   if (collection !== undefined && (typeof collection !== 'string' || collection === '')) {
     throw new InvalidArgumentError('collection', 'expected an alias (default, session, login) or an object path.');
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  if (signal !== undefined && !isAbortSignal(signal)) {
     throw new InvalidArgumentError('signal', 'expected an AbortSignal.');
   }
 }
@@ -69,7 +70,7 @@ export async function runOperation<T>(
 ): Promise<T> {
   checkOptions(options);
   const profile = resolveProfile(options.profile);
-  options.signal?.throwIfAborted();
+  if (options.signal?.aborted) throw options.signal.reason;
   const controller = new AbortController();
   const abort = (reason: unknown) => controller.abort(reason);
   const onCallerAbort = () => abort(options.signal!.reason);
@@ -79,7 +80,7 @@ export async function runOperation<T>(
       ? undefined
       : setTimeout(
           () => abort(new TimeoutException(`${what} did not finish within ${options.timeoutMs} ms.`)),
-          Math.min(options.timeoutMs, MAX_TIMER_MS),
+          timerDelay(options.timeoutMs),
         );
   let lease: Lease | undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -100,7 +101,10 @@ export async function runOperation<T>(
       }
       const checkpoint = () => controller.signal.throwIfAborted();
       checkpoint();
-      return operation({ connection, profile, prompt: { signal: controller.signal }, checkpoint });
+      // With a deadline of the operation's own, that deadline (through the signal) bounds prompts and a blocking
+      // Unlock (KeePassXC answers it only once its dialog closes), not the connection's call timeout.
+      const prompt = { signal: controller.signal, ...(options.timeoutMs === undefined ? {} : { timeoutMs: 0 }) };
+      return operation({ connection, profile, prompt, checkpoint });
     })();
     work.catch(() => undefined);
     try {

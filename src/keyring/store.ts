@@ -5,6 +5,7 @@
  * label. Doing the search ourselves, instead of relying on `CreateItem(replace)`, gives the same result on every
  * server: gnome-keyring replaces any item whose attributes include the new ones, others only identical ones.
  */
+import { SESSION_COLLECTION_PATH } from '../defines.js';
 import { ItemNotFoundException, LockedException } from '../errors.js';
 import { Item } from '../item.js';
 import { defaultCollectionPath } from '../service.js';
@@ -78,11 +79,20 @@ export async function storePassword(
   ]);
   let inScope = scope === null ? [] : own.filter((match) => scope === undefined || collectionOf(match.path) === scope);
   let updateIn = scope ?? undefined;
-  if (inScope.length === 0 && collection === undefined && own.length > 0) {
-    // The profile's tool looks only in the default collection, which has none of its items, but a read finds one
-    // elsewhere (written there by another tool, or with `collection`): that one is updated, where a new item in the
-    // default collection would leave the old password beside it and make keyring-rs and @napi-rs/keyring, which
-    // search every collection, refuse the pair as ambiguous.
+  const [onlyElsewhere] = own;
+  if (
+    inScope.length === 0 &&
+    collection === undefined &&
+    own.length === 1 &&
+    !onlyElsewhere.locked &&
+    collectionOf(onlyElsewhere.path) !== SESSION_COLLECTION_PATH
+  ) {
+    // The profile's tool looks only in the default collection, which has none of its items, but a read finds one,
+    // unlocked, in another collection that keeps it (written there by another tool, or with `collection`): that one
+    // is updated, where a new item in the default collection would leave the old password beside it and make
+    // keyring-rs and @napi-rs/keyring, which search every collection, refuse the pair as ambiguous. (A locked one is
+    // left alone rather than unlocked, which needs a prompt; the session collection is forgotten when the keyring
+    // stops.)
     inScope = own;
     updateIn = undefined;
   }

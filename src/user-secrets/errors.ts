@@ -2,19 +2,26 @@
  * The errors of the user-secrets feature. Each says what went wrong and what to do; none carries a secret value
  * (keys and file paths are not secret, values are).
  */
-import { SecretStorageError } from '../errors.js';
+import { ERROR_CLASS, SecretStorageError } from '../errors.js';
 
 /** Base class of the user-secrets errors. */
-export class UserSecretsError extends SecretStorageError {}
+export class UserSecretsError extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'UserSecretsError';
+}
 
 /** The project has no id yet (no `.env`, or no `ENV_SECRETS_ID` in it): run `init` first. */
-export class ProjectNotInitialisedError extends UserSecretsError {}
+export class ProjectNotInitialisedError extends UserSecretsError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'ProjectNotInitialisedError';
+}
 
 /** The project id is not a UUID, or `.env` holds two different ids. */
-export class InvalidProjectIdError extends UserSecretsError {}
+export class InvalidProjectIdError extends UserSecretsError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'InvalidProjectIdError';
+}
 
 /** A key that cannot be an environment variable name (or is otherwise refused). */
 export class InvalidSecretKeyError extends UserSecretsError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'InvalidSecretKeyError';
   constructor(
     readonly keys: string[],
     message: string,
@@ -24,10 +31,13 @@ export class InvalidSecretKeyError extends UserSecretsError {
 }
 
 /** An input file or document (a `.secrets` file, a `.env` file, JSON) that cannot be read as asked. */
-export class SecretsFormatError extends UserSecretsError {}
+export class SecretsFormatError extends UserSecretsError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'SecretsFormatError';
+}
 
 /** An import would replace existing secrets with different values, and neither overwriting nor skipping was asked for. */
 export class ImportConflictError extends UserSecretsError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'ImportConflictError';
   constructor(readonly conflicts: string[]) {
     super(
       `${conflicts.length} key(s) already hold a different value: ${conflicts.join(', ')}. Nothing was imported. ` +
@@ -41,6 +51,7 @@ export class ImportConflictError extends UserSecretsError {
  * which are not. The cause is the error that stopped it.
  */
 export class ImportIncompleteError extends UserSecretsError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'ImportIncompleteError';
   constructor(
     readonly imported: string[],
     readonly notImported: string[],
@@ -59,6 +70,7 @@ export class ImportIncompleteError extends UserSecretsError {
 
 /** Values that the asked-for output format cannot carry exactly (e.g. dotenv and a value with every kind of quote). */
 export class UnrepresentableValueError extends UserSecretsError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'UnrepresentableValueError';
   constructor(
     readonly keys: string[],
     message: string,
@@ -69,6 +81,7 @@ export class UnrepresentableValueError extends UserSecretsError {
 
 /** `run` could not start the command: not found (shell exit 127) or not executable (126). */
 export class CommandNotStartedError extends UserSecretsError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'CommandNotStartedError';
   constructor(
     readonly command: string,
     readonly reason: 'not-found' | 'not-executable' | 'other',

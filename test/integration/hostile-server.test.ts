@@ -249,13 +249,21 @@ describe('what the bus would refuse, and deadlines', () => {
 
   it('values the bus would disconnect us for are refused before anything is sent; the connection lives on', async () => {
     const others = Promise.allSettled([getDefaultCollection(m.conn).getLabel()]);
-    for (const attempt of [
-      () => unlockObjects(m.conn, [`${LOGIN}/`]),
-      () => unlockObjects(m.conn, ['not/a/path']),
-      () => getCollectionByAlias(m.conn, 'de\0fault'),
-      () => getCollectionByAlias(m.conn, 'lone \ud800 surrogate'),
-    ]) {
+    for (const [attempt, argument] of [
+      [() => unlockObjects(m.conn, [`${LOGIN}/`]), 'paths[0]'],
+      [() => unlockObjects(m.conn, [LOGIN, 'not/a/path']), 'paths[1]'],
+      [() => unlockObjects(m.conn, LOGIN as never), 'paths'],
+      [() => getCollectionByAlias(m.conn, 'de\0fault'), 'alias'],
+      [() => getCollectionByAlias(m.conn, 'lone \ud800 surrogate'), 'alias'],
+    ] as const) {
       const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).toBe(argument);
+    }
+    // Below the API's own checks, the encoder refuses what the bus would disconnect us for: the safety net.
+    const call = { destination: m.mock.busName, interface: 'org.freedesktop.DBus.Peer', member: 'Ping' };
+    for (const path of ['/trailing/', 'relative', '/nul\0']) {
+      const error = await m.conn.bus.call({ ...call, path }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as Error).message).toMatch(/cannot be sent over D-Bus: .*Nothing was sent\./);
     }
@@ -288,6 +296,11 @@ describe('what the bus would refuse, and deadlines', () => {
     await expect(unlocking).rejects.toThrow('gave up');
     await expect(unlockObjects(unlimited, [LOGIN], { signal: controller.signal })).rejects.toThrow('gave up');
     expect(unlimited.bus.pendingCallCount).toBe(0);
+    // The caller's reason comes back as it is, an Error or not.
+    const stop = new AbortController();
+    const stopping = unlockObjects(unlimited, [LOGIN], { signal: stop.signal }).catch((e: unknown) => e);
+    setTimeout(() => stop.abort('stop'), 20);
+    expect(await stopping).toBe('stop');
   });
 
   it('close() does not wait for a session that is still being opened', async () => {
@@ -308,6 +321,27 @@ describe('what the bus would refuse, and deadlines', () => {
       Item,
     );
     expect(await getPassword('nothing', 'here', { connection: conn, timeoutMs: Infinity })).toBeNull();
+    // A call past a timer's limit waits (it would fail after 1 ms unclamped) until the connection ends.
+    const patient = await m.connect();
+    m.mock.hooks.onCall = (message) => (message.member === 'Get' ? 'drop' : 'pass');
+    let settled = false;
+    const waiting = getDefaultCollection(patient)
+      .getLabel()
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    const call = patient.bus
+      .call(
+        { destination: m.mock.busName, path: LOGIN, interface: 'org.freedesktop.DBus.Properties', member: 'Get' },
+        { timeoutMs: 2 ** 31 },
+      )
+      .catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    expect(patient.bus.pendingCallCount).toBeGreaterThanOrEqual(1);
+    await patient.close();
+    expect(await call).toBeInstanceOf(ConnectionClosedError);
+    await waiting;
+    m.mock.hooks.onCall = undefined;
     for (const options of [{ promptTimeoutMs: -1 }, { promptTimeoutMs: Number.NaN }, { maxMessageBytes: 10 }]) {
       await expect(m.connect(options)).rejects.toBeInstanceOf(InvalidArgumentError);
     }

@@ -149,6 +149,14 @@ describe('the password API on gnome-keyring', () => {
     const again = await storePassword(service, 'kim', 'newer', on());
     expect(again).toMatchObject({ action: 'updated', itemPath: own.itemPath, updated: 1 });
     expect((await elsewhere.getSecret()).toString()).toBe('new');
+    // Locked elsewhere: not unlocked (that needs a prompt, impossible headless); a new item in the default collection.
+    const lockedService = uniqueService();
+    await other.createItem('locked copy', { service: lockedService, username: 'kim' }, 'old');
+    await other.lock();
+    const created = await storePassword(lockedService, 'kim', 'new', on());
+    expect(created.action).toBe('created');
+    expect(created.itemPath.startsWith(`${LOGIN}/`)).toBe(true);
+    await other.unlock({ password: 'collection-password' });
   });
 
   it('reads find any tool’s item in any collection, and rank the profile’s own item first', async () => {
@@ -341,9 +349,20 @@ describe('the password API with prompts gnome-keyring cannot show headless (mock
     m.mock.scenario.prompts = 'never';
     const error = await getPassword('mocked', 'u', on({ timeoutMs: 300 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutException);
-    expect((error as Error).message).toMatch(/"Vault".*not answered in time and was dismissed/);
+    expect((error as Error).message).toMatch(/"Vault".*not answered in time \(a prompt it had opened was dismissed\)/);
     expect(m.mock.pendingPrompts()).toEqual([]);
     expect(m.mock.callCount('Dismiss')).toBe(1);
+  });
+
+  it('timeoutMs, not the connection’s call timeout, bounds an Unlock that blocks (as KeePassXC’s does)', async () => {
+    const conn = await m.connect({ callTimeoutMs: 100 });
+    m.mock.hooks.onCall = (message) => (message.member === 'Unlock' ? 'drop' : 'pass');
+    const started = performance.now();
+    const error = await getPassword('mocked', 'u', { connection: conn, timeoutMs: 800 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutException);
+    expect((error as Error).message).toMatch(/within 800 ms/);
+    // Not the 100 ms call timeout: a generous bound, not a timing measurement.
+    expect(performance.now() - started).toBeGreaterThan(700);
   });
 
   it('aborting the signal rejects with its reason and dismisses the prompt', async () => {

@@ -126,6 +126,18 @@ describe('prompts that are dismissed or never answered', () => {
     expect((error as Error).message).toMatch(/exited while its prompt was open/);
   });
 
+  it('a prompt deadline past what a timer holds waits, instead of dismissing the prompt at once', async () => {
+    m.mock.scenario.prompts = 'never';
+    const controller = new AbortController();
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    const pending = vault.unlock({ timeoutMs: 2 ** 31, signal: controller.signal }).catch((e: unknown) => e);
+    while (m.mock.callCount('Prompt') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(m.mock.callCount('Dismiss')).toBe(0);
+    controller.abort(new Error('enough'));
+    expect(((await pending) as Error).message).toBe('enough');
+  });
+
   it('closing the connection mid-prompt fails the wait with ConnectionClosedError', async () => {
     m.mock.scenario.prompts = 'never';
     const conn = await m.connect();

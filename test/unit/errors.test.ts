@@ -32,6 +32,21 @@ describe('error classes', () => {
     }
   });
 
+  it('match by a stable name that a minifier renaming the classes cannot make collide', async () => {
+    const other = (await import('../../src/errors.js?minified-copy')) as typeof errors;
+    // What terser or esbuild without keepNames does to a bundle that includes this library: short, reused names.
+    for (const Class of [other.LockedException, other.ItemNotFoundException, other.SecretStorageError])
+      Object.defineProperty(Class, 'name', { value: 'a' });
+    const locked = new other.LockedException('locked');
+    expect(locked).toBeInstanceOf(errors.LockedException);
+    expect(locked).not.toBeInstanceOf(errors.ItemNotFoundException);
+    expect(new other.ItemNotFoundException('gone')).not.toBeInstanceOf(other.LockedException);
+    // A class of the caller's own is matched by prototype only, whatever it is called.
+    class TimeoutException extends errors.SecretStorageError {}
+    expect(new errors.TimeoutException('late')).not.toBeInstanceOf(TimeoutException);
+    expect(new TimeoutException('late')).toBeInstanceOf(errors.SecretStorageError);
+  });
+
   it('keep the class list out of what is printed or serialised', () => {
     const error = new errors.LockedException('The collection is locked.', {
       dbusName: 'org.freedesktop.Secret.Error.IsLocked',
