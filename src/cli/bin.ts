@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `secretstorage` executable.
+import { ignoreClosedPipe } from './io.js';
 import { runCli } from './main.js';
 
+ignoreClosedPipe(process.stdout);
 runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,

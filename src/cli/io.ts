@@ -84,3 +84,14 @@ export async function readSecret(io: CliIO, options: ReadSecretOptions): Promise
 export function writeJson(io: CliIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/**
+ * Makes a closed pipe on `stream` (`secretstorage search | head -1`) no error of ours: what is written after the reader
+ * went away is dropped and the command ends as it would have, instead of crashing with EPIPE. A command that must know
+ * (headless --print-env) checks its write's callback.
+ */
+export function ignoreClosedPipe(stream: NodeJS.WritableStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}

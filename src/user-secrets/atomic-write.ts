@@ -1,27 +1,48 @@
 /**
  * Writing a file so that a reader (or a crash) sees either the old content or the new, never half of it: a temporary
- * file in the same directory, flushed, then renamed over the target. The target's mode is kept; a symlink is
- * followed, so the file it points to is replaced rather than the link.
+ * file in the same directory, flushed, then renamed over the target. The target's mode is kept unless told; a
+ * symlink is followed, so the file it points to is replaced rather than the link, and anything that is not a regular
+ * file (a device, a pipe, a link to nowhere) is refused rather than replaced.
  */
-import { link, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from '../crypto/random.js';
 
 export interface AtomicWriteOptions {
   /** Mode for a file that does not exist yet (default 0o600); an existing file keeps its own. */
   newFileMode?: number;
+  /** This mode whether the file exists or not (secrets: 0o600 even over a file that was readable by others). */
+  mode?: number;
   /** Fail with EEXIST instead of replacing an existing file. */
   exclusive?: boolean;
 }
 
+/**
+ * The regular file `path` names (through symlinks) and its mode, or `path` itself when nothing is there.
+ * @throws Error (code EINVAL) for a symlink that leads nowhere or to something that is not a regular file (a pipe, a
+ *   terminal, /dev/stdout): replacing it would put the content where the caller did not mean it to go.
+ */
 async function resolveTarget(path: string): Promise<{ target: string; mode?: number }> {
+  let link;
   try {
-    const target = await realpath(path);
-    return { target, mode: (await stat(target)).mode & 0o7777 };
+    link = await lstat(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     return { target: path };
   }
+  const refuse = (what: string) =>
+    Object.assign(new Error(`${path} ${what}; give the path of a regular file (or none, for standard output).`), {
+      code: 'EINVAL',
+    });
+  let target: string;
+  try {
+    target = await realpath(path);
+  } catch {
+    throw refuse('is a symbolic link that leads to no file');
+  }
+  const status = link.isSymbolicLink() ? await stat(target) : link;
+  if (!status.isFile()) throw refuse('is not a regular file');
+  return { target, mode: status.mode & 0o7777 };
 }
 
 /**
@@ -38,7 +59,7 @@ export async function writeFileAtomic(
   if (options.exclusive && existingMode !== undefined) {
     throw Object.assign(new Error(`${path} already exists.`), { code: 'EEXIST' });
   }
-  const mode = existingMode ?? options.newFileMode ?? 0o600;
+  const mode = options.mode ?? existingMode ?? options.newFileMode ?? 0o600;
   const temporary = join(dirname(target), `.${basename(target)}.${Buffer.from(randomBytes(6)).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', mode);
   try {

@@ -9,6 +9,24 @@ import { Item } from '../item.js';
 import type { PromptOptions } from '../prompt.js';
 import { defaultCollectionPath, getDefaultCollection, getSecrets, searchItemPaths } from '../service.js';
 import { unlockForUse } from '../unlock-for-use.js';
+import { SecretsFormatError } from './errors.js';
+
+/**
+ * A secret's text. Bytes that are not UTF-8 (written by another tool) are refused rather than read with U+FFFD in
+ * their place, which an export or a run would then pass on as if it were the value.
+ * @throws SecretsFormatError naming the key and the item.
+ */
+function decodeValue(bytes: Buffer, key: string, itemPath: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new SecretsFormatError(
+      `The secret ${key} (${itemPath}) holds bytes that are not UTF-8 text, so it cannot be an environment ` +
+        "variable's value; it was written by another tool. Replace it with `user-secrets set " +
+        `${key}\`, or read its bytes with \`secretstorage search --attr key=${key} --show-secrets --json\`.`,
+    );
+  }
+}
 
 /** The `xdg:schema` of user-secret items (libsecret and Seahorse group items by it). */
 export const USER_SECRETS_SCHEMA = 'io.github.secretstorage.UserSecrets';
@@ -98,7 +116,7 @@ export class KeyringStore {
           throw new LockedException(
             `The item holding ${found} is still locked after unlocking; unlock it and try again.`,
           );
-        result.set(found, bytes.toString('utf8'));
+        result.set(found, decodeValue(bytes, found, path));
       }
     } finally {
       for (const bytes of secrets.values()) bytes.fill(0);

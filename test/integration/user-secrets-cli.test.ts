@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -205,6 +215,82 @@ describe('the user-secrets CLI', () => {
     const broken = await cli(['import', '-', '--format', 'json', '-p', dir], { stdin: '{"A": "s3cret",' });
     expect(broken.code).toBe(6);
     expect(broken.stderr).not.toMatch(/s3cret/);
+  });
+
+  it('import never loses what it did not store: bytes that are not UTF-8, lines it skipped, a source that changed or is a link', async () => {
+    const { dir, id } = await initialised();
+    const latin = join(dir, 'latin.env');
+    writeFileSync(latin, Buffer.from('LATIN=caf\xe9\n', 'latin1'));
+    const refused = await cli(['import', latin, '--remove-source', '-p', dir]);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/not UTF-8 text.*iconv.*Nothing was imported/);
+    expect(existsSync(latin)).toBe(true);
+    expect((await cli(['list', '-p', dir])).stdout).not.toMatch(/LATIN/);
+
+    const partly = join(dir, 'partly.env');
+    writeFileSync(partly, 'GOOD=1\nbad key=topsecret1\nMULTI="a\nb=c"\n');
+    const kept = await cli(['import', partly, '--remove-source', '-p', dir]);
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toMatch(/line\(s\) 2 not understood as KEY=VALUE/);
+    expect(kept.stderr).toMatch(/Not deleting .*partly\.env: line\(s\) 2 of it were not understood/);
+    expect(kept.stderr).not.toMatch(/topsecret1/);
+    expect(existsSync(partly)).toBe(true);
+    expect((await cli(['get', 'MULTI', '-p', dir])).stdout).toBe('a\nb=c');
+
+    const target = join(dir, 'target.env');
+    writeFileSync(target, 'LINKED=1\n');
+    const link = join(dir, 'link.env');
+    symlinkSync(target, link);
+    const linked = await cli(['import', link, '--remove-source', '-p', dir]);
+    expect(linked.code).toBe(0);
+    expect(linked.stderr).toMatch(/Not deleting .*link\.env: it is a symbolic link to .*target\.env/);
+    expect(existsSync(link) && existsSync(target)).toBe(true);
+
+    // The project's own python-env-secrets file is read as that tool reads it even without its header.
+    const folder = join(home, '.python', 'envsecrets', id);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, '.secrets'), 'A=abc #def\nH=x#y\n');
+    expect((await cli(['import', '--keep-source', '-p', dir])).code).toBe(0);
+    expect((await cli(['get', 'A', '-p', dir])).stdout).toBe('abc #def');
+    expect((await cli(['get', 'H', '-p', dir])).stdout).toBe('x#y');
+  });
+
+  it('export writes only regular files, always mode 0600, and --json means JSON', async () => {
+    const { dir } = await initialised();
+    await cli(['set', 'K', '-p', dir], { stdin: 'v' });
+    const nowhere = join(dir, 'nowhere.env');
+    symlinkSync('/proc/self/fd/1', nowhere); // as /dev/stdout is: realpath cannot follow it to a file
+    const refused = await cli(['export', '-o', nowhere, '--force', '-p', dir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/symbolic link that leads to no file/);
+    expect(lstatSync(nowhere).isSymbolicLink()).toBe(true);
+    const open = join(dir, 'open.env');
+    writeFileSync(open, 'old\n', { mode: 0o644 });
+    expect((await cli(['export', '-o', open, '--force', '-p', dir])).code).toBe(0);
+    expect(statSync(open).mode & 0o777).toBe(0o600);
+    expect(JSON.parse((await cli(['export', '--json', '-p', dir])).stdout)).toEqual({ K: 'v' });
+    expect(JSON.parse((await cli(['export', '--json', '-o', open, '--force', '-p', dir])).stdout)).toEqual({
+      file: open,
+      format: 'dotenv',
+      count: 1,
+    });
+  });
+
+  it('a secret that is not UTF-8 text (another tool wrote it) is refused, not read with U+FFFD in it', async () => {
+    const { dir, id } = await initialised();
+    await getDefaultCollection(k.conn).createItem(
+      'binary',
+      {
+        'xdg:schema': 'io.github.secretstorage.UserSecrets',
+        application: 'secretstorage user-secrets',
+        'user-secrets-id': id,
+        key: 'BIN',
+      },
+      Buffer.from([0xff, 0xfe]),
+    );
+    const got = await cli(['get', 'BIN', '-p', dir]);
+    expect(got.code).toBe(6);
+    expect(got.stderr).toMatch(/BIN .*not UTF-8 text/);
   });
 
   it('exports dotenv that dotenv parses back to the same strings, and refuses values it cannot carry', async () => {

@@ -112,7 +112,14 @@ Examples:
     try {
       if (values['print-env']) {
         const keyring = await startBackgroundKeyring({ dataDir, password });
-        io.stdout.write(formatEnv({ ...keyring.env, [PID_VARIABLE]: String(keyring.pid) }, format));
+        const written = await new Promise<Error | null | undefined>((settle) =>
+          io.stdout.write(formatEnv({ ...keyring.env, [PID_VARIABLE]: String(keyring.pid) }, format), settle),
+        );
+        if (written) {
+          // Nobody got the address or the PID (stdout closed): a keyring left running could never be stopped.
+          await stopBackgroundKeyring(keyring.pid);
+          throw new CliExit(`could not print the environment (${written.message}); the keyring was stopped.`, 7);
+        }
         return EXIT.ok;
       }
       return await runWithHeadlessKeyring(command[0], command.slice(1), { dataDir, password, env: io.env });

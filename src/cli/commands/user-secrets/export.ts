@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../../../user-secrets/atomic-write.js';
 import { formatDotenv } from '../../../user-secrets/dotenv-format.js';
 import { UnrepresentableValueError, UserSecretsError } from '../../../user-secrets/errors.js';
 import { EXIT } from '../../exit-codes.js';
+import { writeJson } from '../../io.js';
 import { UsageError } from '../../usage-error.js';
 import { note, withManager, type Subcommand } from './context.js';
 
@@ -15,7 +16,7 @@ export const exportSubcommand: Subcommand = {
   (newlines and CRs as \\n and \\r), else bare. A value holding all three quote kinds plus a newline, #, or
   surrounding spaces has no dotenv form: export stops and names those keys (use --format json, or
   --skip-unrepresentable to leave them out). Keys with ":" are written with "__". JSON output is one flat object,
-  as dotnet user-secrets reads it.`,
+  as dotnet user-secrets reads it. --json alone prints that JSON; with --output it prints {file, format, count}.`,
   options: {
     format: { type: 'string' },
     output: { type: 'string', short: 'o' },
@@ -25,9 +26,12 @@ export const exportSubcommand: Subcommand = {
   positionals: { min: 0, max: 0, names: 'no arguments' },
   async run(context) {
     const { io, values } = context;
-    const format = (values.format as string | undefined) ?? 'dotenv';
+    // --json asks for JSON on stdout: the secrets themselves when they go there, else the report of the write.
+    const format = (values.format as string | undefined) ?? (values.json && !values.output ? 'json' : 'dotenv');
     if (format !== 'dotenv' && format !== 'json')
       throw new UsageError(`--format expects dotenv or json, got ${JSON.stringify(format)}.`);
+    if (values.json && !values.output && format !== 'json')
+      throw new UsageError('--json prints the secrets as JSON; it cannot go with --format dotenv without --output.');
     const { id, secrets } = await withManager(context, async (manager) => ({
       id: manager.id,
       secrets: new Map(Object.entries(await manager.getAll())),
@@ -57,13 +61,15 @@ export const exportSubcommand: Subcommand = {
       return EXIT.ok;
     }
     try {
-      await writeFileAtomic(output, text, { newFileMode: 0o600, exclusive: !values.force });
+      await writeFileAtomic(output, text, { mode: 0o600, exclusive: !values.force });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') throw new UsageError(`${output} already exists; pass --force to replace it.`);
+      if (code === 'EINVAL') throw new UsageError((error as Error).message);
       throw new UserSecretsError(`Cannot write ${output} (${code ?? (error as Error).message}).`, { cause: error });
     }
-    note(io, `Wrote ${secrets.size} secret(s) to ${output}.`);
+    if (values.json) writeJson(io, { file: output, format, count: secrets.size });
+    else note(io, `Wrote ${secrets.size} secret(s) to ${output}.`);
     return EXIT.ok;
   },
 };

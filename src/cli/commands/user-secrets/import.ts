@@ -2,7 +2,7 @@
  * `user-secrets import`: bring secrets in from python-env-secrets' plaintext `.secrets` files, a `.env` file, or
  * dotnet-style JSON; then, once they are verified in the keyring, offer to delete the plaintext source.
  */
-import { readFile, rmdir, unlink } from 'node:fs/promises';
+import { lstat, readFile, realpath, rmdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { homedir } from 'node:os';
 import { dotenvParser } from '../../../user-secrets/dotenv-parse.js';
@@ -33,20 +33,59 @@ interface Source {
   layout?: string;
 }
 
+/**
+ * The text of an import source. Bytes that are not UTF-8 are refused rather than turned into U+FFFD: the secrets
+ * read back would match what was decoded, not what the file holds, and the file could then be deleted.
+ */
+function decodeSource(bytes: Buffer, description: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new SecretsFormatError(
+      `${description} is not UTF-8 text (python-env-secrets and dotenv files are UTF-8). Convert it first, e.g. ` +
+        '`iconv -f latin1 -t utf-8 FILE > FILE.utf8`, and import that. Nothing was imported.',
+    );
+  }
+}
+
 async function readStdin(io: CliIO): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeSource(Buffer.concat(chunks), 'standard input');
 }
 
 async function readSourceFile(path: string, description: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new UsageError(
       `cannot read ${description} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
     );
   }
+  return decodeSource(bytes, description);
+}
+
+/**
+ * Lines of a dotenv source that look like an assignment but gave no key (`bad key=value`): the parser skips them,
+ * so they were not imported, and the file must not be deleted. Lines inside a multi-line quoted value are passed over.
+ */
+function unreadLines(text: string, keys: Set<string>): number[] {
+  const known = new Set([...keys, ...ID_KEYS]);
+  const unread: number[] = [];
+  let openQuote: string | undefined;
+  text.split(/\r?\n/).forEach((line, index) => {
+    if (openQuote) {
+      if (line.includes(openQuote)) openQuote = undefined;
+      return;
+    }
+    const match = /^\s*(?:export\s+)?([^=#]*?)\s*=\s*(["'`])?(.*)$/.exec(line);
+    if (!match || line.trimStart().startsWith('#')) return;
+    const [, key, quote, rest] = match;
+    if (quote && !rest.includes(quote)) openQuote = quote;
+    if (key !== '' && !known.has(key)) unread.push(index + 1);
+  });
+  return unread;
 }
 
 /** The python-env-secrets file of the project's id, current layout first. */
@@ -113,8 +152,30 @@ function describePlan(plan: ImportPlan, dryRun: boolean): string[] {
   ];
 }
 
+/**
+ * Why the source must stay even if its deletion is asked for, or undefined: it changed since it was read (something
+ * wrote to it during the import), it is a symlink (deleting the link would leave the plaintext where it points), or
+ * some of its lines were not imported.
+ */
+async function reasonToKeep(source: Source & { path: string }, unread: number[]): Promise<string | undefined> {
+  if (unread.length) {
+    return `line(s) ${unread.join(', ')} of it were not understood as KEY=VALUE and were not imported`;
+  }
+  try {
+    if ((await lstat(source.path)).isSymbolicLink()) {
+      return `it is a symbolic link to ${await realpath(source.path)}, which deleting the link would leave in place`;
+    }
+    if (!(await readFile(source.path)).equals(Buffer.from(source.text, 'utf8'))) {
+      return 'it changed while the secrets were being imported';
+    }
+  } catch (error) {
+    return `it cannot be read again (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
+  return undefined;
+}
+
 /** Deletes the plaintext source after a verified import, if asked (flag or y/N on a terminal). */
-async function removeSource(context: Context, source: Source): Promise<boolean> {
+async function removeSource(context: Context, source: Source, unread: number[]): Promise<boolean> {
   const { io, values } = context;
   if (!source.path || values['keep-source']) return false;
   const holdsProjectId = ID_KEYS.some((key) => new RegExp(`^\\s*(?:export\\s+)?${key}\\s*=`, 'm').test(source.text));
@@ -133,7 +194,21 @@ async function removeSource(context: Context, source: Source): Promise<boolean> 
       note(io, `The plaintext file ${source.path} is still there; delete it when you no longer need it.`);
     return false;
   }
-  await unlink(source.path);
+  const keep = await reasonToKeep({ ...source, path: source.path }, unread);
+  if (keep) {
+    note(io, `Not deleting ${source.path}: ${keep}. Check it, then delete it by hand.`);
+    return false;
+  }
+  try {
+    await unlink(source.path);
+  } catch (error) {
+    note(
+      io,
+      `The secrets are imported and verified, but ${source.path} could not be deleted ` +
+        `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); delete it by hand.`,
+    );
+    return false;
+  }
   if (source.layout) await rmdir(dirname(source.path)).catch(() => undefined);
   note(io, `Deleted ${source.path} (deleting does not securely erase it from the disk or from backups).`);
   return true;
@@ -178,8 +253,12 @@ export const importSubcommand: Subcommand = {
         : file === '-'
           ? { description: 'standard input', text: await readStdin(io) }
           : { path: file, description: file, text: await readSourceFile(file, file) };
-    const format = requested === 'auto' ? detectFormat(source.text) : (requested as Format);
+    // The project's own python-env-secrets file is read as that tool reads it, header or not.
+    const format = requested !== 'auto' ? (requested as Format) : source.layout ? 'pes' : detectFormat(source.text);
     const { entries, nulls } = await parseSource(source, format);
+    const unread = format === 'dotenv' ? unreadLines(source.text, new Set(entries.keys())) : [];
+    if (unread.length && !values.json)
+      note(io, `user-secrets import: line(s) ${unread.join(', ')} not understood as KEY=VALUE; not imported.`);
     if (nulls.length) note(io, `user-secrets import: null values are not imported: ${nulls.join(', ')}`);
     if (entries.size === 0) throw new SecretsFormatError(`${source.description} holds no secrets to import.`);
     const dryRun = Boolean(values['dry-run']);
@@ -196,7 +275,7 @@ export const importSubcommand: Subcommand = {
       for (const line of describePlan(outcome, dryRun)) note(io, line);
       if (!dryRun) note(io, 'Every imported key was read back from the keyring and matches.');
     }
-    const removedSource = dryRun ? false : await removeSource(context, source);
+    const removedSource = dryRun ? false : await removeSource(context, source, unread);
     if (values.json) {
       const { added, changed, unchanged, skipped } = outcome;
       writeJson(io, {

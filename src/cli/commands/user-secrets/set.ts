@@ -40,6 +40,8 @@ export const setSubcommand: Subcommand = {
       note(io, 'user-secrets set: warning: the value was given on the command line, where others can see it.');
     }
     const secret = value ?? decodeValue(await readSecret(io, { prompt: `Value for ${key}: ` }));
+    // Often an unset variable piped in (`printf %s "$TOKEN" |`) or a closed stdin: stored as asked, not silently.
+    if (secret === '') note(io, `user-secrets set: warning: the value of ${key} is empty; storing it anyway.`);
     await withManager(context, (manager) => manager.set(key, secret), { init: Boolean(values.init) });
     if (values.json) writeJson(io, { key, stored: true });
     else note(io, `Saved ${key}.`);
