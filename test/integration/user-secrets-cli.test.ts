@@ -276,6 +276,24 @@ describe('the user-secrets CLI', () => {
     });
   });
 
+  it('clear from a terminal whose stderr is redirected refuses without --yes instead of deleting unasked', async () => {
+    const { dir } = await initialised();
+    await cli(['set', 'KEEP', '-p', dir], { stdin: 'v' });
+    const stdin = Object.assign(Readable.from([]), { isTTY: true });
+    let stderr = '';
+    const err = new PassThrough().on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const env = { PATH: process.env.PATH, HOME: home, DBUS_SESSION_BUS_ADDRESS: k.address };
+    const code = await runCli(['user-secrets', 'clear', '-p', dir], {
+      stdin,
+      stdout: new PassThrough(),
+      stderr: err,
+      env,
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/clear asks before deleting, and stderr is not a terminal to ask on: pass --yes/);
+    expect((await cli(['get', 'KEEP', '-p', dir])).stdout).toBe('v');
+  });
+
   it('a secret that is not UTF-8 text (another tool wrote it) is refused, not read with U+FFFD in it', async () => {
     const { dir, id } = await initialised();
     await getDefaultCollection(k.conn).createItem(
