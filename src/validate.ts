@@ -4,6 +4,7 @@
  */
 import { CONTENT_TYPE_BINARY, CONTENT_TYPE_TEXT } from './defines.js';
 import { InvalidArgumentError } from './errors.js';
+import { decodeUtf8 } from './utf8.js';
 
 const OBJECT_PATH = /^\/$|^(\/[A-Za-z0-9_]+)+$/;
 /** A label or attribute beyond this is almost certainly a mistake (and near the bus's own limits). */
@@ -139,15 +140,11 @@ export function checkContentType(value: unknown): string | undefined {
 
 /** `text/*` content types declare text; bytes sent under them should be valid UTF-8 (KWallet enforces it). */
 export function assertTextIsUtf8(bytes: Uint8Array, contentType: string): void {
-  if (!/^text\//i.test(contentType)) return;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InvalidArgumentError(
-      'secret',
-      `is not valid UTF-8 but its content type is ${contentType}; pass contentType: 'application/octet-stream' for binary data.`,
-    );
-  }
+  if (!/^text\//i.test(contentType) || decodeUtf8(bytes) !== undefined) return;
+  throw new InvalidArgumentError(
+    'secret',
+    `is not valid UTF-8 but its content type is ${contentType}; pass contentType: 'application/octet-stream' for binary data.`,
+  );
 }
 
 /** An AbortSignal, also one from another realm or a polyfill: judged by what is used of it. */

@@ -9,6 +9,11 @@ import { completionScript } from './completion.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { CliExit } from './usage-error.js';
 
+/** What `--json` calls a CliExit (a failure the CLI itself reports, with its exit code), as `kind`. */
+function cliExitKind(code: number): string {
+  return code === EXIT.notFound ? 'NotFound' : code === EXIT.interrupted ? 'Interrupted' : 'Failure';
+}
+
 const EXIT_CODES_HELP = `Exit codes:
   0    success
   1    not found / nothing matched
@@ -87,7 +92,7 @@ export async function runCli(argv: string[], io: CliIO, program = 'secretstorage
     const code = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
     if (own.includes('--json')) {
-      const kind = error instanceof CliExit ? error.kind : error instanceof Error ? error.name : 'Error';
+      const kind = error instanceof CliExit ? cliExitKind(code) : error instanceof Error ? error.name : 'Error';
       io.stderr.write(`${JSON.stringify({ error: { code, kind, message } })}\n`);
     } else {
       io.stderr.write(`${program} ${command.name}: ${message}\n`);

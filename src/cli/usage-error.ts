@@ -18,9 +18,6 @@ export function parseArgsError(error: unknown, prefix = ''): UsageError {
   return new UsageError(`${prefix}${message}`);
 }
 
-/** What `--json` reports as an error's `kind` for a CliExit, by exit code (EXIT.notFound, EXIT.interrupted). */
-const KIND_BY_EXIT_CODE: Record<number, string> = { 1: 'NotFound', 130: 'Interrupted' };
-
 /** An error that carries the exit code the CLI should end with (e.g. 1 for "not found" with a message). */
 export class CliExit extends Error {
   override name = 'CliExit';
@@ -29,10 +26,5 @@ export class CliExit extends Error {
     readonly exitCode: number,
   ) {
     super(message);
-  }
-
-  /** What happened, for `--json` errors: `NotFound`, `Interrupted`, else `Failure`. */
-  get kind(): string {
-    return KIND_BY_EXIT_CODE[this.exitCode] ?? 'Failure';
   }
 }

@@ -6,6 +6,7 @@ import { unlockForUse } from '../unlock-for-use.js';
 import { bestPerUser, collectionOf, findCandidates, findForRead, type Candidate, type Match } from './lookup.js';
 import type { OperationContext } from './operation.js';
 import { readScope } from './target.js';
+import { decodeUtf8 } from '../utf8.js';
 
 export interface Credential {
   username: string;
@@ -18,8 +19,8 @@ export interface Credential {
  */
 export function decodePassword(secret: Buffer, itemPath: string): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(secret);
-  } catch {
+    const text = decodeUtf8(secret);
+    if (text !== undefined) return text;
     throw new SecretStorageError(
       `The item ${itemPath} holds bytes that are not UTF-8 text, so it cannot be returned as a password; read it ` +
         'with Item.getSecret() from the core API instead (from the command line: `secretstorage search SERVICE ' +

@@ -6,6 +6,7 @@ import { unlockForUse } from '../unlock-for-use.js';
 import { collectionOf } from './lookup.js';
 import { runOperation, type KeyringOptions } from './operation.js';
 import { readScope } from './target.js';
+import { decodeUtf8 } from '../utf8.js';
 
 export interface SearchOptions extends Omit<KeyringOptions, 'profile'> {
   /** Also read the secrets of the items that are unlocked (or that `unlock` unlocked). */
@@ -29,9 +30,8 @@ export interface FoundItem {
 
 function encodeSecret(secret: Buffer): { text: string } | { base64: string } {
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(secret) };
-  } catch {
-    return { base64: secret.toString('base64') };
+    const text = decodeUtf8(secret);
+    return text === undefined ? { base64: secret.toString('base64') } : { text };
   } finally {
     secret.fill(0);
   }

@@ -53,3 +53,25 @@ export function dotenvParser(): Promise<DotenvParser> {
   cached.catch(() => (cached = undefined));
   return cached;
 }
+
+/**
+ * The (1-based) lines of `.env` text that look like an assignment whose key is not among `parsedKeys` (`bad key=…`):
+ * what the parser skipped without a word. Lines inside a multi-line quoted value are passed over.
+ */
+export function skippedAssignmentLines(text: string, parsedKeys: Iterable<string>): number[] {
+  const known = new Set(parsedKeys);
+  const skipped: number[] = [];
+  let openQuote: string | undefined;
+  text.split(/\r?\n/).forEach((line, index) => {
+    if (openQuote) {
+      if (line.includes(openQuote)) openQuote = undefined;
+      return;
+    }
+    const match = /^\s*(?:export\s+)?([^=#]*?)\s*=\s*(["'`])?(.*)$/.exec(line);
+    if (!match || line.trimStart().startsWith('#')) return;
+    const [, key, quote, rest] = match;
+    if (quote && !rest.includes(quote)) openQuote = quote;
+    if (key !== '' && !known.has(key)) skipped.push(index + 1);
+  });
+  return skipped;
+}

@@ -10,6 +10,7 @@ import type { PromptOptions } from '../prompt.js';
 import { defaultCollectionPath, getDefaultCollection, getSecrets, searchItemPaths } from '../service.js';
 import { unlockForUse } from '../unlock-for-use.js';
 import { SecretsFormatError } from './errors.js';
+import { decodeUtf8 } from '../utf8.js';
 
 /**
  * A secret's text. Bytes that are not UTF-8 (written by another tool) are refused rather than read with U+FFFD in
@@ -17,15 +18,13 @@ import { SecretsFormatError } from './errors.js';
  * @throws SecretsFormatError naming the key and the item.
  */
 function decodeValue(bytes: Buffer, key: string, itemPath: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new SecretsFormatError(
-      `The secret ${key} (${itemPath}) holds bytes that are not UTF-8 text, so it cannot be an environment ` +
-        "variable's value; it was written by another tool. Replace it with `user-secrets set " +
-        `${key}\`, or read its bytes with \`secretstorage search --attr key=${key} --show-secrets --json\`.`,
-    );
-  }
+  const text = decodeUtf8(bytes);
+  if (text !== undefined) return text;
+  throw new SecretsFormatError(
+    `The secret ${key} (${itemPath}) holds bytes that are not UTF-8 text, so it cannot be an environment ` +
+      "variable's value; it was written by another tool. Replace it with `user-secrets set " +
+      `${key}\`, or read its bytes with \`secretstorage search --attr key=${key} --show-secrets --json\`.`,
+  );
 }
 
 /** The `xdg:schema` of user-secret items (libsecret and Seahorse group items by it). */

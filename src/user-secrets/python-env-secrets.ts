@@ -9,6 +9,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SecretsFormatError } from './errors.js';
+import { decodeUtf8 } from '../utf8.js';
 
 /** Python's `str.isspace()` characters, which `str.strip()` removes. */
 const PYTHON_WHITESPACE =
@@ -50,15 +51,12 @@ export function looksLikePythonEnvSecrets(text: string): boolean {
  */
 export async function readPythonEnvSecretsFile(path: string): Promise<Map<string, string>> {
   const bytes = await readFile(path);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
+  const text = decodeUtf8(bytes, true);
+  bytes.fill(0);
+  if (text === undefined) {
     throw new SecretsFormatError(
       `${path} is not valid UTF-8, so python-env-secrets could not read it either; nothing was imported.`,
     );
-  } finally {
-    bytes.fill(0);
   }
   return parsePythonEnvSecrets(text);
 }

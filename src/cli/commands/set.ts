@@ -13,6 +13,7 @@ import {
   exitNotFound,
 } from '../keyring-args.js';
 import { UsageError } from '../usage-error.js';
+import { decodeUtf8 } from '../../utf8.js';
 
 const OPTIONS = {
   ...PASSWORD_OPTIONS,
@@ -68,13 +69,11 @@ Examples:
       password = fromArgv;
     } else {
       const secret = await readSecret(io, { prompt: `Password for '${username}' on '${service}': `, raw: values.raw });
-      try {
-        password = new TextDecoder('utf-8', { fatal: true }).decode(secret);
-      } catch {
+      const text = decodeUtf8(secret);
+      secret.fill(0);
+      if (text === undefined)
         throw new UsageError('the password read is not UTF-8 text; passwords are stored as text.');
-      } finally {
-        secret.fill(0);
-      }
+      password = text;
     }
     if (password === '') {
       // Often an unset variable (`printf %s "$TOKEN" |` in CI): stored as asked, but not silently.

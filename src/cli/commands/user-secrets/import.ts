@@ -5,7 +5,7 @@
 import { lstat, readFile, realpath, rmdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { homedir } from 'node:os';
-import { dotenvParser } from '../../../user-secrets/dotenv-parse.js';
+import { dotenvParser, skippedAssignmentLines } from '../../../user-secrets/dotenv-parse.js';
 import { flattenDotnetJson } from '../../../user-secrets/dotnet-json.js';
 import { SecretsFormatError } from '../../../user-secrets/errors.js';
 import { applyImport, planImport, type ConflictPolicy, type ImportPlan } from '../../../user-secrets/import.js';
@@ -21,6 +21,7 @@ import { writeJson } from '../../io.js';
 import { UsageError } from '../../usage-error.js';
 import { askYesNo, canAsk } from './confirm.js';
 import { note, withManager, type Context, type Subcommand } from './context.js';
+import { decodeUtf8 } from '../../../utf8.js';
 
 type Format = 'pes' | 'dotenv' | 'json';
 
@@ -38,14 +39,12 @@ interface Source {
  * read back would match what was decoded, not what the file holds, and the file could then be deleted.
  */
 function decodeSource(bytes: Buffer, description: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new SecretsFormatError(
-      `${description} is not UTF-8 text (python-env-secrets and dotenv files are UTF-8). Convert it first, e.g. ` +
-        '`iconv -f latin1 -t utf-8 FILE > FILE.utf8`, and import that. Nothing was imported.',
-    );
-  }
+  const text = decodeUtf8(bytes);
+  if (text !== undefined) return text;
+  throw new SecretsFormatError(
+    `${description} is not UTF-8 text (python-env-secrets and dotenv files are UTF-8). Convert it first, e.g. ` +
+      '`iconv -f latin1 -t utf-8 FILE > FILE.utf8`, and import that. Nothing was imported.',
+  );
 }
 
 async function readStdin(io: CliIO): Promise<string> {
@@ -64,28 +63,6 @@ async function readSourceFile(path: string, description: string): Promise<string
     );
   }
   return decodeSource(bytes, description);
-}
-
-/**
- * Lines of a dotenv source that look like an assignment but gave no key (`bad key=value`): the parser skips them,
- * so they were not imported, and the file must not be deleted. Lines inside a multi-line quoted value are passed over.
- */
-function unreadLines(text: string, keys: Set<string>): number[] {
-  const known = new Set([...keys, ...ID_KEYS]);
-  const unread: number[] = [];
-  let openQuote: string | undefined;
-  text.split(/\r?\n/).forEach((line, index) => {
-    if (openQuote) {
-      if (line.includes(openQuote)) openQuote = undefined;
-      return;
-    }
-    const match = /^\s*(?:export\s+)?([^=#]*?)\s*=\s*(["'`])?(.*)$/.exec(line);
-    if (!match || line.trimStart().startsWith('#')) return;
-    const [, key, quote, rest] = match;
-    if (quote && !rest.includes(quote)) openQuote = quote;
-    if (key !== '' && !known.has(key)) unread.push(index + 1);
-  });
-  return unread;
 }
 
 /** The python-env-secrets file of the project's id, current layout first. */
@@ -256,7 +233,7 @@ export const importSubcommand: Subcommand = {
     // The project's own python-env-secrets file is read as that tool reads it, header or not.
     const format = requested !== 'auto' ? (requested as Format) : source.layout ? 'pes' : detectFormat(source.text);
     const { entries, nulls } = await parseSource(source, format);
-    const unread = format === 'dotenv' ? unreadLines(source.text, new Set(entries.keys())) : [];
+    const unread = format === 'dotenv' ? skippedAssignmentLines(source.text, [...entries.keys(), ...ID_KEYS]) : [];
     if (unread.length && !values.json)
       note(io, `user-secrets import: line(s) ${unread.join(', ')} not understood as KEY=VALUE; not imported.`);
     if (nulls.length) note(io, `user-secrets import: null values are not imported: ${nulls.join(', ')}`);

@@ -3,11 +3,12 @@ import { EXIT } from '../../exit-codes.js';
 import { readSecret, writeJson } from '../../io.js';
 import { UsageError } from '../../usage-error.js';
 import { note, withManager, type Subcommand } from './context.js';
+import { decodeUtf8 } from '../../../utf8.js';
 
 function decodeValue(bytes: Buffer): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+    const text = decodeUtf8(bytes);
+    if (text !== undefined) return text;
     throw new UsageError('the value read is not UTF-8 text; user secrets are environment variables, which hold text.');
   } finally {
     bytes.fill(0);
