@@ -118,7 +118,10 @@ Examples:
         if (written) {
           // Nobody got the address or the PID (stdout closed): a keyring left running could never be stopped.
           await stopBackgroundKeyring(keyring.pid);
-          throw new CliExit(`could not print the environment (${written.message}); the keyring was stopped.`, EXIT.failure);
+          throw new CliExit(
+            `could not print the environment (${written.message}); the keyring was stopped.`,
+            EXIT.failure,
+          );
         }
         return EXIT.ok;
       }
