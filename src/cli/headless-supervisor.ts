@@ -35,7 +35,8 @@ async function supervise(): Promise<void> {
           },
         )
       : undefined;
-    const keyring = await startHeadlessKeyring({ dataDir: values['data-dir'], password });
+    // Nobody reads this process's stderr once the report is out: a crashed daemon is restarted without a word.
+    const keyring = await startHeadlessKeyring({ dataDir: values['data-dir'], password, restartKeyringOnExit: true });
     let stopping = false;
     const stop = () => {
       if (stopping) return;

@@ -18,6 +18,9 @@ import { stopProcess } from './private-bus.js';
 /** The login keyring's password when none is given. It protects nothing: give your own for a kept `dataDir`. */
 export const DEFAULT_KEYRING_PASSWORD = 'secretstorage';
 
+/** How much of the daemon's stderr is kept (its end), to tell why it failed or exited. */
+const OUTPUT_KEPT_CHARS = 16_384;
+
 const LOGIN_COLLECTION_PATH = `${SERVICE_PATH}/collection/login`;
 
 export interface GnomeKeyringOptions {
@@ -37,6 +40,8 @@ export interface GnomeKeyring {
   process: ChildProcess;
   /** The environment the daemon runs with (HOME and XDG directories). */
   env: Record<string, string>;
+  /** The end of what the daemon wrote to stderr (its warnings, and why it aborted if it did). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -115,7 +120,11 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
   options.onSpawn?.(child);
   let output = '';
   let failure: string | undefined;
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    output += chunk;
+    if (output.length > 2 * OUTPUT_KEPT_CHARS) output = output.slice(-OUTPUT_KEPT_CHARS);
+  });
   child.once('error', (error: NodeJS.ErrnoException) => {
     failure = error.code === 'ENOENT' ? missingProgramError('gnome-keyring-daemon').message : error.message;
   });
@@ -144,7 +153,7 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
     await stop();
     throw error;
   }
-  return { process: child, env, stop };
+  return { process: child, env, output: () => output.slice(-OUTPUT_KEPT_CHARS), stop };
 }
 
 /** Unlocks the login keyring with its password if it is locked, through gnome-keyring's internal interface. */

@@ -14,6 +14,24 @@ export interface HeadlessKeyringOptions {
   dataDir?: string;
   /** Also expose the bus on 127.0.0.1 TCP with ANONYMOUS authentication. */
   tcp?: boolean;
+  /**
+   * Start gnome-keyring-daemon again, on the same bus and data, when it exits without being asked to (as systemd
+   * does on a desktop): gnome-keyring aborts on some races between its clients, and a long CI job should not lose
+   * its keyring to one. Default false: a test usually wants to see the keyring gone.
+   */
+  restartKeyringOnExit?: boolean;
+  /** Called when gnome-keyring-daemon exits without being asked to (whether or not it is restarted). */
+  onKeyringExit?: (exit: KeyringExit) => void;
+}
+
+/** gnome-keyring-daemon exiting without stop() or restartKeyring() asking it to. */
+export interface KeyringExit {
+  /** `signal SIGTRAP`, `code 1`, … */
+  reason: string;
+  /** The end of what the daemon wrote to stderr: GLib prints why it aborted there. */
+  output: string;
+  /** Whether it is being started again (`restartKeyringOnExit`; never once the bus itself is gone). */
+  restarting: boolean;
 }
 
 export interface HeadlessKeyring {
@@ -29,6 +47,13 @@ export interface HeadlessKeyring {
   adopt(child: ChildProcess): void;
   /** Restarts gnome-keyring-daemon on the same bus and data (what a crash and a restart look like to clients). */
   restartKeyring(): Promise<void>;
+  /** Each time gnome-keyring-daemon exited without being asked to, in order. */
+  keyringExits: KeyringExit[];
+  /**
+   * Resolves once no restart is under way (after `restartKeyringOnExit` brought the daemon back).
+   * @throws what the restart failed with.
+   */
+  keyringReady(): Promise<void>;
   /** Stops gnome-keyring and the bus and removes throwaway data. */
   stop(): Promise<void>;
 }
@@ -53,8 +78,10 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
     Promise.all(throwaway.map((directory) => rm(directory, { recursive: true, force: true })));
   let bus: PrivateBus | undefined;
   let keyring: GnomeKeyring | undefined;
+  // Restarts unlock the kept keyring with the password again: a copy, which the caller may not wipe under us.
+  const password = options.password instanceof Uint8Array ? Uint8Array.from(options.password) : options.password;
   const startKeyring = async (busAddress: string, home: string) =>
-    startGnomeKeyring({ address: busAddress, password: options.password, dataDir: home, onSpawn: watchdog.guard });
+    startGnomeKeyring({ address: busAddress, password, dataDir: home, onSpawn: watchdog.guard });
   try {
     bus = await startPrivateBus({
       tcp: options.tcp,
@@ -64,33 +91,69 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
     const home = dataDir ?? (await makeTemporary('secretstorage-keyring-'));
     keyring = await startKeyring(bus.address, home);
     const running = { bus, keyring, home };
+    /** Daemons this process asked to stop: their exits are not reported. */
+    const asked = new WeakSet<GnomeKeyring>();
+    /** The restart under way, if any (restarts and stop() wait for it). */
+    let ready: Promise<void> = Promise.resolve();
     let stopped: Promise<void> | undefined;
+    const busAlive = () => running.bus.process.exitCode === null && running.bus.process.signalCode === null;
+    const replaceKeyring = async () => {
+      asked.add(running.keyring);
+      await running.keyring.stop();
+      running.keyring = await startKeyring(running.bus.address, running.home);
+      handle.processes.keyring = running.keyring.process;
+      watch(running.keyring);
+    };
+    const watch = (daemon: GnomeKeyring) => {
+      daemon.process.once('exit', (code, signal) => {
+        if (asked.has(daemon) || stopped) return;
+        // A clean exit (code 0) is gnome-keyring leaving a bus that went away or being replaced: nothing to restart.
+        const restarting = options.restartKeyringOnExit === true && (signal !== null || code !== 0) && busAlive();
+        const exit: KeyringExit = {
+          reason: signal ? `signal ${signal}` : `code ${code}`,
+          output: daemon.output(),
+          restarting,
+        };
+        handle.keyringExits.push(exit);
+        if (restarting) {
+          ready = ready.catch(() => undefined).then(replaceKeyring);
+          ready.catch(() => undefined); // the failure is for keyringReady() to report
+        }
+        options.onKeyringExit?.(exit);
+      });
+    };
     const handle: HeadlessKeyring = {
       address: bus.address,
       ...(bus.tcpAddress ? { tcpAddress: bus.tcpAddress } : {}),
       env: { DBUS_SESSION_BUS_ADDRESS: bus.address },
       processes: { bus: bus.process, keyring: keyring.process },
       adopt: (child) => watchdog.guard(child),
-      async restartKeyring() {
-        await running.keyring.stop();
-        running.keyring = await startKeyring(running.bus.address, running.home);
-        handle.processes.keyring = running.keyring.process;
+      keyringExits: [],
+      keyringReady: () => ready,
+      restartKeyring() {
+        ready = ready.catch(() => undefined).then(replaceKeyring);
+        return ready;
       },
       stop() {
         stopped ??= (async () => {
+          await ready.catch(() => undefined);
+          asked.add(running.keyring);
           await running.keyring.stop();
           await running.bus.stop();
           await removeThrowaway();
+          if (password instanceof Uint8Array) password.fill(0);
           watchdog.disarm();
         })();
         return stopped;
       },
     };
+    watch(keyring);
     return handle;
   } catch (error) {
     await keyring?.stop();
     await bus?.stop();
     await removeThrowaway();
+    if (password instanceof Uint8Array) password.fill(0);
     watchdog.disarm();
     throw error;
   }

@@ -2,7 +2,12 @@
  * Test helpers, for users' own test suites and this project's: a private bus with a real gnome-keyring, and a mock
  * Secret Service for what a headless gnome-keyring cannot do (prompts, locked keyrings, other servers' quirks).
  */
-export { startHeadlessKeyring, type HeadlessKeyring, type HeadlessKeyringOptions } from './headless-keyring.js';
+export {
+  startHeadlessKeyring,
+  type HeadlessKeyring,
+  type HeadlessKeyringOptions,
+  type KeyringExit,
+} from './headless-keyring.js';
 export { startPrivateBus, type PrivateBus, type PrivateBusOptions } from './private-bus.js';
 export {
   DEFAULT_KEYRING_PASSWORD,

@@ -16,12 +16,22 @@ export interface KeyringFixture {
   conn: Connection;
   /** Opens another connection to the same bus (closed after the file). */
   connect(options?: DbusInitOptions): Promise<Connection>;
+  /**
+   * Runs a step of a peer tool (never this library's own): if gnome-keyring-daemon exited while it ran, waits for the
+   * restart and runs it once more. gnome-keyring 42 aborts now and then (g_error, SIGTRAP) under @napi-rs/keyring;
+   * that is the peer's and the daemon's business, not what an interop test is about. The exit is still reported.
+   */
+  peerStep<T>(step: () => Promise<T>): Promise<T>;
 }
 
 /** An existing bus with a Secret Service that the integration tests run against instead of their own. */
 export const externalBusAddress = process.env.SECRETSTORAGE_TEST_ADDRESS || undefined;
 
-export function useKeyring(options: { transport?: 'unix' | 'tcp' } = {}): KeyringFixture {
+/**
+ * The daemon is restarted when it exits without being asked to, and each such exit is printed with what gnome-keyring
+ * said, so that a failure it causes is explained (`restartKeyring: false`, neither: for files that kill it on purpose).
+ */
+export function useKeyring(options: { transport?: 'unix' | 'tcp'; restartKeyring?: boolean } = {}): KeyringFixture {
   const fixture = {} as KeyringFixture;
   const extra: Connection[] = [];
   let currentTest: TestContext | undefined;
@@ -38,13 +48,37 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp' } = {}): Keyrin
         },
       });
     } else {
-      fixture.keyring = await startHeadlessKeyring({ tcp: options.transport === 'tcp' });
+      const restart = options.restartKeyring ?? true;
+      fixture.keyring = await startHeadlessKeyring({
+        tcp: options.transport === 'tcp',
+        restartKeyringOnExit: restart,
+        // A file that kills the daemon itself knows why it exited.
+        onKeyringExit: restart
+          ? (exit) =>
+              console.warn(
+                `gnome-keyring-daemon exited (${exit.reason}) during "${currentTest?.task.name ?? 'setup'}"` +
+                  `${exit.restarting ? '; restarting it' : ''}. Its last output:\n${exit.output.trim() || '(none)'}`,
+              )
+          : undefined,
+      });
       fixture.address = options.transport === 'tcp' ? fixture.keyring.tcpAddress! : fixture.keyring.address;
     }
     fixture.connect = async (connectOptions = {}) => {
       const conn = await dbusInit({ address: fixture.address, ...connectOptions });
       extra.push(conn);
       return conn;
+    };
+    fixture.peerStep = async (step) => {
+      if (externalBusAddress) return step();
+      await fixture.keyring.keyringReady();
+      const exits = fixture.keyring.keyringExits.length;
+      try {
+        return await step();
+      } catch (error) {
+        if (fixture.keyring.keyringExits.length === exits) throw error;
+        await fixture.keyring.keyringReady();
+        return step();
+      }
     };
     fixture.conn = await fixture.connect();
   });

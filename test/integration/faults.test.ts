@@ -18,7 +18,7 @@ import { busMatchRuleCount } from '../helpers/bus-stats.js';
 import { uniqueAttributes, useKeyring } from '../helpers/keyring.js';
 
 describe('gnome-keyring killed and restarted', () => {
-  const k = useKeyring();
+  const k = useKeyring({ restartKeyring: false }); // the tests kill the daemon and restart it themselves
 
   it('fails pending calls with a typed error when the daemon dies mid-call, then recovers after a restart', async () => {
     const conn = await k.connect();

@@ -48,6 +48,24 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
     expect(existsSync(socketDirectory(address))).toBe(false);
   });
 
+  it('starts gnome-keyring again when it crashes under the command, saying so on stderr; the items stay', async () => {
+    // The daemon's pid from the bus itself (other files' daemons run beside it), then a crash as gnome-keyring's own
+    // aborts look (g_error: SIGTRAP), then a lookup once the service is back.
+    const script = `
+      printf kept | secret-tool store --label=L app crash-test || exit 10
+      pid=$(dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \\
+        org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk '{print $2}')
+      kill -TRAP "$pid" || exit 11
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+      for i in $(seq 1 200); do secret-tool lookup app crash-test 2>/dev/null && exit 0; sleep 0.05; done
+      exit 12`;
+    const result = await runCliProcess(['headless', '--', 'sh', '-c', script]);
+    expect(result).toMatchObject({ code: 0, stdout: 'kept' });
+    expect(result.stderr).toMatch(
+      /^secretstorage headless: gnome-keyring-daemon ended on its own \(signal SIGTRAP\); started it again on the same bus/,
+    );
+  });
+
   it('exits 128+N when signal N ends the command', async () => {
     const result = await runCliProcess(['headless', '--', 'sh', '-c', 'kill -TERM $$']);
     expect(result.code).toBe(128 + 15);

@@ -35,7 +35,9 @@ describe('secretstorage/keytar on gnome-keyring', () => {
     else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
   });
   const libsecret = (op: 'get' | 'set' | 'delete' | 'find', service: string, user?: string, password?: string) =>
-    python(k.address, [{ tool: 'libsecret', op, service, user, password }]).then(([result]) => result);
+    k
+      .peerStep(() => python(k.address, [{ tool: 'libsecret', op, service, user, password }]))
+      .then(([result]) => result);
 
   it('has keytar’s five functions, as named exports and as the default export', () => {
     const names = ['getPassword', 'setPassword', 'deletePassword', 'findPassword', 'findCredentials'];

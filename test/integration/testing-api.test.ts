@@ -24,6 +24,7 @@ import {
   startMockSecretService,
   startPrivateBus,
   type MockSecretService,
+  type KeyringExit,
   type MockSecretServiceOptions,
   type PrivateBus,
 } from '../../src/testing/index.js';
@@ -113,6 +114,70 @@ describe.skipIf(externalBusAddress)('startHeadlessKeyring', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(existsSync(socketDirectory(report.address))).toBe(false);
+  });
+
+  it('restartKeyringOnExit: a crashed daemon is reported with its output and started again with the kept items', async () => {
+    const password = Buffer.from('pw-crash');
+    const exits: KeyringExit[] = [];
+    const keyring = await startHeadlessKeyring({
+      password,
+      restartKeyringOnExit: true,
+      onKeyringExit: (exit) => exits.push(exit),
+    });
+    password.fill(0); // the caller's buffer: the restart below unlocks with a copy
+    try {
+      const conn = await dbusInit({ address: keyring.address });
+      await getDefaultCollection(conn).createItem('survives', { test: 'restart-on-exit' }, 'kept');
+      const crashed = keyring.processes.keyring;
+      // gnome-keyring's aborts are g_error(): SIGTRAP.
+      crashed.kill('SIGTRAP');
+      await new Promise((resolve) => crashed.once('exit', resolve));
+      await keyring.keyringReady();
+      expect(exits).toEqual([{ reason: 'signal SIGTRAP', output: expect.any(String), restarting: true }]);
+      expect(keyring.keyringExits).toEqual(exits);
+      expect(keyring.processes.keyring).not.toBe(crashed);
+      const [item] = await searchItems(conn, { test: 'restart-on-exit' });
+      expect((await item!.getSecret()).toString()).toBe('kept');
+      await conn.close();
+    } finally {
+      await keyring.stop();
+    }
+    expect(exits).toHaveLength(1); // stop() is not an exit on its own
+  });
+
+  it('without restartKeyringOnExit the exit is only recorded; a clean exit, or one from a dead bus, is never restarted', async () => {
+    const keyring = await startHeadlessKeyring();
+    try {
+      const crashed = keyring.processes.keyring;
+      crashed.kill('SIGABRT');
+      await new Promise((resolve) => crashed.once('exit', resolve));
+      await keyring.keyringReady();
+      expect(keyring.keyringExits).toEqual([
+        { reason: 'signal SIGABRT', output: expect.any(String), restarting: false },
+      ]);
+      expect(keyring.processes.keyring).toBe(crashed);
+    } finally {
+      await keyring.stop();
+    }
+    const restarting = await startHeadlessKeyring({ restartKeyringOnExit: true });
+    try {
+      // SIGTERM from someone else: gnome-keyring exits cleanly (code 0), as when it is replaced; not a crash.
+      const stopped = restarting.processes.keyring;
+      stopped.kill('SIGTERM');
+      await new Promise((resolve) => stopped.once('exit', resolve));
+      await restarting.keyringReady();
+      expect(restarting.keyringExits).toEqual([{ reason: 'code 0', output: expect.any(String), restarting: false }]);
+      await restarting.restartKeyring();
+      const daemon = restarting.processes.keyring;
+      const left = new Promise((resolve) => daemon.once('exit', resolve));
+      restarting.processes.bus.kill('SIGKILL');
+      await left;
+      expect(restarting.keyringExits.slice(1)).toEqual([
+        { reason: expect.any(String), output: expect.any(String), restarting: false },
+      ]);
+    } finally {
+      await restarting.stop();
+    }
   });
 });
 

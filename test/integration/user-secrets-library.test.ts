@@ -27,7 +27,7 @@ import { startPrivateBus } from '../../src/testing/private-bus.js';
 import { DEFAULT_KEYRING_PASSWORD } from '../../src/testing/gnome-keyring.js';
 import { useKeyring } from '../helpers/keyring.js';
 
-const k = useKeyring();
+const k = useKeyring({ restartKeyring: false }); // a test kills the daemon and restarts it itself
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 

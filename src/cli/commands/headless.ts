@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_KEYRING_PASSWORD } from '../../testing/gnome-keyring.js';
+import type { KeyringExit } from '../../testing/headless-keyring.js';
 import { runWithHeadlessKeyring } from '../../testing/run-with-keyring.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -31,6 +32,16 @@ function formatEnv(env: Record<string, string>, format: string): string {
   );
 }
 
+/** What `headless` says when gnome-keyring-daemon ended on its own under COMMAND, with the end of its output. */
+export function keyringExitWarning(exit: KeyringExit): string {
+  const said = exit.output.trim().split('\n').slice(-5).join('\n');
+  const next = exit.restarting
+    ? 'started it again on the same bus, with the login keyring and its items (not the in-memory session collection).'
+    : 'it was not started again.';
+  const tail = said ? `\nIts last output:\n${said}` : '';
+  return `secretstorage headless: gnome-keyring-daemon ended on its own (${exit.reason}); ${next}${tail}\n`;
+}
+
 async function readPassword(io: CliIO, wanted: boolean | undefined): Promise<Buffer | undefined> {
   if (!wanted) return undefined;
   const password = await readSecret(io, { prompt: 'Password for the headless keyring: ' });
@@ -48,7 +59,8 @@ export const headlessCommand: Command = {
 
 Gives a machine without a desktop session (CI, Docker, SSH, WSL) a working Secret Service: starts a private D-Bus
 session bus and gnome-keyring with an unlocked login keyring, runs COMMAND with DBUS_SESSION_BUS_ADDRESS set to it,
-and stops both when COMMAND ends, also when COMMAND or this process is killed.
+and stops both when COMMAND ends, also when COMMAND or this process is killed. If gnome-keyring-daemon crashes
+meanwhile, it is started again on the same bus and data, with a warning on stderr.
 
 Options:
   --password-stdin    read the keyring's password from stdin (a no-echo prompt on a terminal); without it the
@@ -125,7 +137,13 @@ Examples:
         }
         return EXIT.ok;
       }
-      return await runWithHeadlessKeyring(command[0], command.slice(1), { dataDir, password, env: io.env });
+      return await runWithHeadlessKeyring(command[0], command.slice(1), {
+        dataDir,
+        password,
+        env: io.env,
+        restartKeyringOnExit: true,
+        onKeyringExit: (exit) => io.stderr.write(keyringExitWarning(exit)),
+      });
     } catch (error) {
       const { code, syscall } = error as NodeJS.ErrnoException;
       if (syscall?.startsWith('spawn') && code === 'ENOENT')
