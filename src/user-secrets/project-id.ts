@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { findAssignments, upsertAssignment } from './env-file.js';
 import { InvalidProjectIdError, ProjectNotInitialisedError, UserSecretsError } from './errors.js';
+import { withFileLock } from './file-lock.js';
 
 /** The `.env` key this tool writes (python-env-secrets ≥ 32d4119 uses the same). */
 export const ID_KEY = 'ENV_SECRETS_ID';
@@ -137,30 +138,47 @@ export async function initProjectId(
   await assertDirectory(projectDir);
   const wanted = options.id === undefined ? undefined : normaliseProjectId(options.id, '--id');
   const envFile = envFilePath(projectDir);
-  const text = (await readEnvText(envFile)) ?? '';
-  const existing = idFromText(text, envFile);
-  if (existing && (wanted === undefined || wanted === existing.id)) return { ...existing, written: false };
-  if (existing && !options.replace) {
-    throw new InvalidProjectIdError(
-      `${envFile} already has ${existing.key}=${existing.id}. Replacing it would detach the secrets stored under it ` +
-        '(they stay in the keyring, reachable with --id). Pass --force (replace: true) to replace it anyway.',
-    );
-  }
-  // node:crypto only here, not at import: `secretstorage get` and the library never need it before a session.
-  const id = wanted ?? (await loadNodeCrypto()).randomUUID();
-  const key = existing?.key ?? ID_KEY;
-  try {
-    await writeFileAtomic(envFile, upsertAssignment(text, key, id));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserSecretsError(
-      `Cannot write ${envFile} (${code ?? (error as Error).message}); it was left as it was.`,
-      {
-        cause: error,
-      },
-    );
-  }
-  // Another process may have initialised the project at the same moment: whatever is on disk now is the id.
-  const onDisk = idFromText((await readEnvText(envFile)) ?? '', envFile) ?? { id, envFile, key };
-  return { ...onDisk, written: true, ...(existing ? { previousId: existing.id } : {}) };
+  const kept = keptId(idFromText((await readEnvText(envFile)) ?? '', envFile), wanted, options);
+  if (kept) return kept;
+  // Two processes initialising a fresh project at once would each write an id and store secrets under it, and all
+  // but the last would lose theirs: the decision is made again under a lock, on what is in .env then.
+  return withFileLock(envFile, async () => {
+    const text = (await readEnvText(envFile)) ?? '';
+    const existing = idFromText(text, envFile);
+    const keptMeanwhile = keptId(existing, wanted, options);
+    if (keptMeanwhile) return keptMeanwhile;
+    // node:crypto only here, not at import: `secretstorage get` and the library never need it before a session.
+    const id = wanted ?? (await loadNodeCrypto()).randomUUID();
+    const key = existing?.key ?? ID_KEY;
+    try {
+      await writeFileAtomic(envFile, upsertAssignment(text, key, id));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UserSecretsError(
+        `Cannot write ${envFile} (${code ?? (error as Error).message}); it was left as it was.`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return { id, envFile, key, written: true, ...(existing ? { previousId: existing.id } : {}) };
+  });
+}
+
+/**
+ * The existing id when it stays (there is one, and no other was asked for).
+ * @throws InvalidProjectIdError when another id was asked for without `replace`.
+ */
+function keptId(
+  existing: ProjectIdLocation | undefined,
+  wanted: string | undefined,
+  options: InitProjectIdOptions,
+): InitProjectIdResult | undefined {
+  if (!existing) return undefined;
+  if (wanted === undefined || wanted === existing.id) return { ...existing, written: false };
+  if (options.replace) return undefined;
+  throw new InvalidProjectIdError(
+    `${existing.envFile} already has ${existing.key}=${existing.id}. Replacing it would detach the secrets stored ` +
+      'under it (they stay in the keyring, reachable with --id). Pass --force (replace: true) to replace it anyway.',
+  );
 }

@@ -120,6 +120,14 @@ describe('the user-secrets CLI', () => {
     expect((await cli(['get', 'FIRST', '-p', fresh])).stdout).toBe('v');
   });
 
+  it('`set --init` run at once for several keys of a fresh project: one id, every key under it', async () => {
+    const fresh = projectDir();
+    const keys = ['A', 'B', 'C', 'D', 'E', 'F'];
+    const results = await Promise.all(keys.map((key) => cli(['set', key, '--init', '-p', fresh], { stdin: key })));
+    expect(results.map((result) => result.code)).toEqual(keys.map(() => 0));
+    expect((await cli(['list', '-p', fresh])).stdout.trim().split('\n')).toEqual(keys);
+  });
+
   it('imports a python-env-secrets file (current layout) exactly as that tool reads it, then deletes it on request', async () => {
     const { dir, id } = await initialised();
     const folder = join(home, '.python', 'envsecrets', id);

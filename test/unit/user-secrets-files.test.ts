@@ -10,10 +10,11 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { findAssignments, upsertAssignment } from '../../src/user-secrets/env-file.js';
+import { withFileLock } from '../../src/user-secrets/file-lock.js';
 import {
   initProjectId,
   normaliseProjectId,
@@ -128,6 +129,30 @@ describe('the project id in .env', () => {
     await expect(initProjectId(join(dir, 'nope'))).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
+  it('initialising at once from many callers gives them all the one id that ends up in .env', async () => {
+    writeFileSync(join(dir, '.env'), 'KEEP=1\n');
+    const results = await Promise.all(Array.from({ length: 8 }, () => initProjectId(dir)));
+    const onDisk = findAssignments(readFileSync(join(dir, '.env'), 'utf8'), ['ENV_SECRETS_ID', 'KEEP']);
+    expect(new Set(results.map((result) => result.id))).toEqual(new Set([onDisk.get('ENV_SECRETS_ID')]));
+    expect(results.filter((result) => result.written)).toHaveLength(1);
+    expect(onDisk.get('KEEP')).toBe('1');
+    expect(readdirSync(dir)).toEqual(['.env']); // no lock left behind
+  });
+
+  it('takes over a lock left by a process that is gone; waits for a live one, then says who to ask', async () => {
+    const envFile = join(dir, '.env');
+    const gone = execFileSync(process.execPath, ['-p', 'process.pid']).toString().trim();
+    writeFileSync(`${envFile}.lock`, `${gone} ${hostname()}\n`);
+    expect((await initProjectId(dir)).written).toBe(true);
+    expect(readdirSync(dir)).toEqual(['.env']);
+    writeFileSync(`${envFile}.lock`, `${process.pid} ${hostname()}\n`);
+    const error = await withFileLock(envFile, async () => 'ran', { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserSecretsError);
+    expect((error as Error).message).toMatch(/Another process is changing .*\.env \(it holds .*\.env\.lock\)/);
+    rmSync(`${envFile}.lock`);
+    expect(await withFileLock(envFile, async () => 'ran')).toBe('ran');
+  });
+
   it('leaves the old .env in place, and no temporary file, when it cannot be written', async () => {
     writeFileSync(join(dir, '.env'), 'A=1\n');
     chmodSync(dir, 0o500);
@@ -150,7 +175,9 @@ describe('the project id in .env', () => {
             script,
             dir,
           ]).toString();
-          expect(output).toMatch(/UserSecretsError Cannot write .*\.env \(EACCES\); it was left as it was/);
+          expect(output).toMatch(
+            /UserSecretsError Cannot change .*\.env \(EACCES creating .*\.env\.lock\); it was left/,
+          );
         } finally {
           rmSync(script);
         }
