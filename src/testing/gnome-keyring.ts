@@ -1,10 +1,11 @@
 /**
- * A real gnome-keyring-daemon (secrets component only) on a given bus, with its own HOME and XDG directories. A new
- * login keyring is created from a password on stdin (what `gnome-keyring-daemon --unlock` does in CI); an existing
- * one is unlocked through gnome-keyring's internal interface, which, unlike `--unlock`, reports a wrong password.
+ * A real gnome-keyring-daemon (secrets component only) on a given bus, with its own HOME and XDG directories. The
+ * login keyring is created, or an existing one unlocked, from a password on stdin (what `gnome-keyring-daemon
+ * --unlock` does in CI); then checked through gnome-keyring's internal interface, which, unlike `--unlock`, reports
+ * a wrong password.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Collection } from '../collection.js';
@@ -104,16 +105,13 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
   };
   for (const dir of Object.values(env)) await mkdir(dir, { recursive: true });
   await chmod(env.XDG_RUNTIME_DIR, 0o700);
-  const existing = await access(join(env.XDG_DATA_HOME, 'keyrings', 'login.keyring')).then(
-    () => true,
-    () => false,
-  );
-  // `--unlock` with a wrong password starts anyway, leaving the keyring locked without a word: an existing keyring
-  // is unlocked over the bus instead (below), where a wrong password is an error.
-  const args = ['--foreground', '--components=secrets', ...(existing ? [] : ['--unlock'])];
+  // `--unlock` creates the login keyring, or unlocks an existing one, before the daemon takes its bus name, so no
+  // client ever sees it locked (one that calls a restarted daemon included). With a wrong password it starts anyway,
+  // leaving the keyring locked without a word: the keyring is checked over the bus below, where that is an error.
+  const args = ['--foreground', '--components=secrets', '--unlock'];
   const child = spawn('gnome-keyring-daemon', args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, DBUS_SESSION_BUS_ADDRESS: options.address },
-    stdio: [existing ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+    stdio: ['pipe', 'ignore', 'pipe'],
     // Its own session, like the bus: a Ctrl-C meant for a command using the keyring must not reach it.
     detached: true,
   });
@@ -131,10 +129,8 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
   child.once('exit', (code, signal) => {
     failure ??= `gnome-keyring-daemon exited (${signal ?? `code ${code}`}) before serving: ${output.trim()}`;
   });
-  if (!existing) {
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(typeof password === 'string' ? Buffer.from(password) : password);
-  }
+  child.stdin!.on('error', () => undefined);
+  child.stdin!.end(typeof password === 'string' ? Buffer.from(password) : password);
   const stop = async () => {
     await stopProcess(child);
     if (ownDir) await rm(home, { recursive: true, force: true });

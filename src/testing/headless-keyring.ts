@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startGnomeKeyring, type GnomeKeyring } from './gnome-keyring.js';
 import { startPrivateBus, type PrivateBus } from './private-bus.js';
+import { NoBackendError } from '../errors.js';
 import { startWatchdog } from './watchdog.js';
 
 export interface HeadlessKeyringOptions {
@@ -30,9 +31,17 @@ export interface KeyringExit {
   reason: string;
   /** The end of what the daemon wrote to stderr: GLib prints why it aborted there. */
   output: string;
-  /** Whether it is being started again (`restartKeyringOnExit`; never once the bus itself is gone). */
+  /** Whether it is being started again (`restartKeyringOnExit`, after a crash: not after a clean exit, code 0). */
   restarting: boolean;
+  /**
+   * When restarting: resolves once the daemon serves again, or rejects with why it could not be started (tried three
+   * times over a few seconds).
+   */
+  restarted?: Promise<void>;
 }
+
+/** Pauses before each attempt at starting a crashed daemon again. */
+const RESTART_DELAYS_MS = [0, 500, 2000];
 
 export interface HeadlessKeyring {
   /** The bus address (`unix:path=…`). */
@@ -50,7 +59,8 @@ export interface HeadlessKeyring {
   /** Each time gnome-keyring-daemon exited without being asked to, in order. */
   keyringExits: KeyringExit[];
   /**
-   * Resolves once no restart is under way (after `restartKeyringOnExit` brought the daemon back).
+   * Resolves once no restart is under way (after `restartKeyringOnExit` brought the daemon back). A restart begins
+   * when the daemon's exit is noticed (its `exit` event), not when a signal is sent to it.
    * @throws what the restart failed with.
    */
   keyringReady(): Promise<void>;
@@ -98,27 +108,45 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
     let stopped: Promise<void> | undefined;
     const busAlive = () => running.bus.process.exitCode === null && running.bus.process.signalCode === null;
     const replaceKeyring = async () => {
+      if (stopped) throw new NoBackendError('The headless keyring was stopped; start a new one.');
       asked.add(running.keyring);
       await running.keyring.stop();
       running.keyring = await startKeyring(running.bus.address, running.home);
       handle.processes.keyring = running.keyring.process;
       watch(running.keyring);
     };
+    /** After a crash: a few tries, since what crashed it may still be going on. */
+    const startAgain = async () => {
+      let failure: unknown;
+      for (const delay of RESTART_DELAYS_MS) {
+        if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (stopped || !busAlive()) break;
+        try {
+          return await replaceKeyring();
+        } catch (error) {
+          failure = error;
+        }
+      }
+      throw failure ?? new NoBackendError('The headless keyring was stopped, or its bus went away, before a restart.');
+    };
     const watch = (daemon: GnomeKeyring) => {
       daemon.process.once('exit', (code, signal) => {
         if (asked.has(daemon) || stopped) return;
-        // A clean exit (code 0) is gnome-keyring leaving a bus that went away or being replaced: nothing to restart.
+        // A clean exit (code 0) is gnome-keyring leaving a bus that went away, or being stopped or replaced on
+        // purpose: nothing to restart.
         const restarting = options.restartKeyringOnExit === true && (signal !== null || code !== 0) && busAlive();
         const exit: KeyringExit = {
           reason: signal ? `signal ${signal}` : `code ${code}`,
           output: daemon.output(),
           restarting,
         };
-        handle.keyringExits.push(exit);
         if (restarting) {
-          ready = ready.catch(() => undefined).then(replaceKeyring);
-          ready.catch(() => undefined); // the failure is for keyringReady() to report
+          const restarted = ready.catch(() => undefined).then(startAgain);
+          restarted.catch(() => undefined); // reported through exit.restarted and keyringReady()
+          ready = restarted;
+          exit.restarted = restarted;
         }
+        handle.keyringExits.push(exit);
         options.onKeyringExit?.(exit);
       });
     };

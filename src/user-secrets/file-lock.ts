@@ -1,10 +1,12 @@
 /**
  * A lock for a read-modify-write of a file that several processes may change at once (`.env` while two
- * `user-secrets set --init` start in a fresh project): like git's `index.lock`, a `FILE.lock` beside it, created
- * exclusively with the owner's pid in it and removed when done. A lock whose owner is gone (no such pid) or that is
- * older than any update could take is someone's crash, and is taken over.
+ * `user-secrets set --init` start in a fresh project): like git's `index.lock`, a `FILE.lock` beside the file (beside
+ * the file a symlink leads to, which is the one rewritten), created exclusively with the owner's pid and host in it
+ * and removed when done. A lock whose owner is gone (no such pid on this host) or that is older than any update could
+ * take is someone's crash, and is taken over: under a second lock, `FILE.lock.break`, and only after looking again,
+ * so that two processes that both found it stale cannot remove each other's new lock.
  */
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UserSecretsError } from './errors.js';
 
@@ -16,31 +18,65 @@ export interface FileLockOptions {
   timeoutMs?: number;
 }
 
-/**
- * The inode of the lock at `lockPath` when it was left by a process that is gone (or is too old to be anyone's live
- * update), else undefined.
- */
-async function staleLock(lockPath: string): Promise<number | undefined> {
+/** Creates `path` exclusively with this process's pid and host in it; false when it exists. */
+async function create(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(`${process.pid} ${hostname()}\n`);
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/** Whether the lock at `lockPath` was left by a process that is gone, or is too old to be anyone's live update. */
+async function isStale(lockPath: string): Promise<boolean> {
   const [info, owner] = await Promise.all([
     stat(lockPath).catch(() => undefined),
     readFile(lockPath, 'utf8').catch(() => ''),
   ]);
-  if (!info) return undefined; // released meanwhile: just try again
-  if (Date.now() - info.mtimeMs > STALE_MS) return info.ino;
-  const [pidText, host] = owner.split(' ');
+  if (!info) return false; // released meanwhile: just try again
+  if (Date.now() - info.mtimeMs > STALE_MS) return true;
+  const [pidText, host] = owner.trim().split(' ');
   const pid = Number(pidText);
-  // Written by a process on another machine (a shared folder), or not written yet: only age can tell.
-  if (!Number.isInteger(pid) || pid <= 0 || host?.trim() !== hostname()) return undefined;
+  // Written by a process on another machine (a shared folder), or not written yet: only its age can tell.
+  if (!Number.isInteger(pid) || pid <= 0 || host !== hostname()) return false;
   try {
     process.kill(pid, 0);
-    return undefined;
+    return false;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? info.ino : undefined;
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
 /**
- * Runs `update` holding `FILE.lock` for `path`, then removes the lock (also when `update` throws).
+ * Removes the lock at `lockPath` if it is (still) stale, holding `lockPath.break` while it looks and removes.
+ * @returns false when another process holds the break lock (it is doing the same).
+ */
+async function breakIfStale(lockPath: string): Promise<boolean> {
+  const breakPath = `${lockPath}.break`;
+  if (!(await create(breakPath))) {
+    // Held only for a moment, unless its holder crashed right there.
+    const info = await stat(breakPath).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > STALE_MS) await unlink(breakPath).catch(() => undefined);
+    return false;
+  }
+  try {
+    if (await isStale(lockPath)) await unlink(lockPath).catch(() => undefined);
+  } finally {
+    await unlink(breakPath).catch(() => undefined);
+  }
+  return true;
+}
+
+/**
+ * Runs `update` holding the lock for `path`, then removes the lock (also when `update` throws).
  * @throws UserSecretsError when another process holds the lock past `timeoutMs`, or it cannot be created (a
  *   read-only folder); what `update` throws.
  */
@@ -49,44 +85,33 @@ export async function withFileLock<T>(
   update: () => Promise<T>,
   options: FileLockOptions = {},
 ): Promise<T> {
-  const lockPath = `${path}.lock`;
+  const lockPath = `${await realpath(path).catch(() => path)}.lock`;
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
-    let handle;
+    let locked;
     try {
-      handle = await open(lockPath, 'wx', 0o600);
+      locked = await create(lockPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') {
-        throw new UserSecretsError(
-          `Cannot change ${path} (${code ?? (error as Error).message} creating ${lockPath}); it was left as it was.`,
-          { cause: error },
-        );
-      }
-      const stale = await staleLock(lockPath);
-      if (stale !== undefined) {
-        // Only that lock: another process may have taken over the stale one already and hold a new one.
-        if ((await stat(lockPath).catch(() => undefined))?.ino === stale) await unlink(lockPath).catch(() => undefined);
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new UserSecretsError(
-          `Another process is changing ${path} (it holds ${lockPath}). Try again; if no user-secrets command is ` +
-            `running, delete ${lockPath}.`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));
-      continue;
+      throw new UserSecretsError(
+        `Cannot change ${path} (${code ?? (error as Error).message} creating ${lockPath}); it was left as it was.`,
+        { cause: error },
+      );
     }
-    try {
-      await handle.writeFile(`${process.pid} ${hostname()}\n`);
-    } finally {
-      await handle.close();
+    if (locked) {
+      try {
+        return await update();
+      } finally {
+        await unlink(lockPath).catch(() => undefined);
+      }
     }
-    try {
-      return await update();
-    } finally {
-      await unlink(lockPath).catch(() => undefined);
+    if ((await isStale(lockPath)) && (await breakIfStale(lockPath))) continue;
+    if (Date.now() > deadline) {
+      throw new UserSecretsError(
+        `Another process is changing ${path} (it holds ${lockPath}). Try again; if no user-secrets command is ` +
+          `running, delete ${lockPath}.`,
+      );
     }
+    await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));
   }
 }

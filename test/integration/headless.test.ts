@@ -62,8 +62,9 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
     const result = await runCliProcess(['headless', '--', 'sh', '-c', script]);
     expect(result).toMatchObject({ code: 0, stdout: 'kept' });
     expect(result.stderr).toMatch(
-      /^secretstorage headless: gnome-keyring-daemon ended on its own \(signal SIGTRAP\); started it again on the same bus/,
+      /^secretstorage headless: gnome-keyring-daemon died \(signal SIGTRAP\) while the command ran; starting it again/,
     );
+    expect(result.stderr).toMatch(/\nsecretstorage headless: gnome-keyring-daemon is serving again\.\n$/);
   });
 
   it('exits 128+N when signal N ends the command', async () => {

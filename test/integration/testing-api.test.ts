@@ -132,8 +132,19 @@ describe.skipIf(externalBusAddress)('startHeadlessKeyring', () => {
       // gnome-keyring's aborts are g_error(): SIGTRAP.
       crashed.kill('SIGTRAP');
       await new Promise((resolve) => crashed.once('exit', resolve));
+      // Asked over and over while it comes back: never locked (a client calling at the wrong moment would be refused).
+      const login = new Collection(conn, LOGIN);
+      let back = false;
+      const states = new Set<string>();
+      const watching = (async () => {
+        while (!back) states.add(await login.isLocked().then(String, (error: Error) => error.constructor.name));
+      })();
       await keyring.keyringReady();
-      expect(exits).toEqual([{ reason: 'signal SIGTRAP', output: expect.any(String), restarting: true }]);
+      back = true;
+      await watching;
+      expect([...states].filter((state) => state !== 'NoBackendError')).toEqual(['false']);
+      expect(exits).toMatchObject([{ reason: 'signal SIGTRAP', output: expect.any(String), restarting: true }]);
+      await expect(exits[0]!.restarted).resolves.toBeUndefined();
       expect(keyring.keyringExits).toEqual(exits);
       expect(keyring.processes.keyring).not.toBe(crashed);
       const [item] = await searchItems(conn, { test: 'restart-on-exit' });
@@ -143,6 +154,25 @@ describe.skipIf(externalBusAddress)('startHeadlessKeyring', () => {
       await keyring.stop();
     }
     expect(exits).toHaveLength(1); // stop() is not an exit on its own
+  });
+
+  it('a restart that keeps failing is tried three times, then reported; restartKeyring() after stop() says why not', async () => {
+    const keyring = await startHeadlessKeyring({ restartKeyringOnExit: true });
+    const path = process.env.PATH;
+    try {
+      const crashed = keyring.processes.keyring;
+      process.env.PATH = join(scratch, 'no-programs-here'); // gnome-keyring-daemon cannot be started again
+      crashed.kill('SIGSEGV');
+      await new Promise((resolve) => crashed.once('exit', resolve));
+      const [exit] = keyring.keyringExits;
+      expect(exit).toMatchObject({ reason: 'signal SIGSEGV', restarting: true });
+      await expect(exit!.restarted).rejects.toThrow(/gnome-keyring-daemon/);
+      await expect(keyring.keyringReady()).rejects.toBeInstanceOf(NoBackendError);
+    } finally {
+      process.env.PATH = path;
+      await keyring.stop();
+    }
+    await expect(keyring.restartKeyring()).rejects.toThrow('The headless keyring was stopped; start a new one.');
   });
 
   it('without restartKeyringOnExit the exit is only recorded; a clean exit, or one from a dead bus, is never restarted', async () => {

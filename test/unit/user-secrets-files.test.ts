@@ -153,6 +153,22 @@ describe('the project id in .env', () => {
     expect(await withFileLock(envFile, async () => 'ran')).toBe('ran');
   });
 
+  it('locks beside the file a symlinked .env leads to, which is the one rewritten', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'us-env-target-'));
+    try {
+      writeFileSync(join(elsewhere, 'shared.env'), 'A=1\n');
+      symlinkSync(join(elsewhere, 'shared.env'), join(dir, '.env'));
+      let seen: string[] = [];
+      await withFileLock(join(dir, '.env'), async () => {
+        seen = readdirSync(elsewhere);
+      });
+      expect(seen.sort()).toEqual(['shared.env', 'shared.env.lock']);
+      expect(readdirSync(dir)).toEqual(['.env']);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('leaves the old .env in place, and no temporary file, when it cannot be written', async () => {
     writeFileSync(join(dir, '.env'), 'A=1\n');
     chmodSync(dir, 0o500);

@@ -32,14 +32,34 @@ function formatEnv(env: Record<string, string>, format: string): string {
   );
 }
 
-/** What `headless` says when gnome-keyring-daemon ended on its own under COMMAND, with the end of its output. */
-export function keyringExitWarning(exit: KeyringExit): string {
+const SAYS = 'secretstorage headless:';
+
+/**
+ * What `headless` says on stderr when gnome-keyring-daemon exits under COMMAND without being asked to (with the end
+ * of its output), and then whether it could be started again.
+ */
+export function reportKeyringExit(exit: KeyringExit, stderr: NodeJS.WritableStream): void {
   const said = exit.output.trim().split('\n').slice(-5).join('\n');
-  const next = exit.restarting
-    ? 'started it again on the same bus, with the login keyring and its items (not the in-memory session collection).'
-    : 'it was not started again.';
   const tail = said ? `\nIts last output:\n${said}` : '';
-  return `secretstorage headless: gnome-keyring-daemon ended on its own (${exit.reason}); ${next}${tail}\n`;
+  if (!exit.restarting) {
+    stderr.write(
+      `${SAYS} gnome-keyring-daemon exited (${exit.reason}) while the command ran; it was not started again: a clean ` +
+        `exit means it was stopped from outside or its bus went away.${tail}\n`,
+    );
+    return;
+  }
+  stderr.write(
+    `${SAYS} gnome-keyring-daemon died (${exit.reason}) while the command ran; starting it again on the same bus, ` +
+      `with the login keyring and its items (not the in-memory session collection).${tail}\n`,
+  );
+  exit.restarted?.then(
+    () => stderr.write(`${SAYS} gnome-keyring-daemon is serving again.\n`),
+    (error: unknown) =>
+      stderr.write(
+        `${SAYS} could not start gnome-keyring-daemon again (${error instanceof Error ? error.message : error}); ` +
+          'the command goes on without a keyring.\n',
+      ),
+  );
 }
 
 async function readPassword(io: CliIO, wanted: boolean | undefined): Promise<Buffer | undefined> {
@@ -60,7 +80,7 @@ export const headlessCommand: Command = {
 Gives a machine without a desktop session (CI, Docker, SSH, WSL) a working Secret Service: starts a private D-Bus
 session bus and gnome-keyring with an unlocked login keyring, runs COMMAND with DBUS_SESSION_BUS_ADDRESS set to it,
 and stops both when COMMAND ends, also when COMMAND or this process is killed. If gnome-keyring-daemon crashes
-meanwhile, it is started again on the same bus and data, with a warning on stderr.
+meanwhile, it is started again on the same bus and data, saying so on stderr (silently with --print-env).
 
 Options:
   --password-stdin    read the keyring's password from stdin (a no-echo prompt on a terminal); without it the
@@ -142,7 +162,7 @@ Examples:
         password,
         env: io.env,
         restartKeyringOnExit: true,
-        onKeyringExit: (exit) => io.stderr.write(keyringExitWarning(exit)),
+        onKeyringExit: (exit) => reportKeyringExit(exit, io.stderr),
       });
     } catch (error) {
       const { code, syscall } = error as NodeJS.ErrnoException;
