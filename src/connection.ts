@@ -3,12 +3,21 @@
  * every Collection and Item, reopened when the service restarts), and typed calls with deadlines.
  */
 import { variant, isVariant } from './dbus/codec.js';
-import { DBusConnection, MAX_MESSAGE_BYTES } from './dbus/connection.js';
+import { DBusConnection, DBusMethodError, MAX_MESSAGE_BYTES } from './dbus/connection.js';
 import { discoverSessionBusAddress } from './dbus/address.js';
-import { DBUS_NAME, DBUS_PATH, NO_SESSION_ERROR, PROPERTIES_IFACE, SECRETS_BUS_NAME } from './defines.js';
+import {
+  DBUS_NAME,
+  DBUS_PATH,
+  NO_SESSION_ERROR,
+  PROPERTIES_IFACE,
+  SECRETS_BUS_NAME,
+  SERVICE_IFACE,
+  SERVICE_PATH,
+} from './defines.js';
 import { resolveDebugLog, type DebugLog } from './debug-log.js';
 import { mapCallError } from './error-mapping.js';
-import { InvalidArgumentError, NoBackendError, ProtocolError, SecretStorageError } from './errors.js';
+import { InvalidArgumentError, NoBackendError, ProtocolError, SecretStorageError, TimeoutException } from './errors.js';
+import { FirstContact } from './first-contact.js';
 import type { ServiceCallOptions, ServiceCaller } from './service-caller.js';
 import { SecretReads } from './secret-reads.js';
 import { assertBusName } from './validate.js';
@@ -56,6 +65,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   private openedSession?: Session;
   private ownerPromise?: Promise<string>;
   private watchingOwner?: Promise<void>;
+  private readonly firstContact = new FirstContact(() => this.sendFirstCall());
   private readonly stopWatching: () => void;
 
   /** @internal Use {@link dbusInit}. */
@@ -76,7 +86,10 @@ export class Connection implements ServiceCaller, AsyncDisposable {
         message.member === 'NameOwnerChanged' &&
         message.interface === DBUS_NAME &&
         message.path === DBUS_PATH &&
-        message.body[0] === this.serviceName
+        message.body[0] === this.serviceName &&
+        // A service appearing where none was (old owner '') takes nothing from us: what this connection had with the
+        // previous owner went when that one left (the signal before), and what it made since is with the new one.
+        message.body[1] !== ''
       ) {
         this.serviceRestarted();
       }
@@ -130,6 +143,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     this.sessionPromise = undefined;
     this.openedSession = undefined;
     this.ownerPromise = undefined;
+    this.firstContact.reset();
     previous?.then(
       (session) => session.forget(),
       () => undefined,
@@ -147,6 +161,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     const what = `${iface.replace('org.freedesktop.Secret.', '')}.${member} on ${path}`;
     const started = this.log ? performance.now() : 0;
     try {
+      if (!this.firstContact.made) await this.firstContact.wait(options.signal);
       const reply = await this.bus.call(
         { destination: this.serviceName, path, interface: iface, member, signature, body },
         {
@@ -168,6 +183,37 @@ export class Connection implements ServiceCaller, AsyncDisposable {
           `${(mapped as { dbusName?: string }).dbusName ? ` ${(mapped as { dbusName?: string }).dbusName}` : ''}`,
       );
       throw mapped;
+    }
+  }
+
+  /** See first-contact.ts: true when the service answered (an error reply of its own included). */
+  private async sendFirstCall(): Promise<boolean> {
+    // Watching the owner from now on: a restarted daemon is a new one to make first contact with.
+    const watching = this.watchServiceOwner().catch(() => undefined);
+    try {
+      await this.bus.call(
+        {
+          destination: this.serviceName,
+          path: SERVICE_PATH,
+          interface: PROPERTIES_IFACE,
+          member: 'Get',
+          signature: 'ss',
+          body: [SERVICE_IFACE, 'Collections'],
+        },
+        { timeoutMs: this.callTimeoutMs, describe: `the first call to ${this.serviceName} on this connection` },
+      );
+      await watching;
+      this.log?.(`first call to ${this.serviceName} answered`);
+      return true;
+    } catch (error) {
+      if (error instanceof TimeoutException) throw error;
+      // The bus's own errors (no such service, activation failed, the service left without replying) are no answer.
+      return (
+        error instanceof DBusMethodError &&
+        !/^org\.freedesktop\.DBus\.Error\.(ServiceUnknown|NameHasNoOwner|NoReply|Disconnected|Spawn\.)/.test(
+          error.errorName,
+        )
+      );
     }
   }
 

@@ -438,6 +438,7 @@ describe('the password API asks the service only what it needs (mock service, co
   });
 
   it('without an own item, other tools’ items are searched for, checked, and refused when they name another user', async () => {
+    await m.conn.session();
     m.mock.resetCalls();
     expect(await getPassword('mixed', 'bob', on())).toBeNull();
     expect(counts('SearchItems', 'Get', 'GetSecrets')).toEqual({ SearchItems: 3, Get: 1, GetSecrets: 0 });

@@ -1,0 +1,76 @@
+/**
+ * The first call a connection makes to the service, before any other: gnome-keyring (42 to at least 50) may run a
+ * new caller's first call before it has made its record of that caller (the record is made by a high-priority task
+ * that GLib's main loop can pass over while it is already looking at normal-priority ones). Without the record, an
+ * `OpenSession` makes it abort as a whole (g_error: SIGTRAP, every client loses the keyring), and a `ReadAlias` or
+ * `SearchItems` answers as if the keyring were empty (no default collection, nothing found). Once the daemon has
+ * answered one call of the connection, the record exists before any later call runs. So the connection's first call
+ * to a service owner is `Properties.Get(Service, Collections)`, which needs no record; the calls that wait for it
+ * go out once it is answered. It is made again after the service changed owner (a restarted daemon).
+ */
+import { TimeoutException } from './errors.js';
+
+/**
+ * Sends the harmless first call. Resolves true when the service answered (an error reply from the service is an
+ * answer too), false when it did not get there (no such service, connection closed).
+ * @throws TimeoutException when no answer came in time.
+ */
+export type SendFirstCall = () => Promise<boolean>;
+
+export class FirstContact {
+  private pending?: Promise<TimeoutException | undefined>;
+  private done = false;
+
+  constructor(private readonly sendFirstCall: SendFirstCall) {}
+
+  /** Whether calls may go out at once. */
+  get made(): boolean {
+    return this.done;
+  }
+
+  /**
+   * Resolves once the service has answered the first call, or once that call failed (the caller's own call then
+   * meets the same problem and reports it), or when `signal` aborts (rejecting with its reason).
+   * @throws TimeoutException when the first call got no answer in time: the caller's call would wait as long again.
+   */
+  async wait(signal?: AbortSignal): Promise<void> {
+    this.pending ??= this.sendFirstCall().then(
+      (answered) => {
+        if (answered) this.done = true;
+        else this.pending = undefined; // the caller's call meets the same problem; the next one tries again
+        return undefined;
+      },
+      (error: unknown) => {
+        this.pending = undefined;
+        if (error instanceof TimeoutException) return error;
+        return undefined;
+      },
+    );
+    const outcome = signal ? await abortable(this.pending, signal) : await this.pending;
+    if (outcome) throw outcome;
+  }
+
+  /** The service changed owner: the next call is a new caller's first call again. */
+  reset(): void {
+    this.done = false;
+    this.pending = undefined;
+  }
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

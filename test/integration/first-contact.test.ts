@@ -1,0 +1,96 @@
+/**
+ * A connection's first call to the service is `Properties.Get(Service, Collections)`, answered before anything else
+ * goes out (src/first-contact.ts): gnome-keyring may run a new caller's first call before it knows the caller, and
+ * then aborts on an OpenSession or answers a ReadAlias or SearchItems as if the keyring were empty. On the mock, whose
+ * hooks can hold a reply back and show the order of arrival.
+ */
+import { describe, expect, it } from 'vitest';
+import { Item, TimeoutException, searchItems } from '../../src/index.js';
+import type { IncomingMessage } from '../../src/dbus/incoming.js';
+import { startMockSecretService } from '../../src/testing/mock-service.js';
+import { useMock } from '../helpers/mock.js';
+
+const ITEM = '/org/freedesktop/secrets/collection/login/1';
+const FIXTURE = {
+  collections: [
+    { id: 'login', label: 'Login', aliases: ['default'], items: [{ attributes: { app: 'fc' }, secret: 'first' }] },
+  ],
+};
+
+describe('the first call to the service on a connection', () => {
+  const arrivals: string[] = [];
+  let holdFirst: Promise<void> | undefined;
+  const m = useMock({
+    ...FIXTURE,
+    hooks: {
+      async onCall(message: IncomingMessage) {
+        const name = message.member === 'Get' ? `Get(${(message.body as string[]).join(', ')})` : message.member!;
+        arrivals.push(name);
+        if (message.member === 'Get' && holdFirst) await holdFirst;
+        return 'pass';
+      },
+    },
+  });
+
+  it('is Properties.Get(Collections), and the session is opened only once it is answered', async () => {
+    const conn = await m.connect();
+    arrivals.length = 0;
+    let release!: () => void;
+    holdFirst = new Promise((resolve) => (release = resolve));
+    const reading = new Item(conn, ITEM).getSecret();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(arrivals).toEqual(['Get(org.freedesktop.Secret.Service, Collections)']); // OpenSession waits
+    holdFirst = undefined;
+    release();
+    expect((await reading).toString()).toBe('first');
+    expect(arrivals).toEqual(['Get(org.freedesktop.Secret.Service, Collections)', 'OpenSession', 'GetSecrets']);
+  });
+
+  it('is made once per connection, also for calls that start together', async () => {
+    const conn = await m.connect();
+    arrivals.length = 0;
+    await Promise.all([searchItems(conn, { app: 'fc' }), searchItems(conn, { app: 'fc' })]);
+    await searchItems(conn, { app: 'fc' });
+    expect(arrivals).toEqual([
+      'Get(org.freedesktop.Secret.Service, Collections)',
+      'SearchItems',
+      'SearchItems',
+      'SearchItems',
+    ]);
+  });
+
+  it('is made again after the service changed owner (a restarted daemon sees a new caller)', async () => {
+    const conn = await m.connect();
+    expect(await searchItems(conn, { app: 'fc' })).toHaveLength(1);
+    await m.mock.stop();
+    const restarted = await startMockSecretService({
+      ...FIXTURE,
+      address: m.bus.address,
+      hooks: {
+        onCall: (message) => {
+          arrivals.push(message.member!);
+          return 'pass';
+        },
+      },
+    });
+    try {
+      arrivals.length = 0;
+      expect((await new Item(conn, ITEM).getSecret()).toString()).toBe('first');
+      expect(arrivals).toEqual(['Get', 'OpenSession', 'GetSecrets']);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('that gets no answer fails the call it held back with TimeoutException, within the call timeout', async () => {
+    const conn = await m.connect({ callTimeoutMs: 300 });
+    holdFirst = new Promise(() => undefined); // never answered
+    try {
+      const started = Date.now();
+      await expect(searchItems(conn, { app: 'fc' })).rejects.toBeInstanceOf(TimeoutException);
+      expect(Date.now() - started).toBeLessThan(5000); // not the first call's wait and then the call's own
+    } finally {
+      holdFirst = undefined;
+    }
+  });
+});
