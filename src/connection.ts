@@ -8,6 +8,7 @@ import { discoverSessionBusAddress } from './dbus/address.js';
 import {
   DBUS_NAME,
   DBUS_PATH,
+  NO_SERVICE_ERRORS,
   NO_SESSION_ERROR,
   PROPERTIES_IFACE,
   SECRETS_BUS_NAME,
@@ -208,12 +209,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     } catch (error) {
       if (error instanceof TimeoutException) throw error;
       // The bus's own errors (no such service, activation failed, the service left without replying) are no answer.
-      return (
-        error instanceof DBusMethodError &&
-        !/^org\.freedesktop\.DBus\.Error\.(ServiceUnknown|NameHasNoOwner|NoReply|Disconnected|Spawn\.)/.test(
-          error.errorName,
-        )
-      );
+      return error instanceof DBusMethodError && !NO_SERVICE_ERRORS.has(error.errorName);
     }
   }
 

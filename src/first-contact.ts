@@ -18,7 +18,8 @@ import { TimeoutException } from './errors.js';
 export type SendFirstCall = () => Promise<boolean>;
 
 export class FirstContact {
-  private pending?: Promise<TimeoutException | undefined>;
+  /** The first call under way; rejects only with TimeoutException. */
+  private pending?: Promise<void>;
   private done = false;
 
   constructor(private readonly sendFirstCall: SendFirstCall) {}
@@ -34,20 +35,22 @@ export class FirstContact {
    * @throws TimeoutException when the first call got no answer in time: the caller's call would wait as long again.
    */
   async wait(signal?: AbortSignal): Promise<void> {
-    this.pending ??= this.sendFirstCall().then(
-      (answered) => {
-        if (answered) this.done = true;
-        else this.pending = undefined; // the caller's call meets the same problem; the next one tries again
-        return undefined;
-      },
-      (error: unknown) => {
-        this.pending = undefined;
-        if (error instanceof TimeoutException) return error;
-        return undefined;
-      },
-    );
-    const outcome = signal ? await abortable(this.pending, signal) : await this.pending;
-    if (outcome) throw outcome;
+    if (!this.pending) {
+      const attempt: Promise<void> = this.sendFirstCall().then(
+        (answered) => {
+          // An answer to an attempt that reset() has since dropped was the previous owner's.
+          if (this.pending !== attempt) return;
+          if (answered) this.done = true;
+          else this.pending = undefined; // the caller's call meets the same problem; the next one tries again
+        },
+        (error: unknown) => {
+          if (this.pending === attempt) this.pending = undefined;
+          if (error instanceof TimeoutException) throw error;
+        },
+      );
+      this.pending = attempt;
+    }
+    await (signal ? abortable(this.pending, signal) : this.pending);
   }
 
   /** The service changed owner: the next call is a new caller's first call again. */
