@@ -13,6 +13,7 @@ export const DH_PRIME = BigInt(
     'EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED' +
     'EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF',
 );
+/** The group's generator; {@link powerOfTwo} is the exponentiation specialised to it. */
 export const DH_GENERATOR = 2n;
 /** Length of the prime, the public keys and the shared secret on the wire. */
 export const DH_KEY_BYTES = 128;
@@ -40,6 +41,24 @@ export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint 
   return result;
 }
 
+/**
+ * `2 ** exponent mod modulus`, the public key's exponentiation: square-and-multiply where multiplying by the
+ * generator 2 is a one-bit shift and one subtraction instead of a 1024-bit product and division, about a third less
+ * work than {@link modPow} with base 2. Not constant-time either.
+ */
+export function powerOfTwo(exponent: bigint, modulus: bigint): bigint {
+  if (exponent < 0n || modulus < 3n) throw new RangeError('powerOfTwo takes a non-negative exponent and a modulus ≥ 3');
+  let result = 1n;
+  for (const bit of exponent.toString(2)) {
+    result = (result * result) % modulus;
+    if (bit === '1') {
+      result <<= 1n;
+      if (result >= modulus) result -= modulus;
+    }
+  }
+  return result;
+}
+
 export interface DhKeyPair {
   /** The private exponent; the caller wipes it once the session key is derived. */
   privateKey: Uint8Array;
@@ -59,7 +78,7 @@ export function generateKeyPair(
   const exponent = random(exponentBytes);
   privateKey.set(exponent, DH_KEY_BYTES - exponentBytes);
   exponent.fill(0);
-  const publicKey = bigIntToBytes(modPow(DH_GENERATOR, bytesToBigInt(privateKey), DH_PRIME), DH_KEY_BYTES);
+  const publicKey = bigIntToBytes(powerOfTwo(bytesToBigInt(privateKey), DH_PRIME), DH_KEY_BYTES);
   return { privateKey, publicKey };
 }
 

@@ -17,6 +17,7 @@ import { UnsendableValueError } from './writer.js';
 import { timerDelay } from '../timer-delay.js';
 import { readFrames } from './framing.js';
 import { MessageType, NO_REPLY_EXPECTED, type IncomingMessage } from './message.js';
+import { SASL_BEGIN } from './sasl.js';
 import { connectTransport, describeTransport } from './transport.js';
 
 const BUS_NAME = 'org.freedesktop.DBus';
@@ -109,6 +110,8 @@ export class DBusConnection {
   private readonly closeListeners = new Set<(error?: Error) => void>();
   private closedWith?: Error;
   private framesThisTick = 0;
+  /** Bytes that go out in front of the next frame: SASL's BEGIN, sent with Hello in one write. */
+  private preamble?: Buffer;
 
   private constructor(
     private readonly socket: Socket,
@@ -144,6 +147,7 @@ export class DBusConnection {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const { socket, incoming } = await connectTransport(transport, { timeoutMs, authMethods: options.authMethods });
     const connection = new DBusConnection(socket, '');
+    connection.preamble = Buffer.from(SASL_BEGIN, 'latin1');
     connection.maxInFlight = Math.max(1, options.maxInFlightCalls ?? 128);
     connection.watchSocket();
     readFrames(incoming, options.maxMessageBytes ?? MAX_MESSAGE_BYTES, {
@@ -286,7 +290,9 @@ export class DBusConnection {
       this.socket.cork();
     }
     this.framesThisTick++;
-    this.socket.write(frame);
+    const preamble = this.preamble;
+    this.preamble = undefined;
+    this.socket.write(preamble ? Buffer.concat([preamble, frame]) : frame);
   }
 
   /**

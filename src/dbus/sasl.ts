@@ -8,6 +8,12 @@ import type { IncomingBytes } from './incoming.js';
 
 export const DEFAULT_AUTH_METHODS = ['EXTERNAL', 'DBUS_COOKIE_SHA1', 'ANONYMOUS'];
 
+/**
+ * Ends authentication. {@link authenticate} does not send it: the caller sends it in the same write as its first
+ * message (Hello), one system call and one wake-up of the bus instead of two.
+ */
+export const SASL_BEGIN = 'BEGIN\r\n';
+
 const hex = (text: string) => Buffer.from(text, 'utf8').toString('hex');
 
 class LineReader {
@@ -80,7 +86,10 @@ async function cookieResponse(challengeHex: string): Promise<string> {
   return hex(`${clientChallenge} ${digest}`);
 }
 
-/** Authenticates on a freshly connected socket; resolves with the server's GUID, ready for the first message. */
+/**
+ * Authenticates on a freshly connected socket; resolves with the server's GUID once a mechanism is accepted. The caller
+ * then sends {@link SASL_BEGIN} followed by its first message.
+ */
 export async function authenticate(
   socket: Socket,
   incoming: IncomingBytes,
@@ -89,24 +98,29 @@ export async function authenticate(
   const reader = new LineReader(socket, incoming);
   const uid = typeof process.getuid === 'function' ? String(process.getuid()) : '0';
   const rejections: string[] = [];
+  // The protocol opens with one NUL byte; it goes out with the first command, in one write.
+  let nul = '\0';
+  const send = (line: string) => {
+    socket.write(`${nul}${line}\r\n`);
+    nul = '';
+  };
   try {
-    socket.write('\0');
     for (const method of methods) {
       let line: string;
       if (method === 'EXTERNAL') {
-        socket.write(`AUTH EXTERNAL ${hex(uid)}\r\n`);
+        send(`AUTH EXTERNAL ${hex(uid)}`);
         line = await reader.next();
       } else if (method === 'ANONYMOUS') {
-        socket.write(`AUTH ANONYMOUS ${hex('secretstorage')}\r\n`);
+        send(`AUTH ANONYMOUS ${hex('secretstorage')}`);
         line = await reader.next();
       } else if (method === 'DBUS_COOKIE_SHA1') {
-        socket.write(`AUTH DBUS_COOKIE_SHA1 ${hex(uid)}\r\n`);
+        send(`AUTH DBUS_COOKIE_SHA1 ${hex(uid)}`);
         line = await reader.next();
         if (line.startsWith('DATA ')) {
           try {
-            socket.write(`DATA ${await cookieResponse(line.slice(5).trim())}\r\n`);
+            send(`DATA ${await cookieResponse(line.slice(5).trim())}`);
           } catch (error) {
-            socket.write('CANCEL\r\n');
+            send('CANCEL');
             rejections.push(`DBUS_COOKIE_SHA1 (${(error as Error).message})`);
             line = await reader.next();
             continue;
@@ -117,10 +131,7 @@ export async function authenticate(
         rejections.push(`${method} (not implemented)`);
         continue;
       }
-      if (line.startsWith('OK ')) {
-        socket.write('BEGIN\r\n');
-        return line.slice(3).trim();
-      }
+      if (line.startsWith('OK ')) return line.slice(3).trim();
       rejections.push(`${method} (${line.split(' ')[0]})`);
     }
     throw new Error(`no authentication mechanism was accepted: ${rejections.join(', ')}`);

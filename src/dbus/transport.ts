@@ -1,6 +1,6 @@
 /**
  * Reaching a bus: a socket for one transport of a D-Bus address (Unix path, abstract socket, TCP), connected and
- * authenticated within a deadline, ready for the first message.
+ * authenticated within a deadline; the caller sends SASL's BEGIN with its first message.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { NoBackendError } from '../errors.js';
@@ -48,7 +48,10 @@ export function describeTransport(transport: Transport): string {
   }
 }
 
-/** An authenticated connection: its socket (for writing and its events) and its incoming bytes. */
+/**
+ * An authenticated connection: its socket (for writing and its events) and its incoming bytes. BEGIN has not been
+ * sent: the first write must start with `SASL_BEGIN` (see sasl.ts).
+ */
 export interface Connected {
   socket: Socket;
   incoming: IncomingBytes;

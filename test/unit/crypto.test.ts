@@ -3,7 +3,14 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { decryptSecret, encryptSecret } from '../../src/crypto/aes-cbc.js';
 import { bigIntToBytes } from '../../src/crypto/bytes.js';
-import { DH_PRIME, generateKeyPair, modPow, parseServerPublicKey } from '../../src/crypto/dh.js';
+import {
+  DH_GENERATOR,
+  DH_PRIME,
+  generateKeyPair,
+  modPow,
+  parseServerPublicKey,
+  powerOfTwo,
+} from '../../src/crypto/dh.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { deriveSessionKey, hkdfSha256 } from '../../src/crypto/session-key.js';
 import { hkdfSync } from 'node:crypto';
@@ -70,6 +77,32 @@ describe('modPow', () => {
     expect(() => modPow(5n, -1n, 7n)).toThrow(RangeError);
     expect(() => modPow(-5n, 1n, 7n)).toThrow(RangeError);
     expect(() => modPow(5n, 1n, 0n)).toThrow(RangeError);
+  });
+});
+
+describe('powerOfTwo', () => {
+  it('is modPow with the generator as base, for any exponent (key-sized and beyond) and odd or even moduli', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 1100n }), (e) => {
+        expect(powerOfTwo(e, DH_PRIME)).toBe(modPow(DH_GENERATOR, e, DH_PRIME));
+      }),
+      { numRuns: 50 },
+    );
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 80n }), fc.bigInt({ min: 3n, max: 2n ** 64n }), (e, m) => {
+        expect(powerOfTwo(e, m)).toBe(modPow(2n, e, m));
+      }),
+    );
+  });
+
+  it('handles the edges: 2^0, 2^1, 2^(p-1) = 1, and refuses a negative exponent or a modulus below 3', () => {
+    expect(powerOfTwo(0n, DH_PRIME)).toBe(1n);
+    expect(powerOfTwo(1n, DH_PRIME)).toBe(2n);
+    expect(powerOfTwo(DH_PRIME - 1n, DH_PRIME)).toBe(1n);
+    expect(powerOfTwo(3n, 5n)).toBe(3n);
+    expect(powerOfTwo(3n, 8n)).toBe(0n); // the doubling that reaches the modulus exactly
+    expect(() => powerOfTwo(-1n, DH_PRIME)).toThrow(RangeError);
+    expect(() => powerOfTwo(1n, 2n)).toThrow(RangeError);
   });
 });
 

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createServer, Socket, type Server } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeMessage, encodeMessage } from '../../src/dbus/codec.js';
+import { DBusConnection } from '../../src/dbus/connection.js';
+import { MessageType } from '../../src/dbus/message.js';
+
+/**
+ * A bus that answers each AUTH line with `answers` in turn (OK once it runs out), then Hello. It records what it read
+ * as text, so a test can check what the client sent, in order.
+ */
+async function fakeBus(answers: string[]): Promise<{ address: string; received: () => string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'handshake-'));
+  const path = join(dir, 'bus');
+  let received = Buffer.alloc(0);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    let buffered = Buffer.alloc(0);
+    let authenticated = false;
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      buffered = Buffer.concat([buffered, chunk]);
+      while (!authenticated) {
+        const end = buffered.indexOf('\r\n');
+        if (end < 0) return;
+        const line = buffered.subarray(0, end).toString('latin1').replace(/^\0/, '');
+        buffered = buffered.subarray(end + 2);
+        if (line === 'BEGIN') authenticated = true;
+        else if (line.startsWith('AUTH '))
+          socket.write(`${answers.shift() ?? 'OK 0123456789abcdef0123456789abcdef'}\r\n`);
+      }
+      if (buffered.length < 16) return;
+      const total = 16 + ((buffered.readUInt32LE(12) + 7) & ~7) + buffered.readUInt32LE(4);
+      if (buffered.length < total) return;
+      const hello = decodeMessage(buffered.subarray(0, 16), buffered.subarray(16, total)).message;
+      buffered = buffered.subarray(total);
+      socket.write(
+        encodeMessage({
+          type: MessageType.MethodReturn,
+          serial: 1,
+          replySerial: hello.serial,
+          signature: 's',
+          body: [':1.7'],
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    address: `unix:path=${path}`,
+    received: () => received.toString('latin1'),
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the client wrote, one entry per write call (the bus's own writes, on accepted sockets, are left out). */
+function recordClientWrites(): string[] {
+  const writes: string[] = [];
+  const write = Socket.prototype.write;
+  vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+    if (
+      (this as unknown as { server?: unknown }).server === undefined ||
+      (this as { server?: unknown }).server === null
+    )
+      writes.push(Buffer.from(args[0] as string | Uint8Array).toString('latin1'));
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  });
+  return writes;
+}
+
+describe('the handshake', () => {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    for (const stop of stops.splice(0)) await stop();
+  });
+
+  it('sends the NUL byte with the first AUTH, and BEGIN with Hello: two writes, one bus wake-up each', async () => {
+    const bus = await fakeBus([]);
+    stops.push(() => bus.stop());
+    const writes = recordClientWrites();
+    const connection = await DBusConnection.open(bus.address);
+    stops.unshift(() => connection.close());
+    expect(connection.uniqueName).toBe(':1.7');
+    expect(writes).toHaveLength(2);
+    expect(writes[0]).toMatch(/^\0AUTH EXTERNAL [0-9a-f]+\r\n$/);
+    expect(writes[1].startsWith('BEGIN\r\n')).toBe(true);
+    expect(writes[1]).toContain('Hello');
+    expect(bus.received()).toBe(writes.join(''));
+  });
+
+  it('sends the NUL byte only once when the first mechanism is rejected and the next one is tried', async () => {
+    const bus = await fakeBus(['REJECTED ANONYMOUS']);
+    stops.push(() => bus.stop());
+    const writes = recordClientWrites();
+    const connection = await DBusConnection.open(bus.address, { authMethods: ['EXTERNAL', 'ANONYMOUS'] });
+    stops.unshift(() => connection.close());
+    expect(writes.map((write) => write.split(' ')[0].replace('\0', '<NUL>'))).toEqual([
+      '<NUL>AUTH',
+      'AUTH',
+      expect.stringMatching(/^BEGIN\r\n/),
+    ]);
+    expect(writes[1]).toMatch(/^AUTH ANONYMOUS /);
+    const authentication = bus.received().slice(0, bus.received().indexOf('BEGIN\r\n'));
+    expect(authentication.split('\0')).toHaveLength(2); // one NUL, the first byte (the Hello after BEGIN has its own)
+    expect(authentication.startsWith('\0')).toBe(true);
+  });
+});
