@@ -23,8 +23,6 @@ import type { ServiceCallOptions, ServiceCaller } from './service-caller.js';
 import { SecretReads } from './secret-reads.js';
 import { assertBusName } from './validate.js';
 import { closeSession, openSession, type EncryptionMode, type Session } from './session.js';
-import { wipe } from './crypto/bytes.js';
-import { generateKeyPair, type DhKeyPair } from './crypto/dh.js';
 
 export interface DbusInitOptions {
   /** A D-Bus address (`unix:path=…`, `tcp:host=…,port=…`); default: the session bus. */
@@ -69,11 +67,6 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   private ownerPromise?: Promise<string>;
   private watchingOwner?: Promise<void>;
   private readonly firstContact = new FirstContact(() => this.sendFirstCall());
-  /**
-   * The DH key pair of the next session, made while the first call waits for its answer (the one pause of a
-   * connection's first moments), so that opening the session does not wait for it.
-   */
-  private spareKeyPair?: DhKeyPair;
   private readonly stopWatching: () => void;
 
   /** @internal Use {@link dbusInit}. */
@@ -199,7 +192,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     // Watching the owner from now on: a restarted daemon is a new one to make first contact with.
     const watching = this.watchServiceOwner().catch(() => undefined);
     try {
-      const answer = this.bus.call(
+      await this.bus.call(
         {
           destination: this.serviceName,
           path: SERVICE_PATH,
@@ -210,8 +203,6 @@ export class Connection implements ServiceCaller, AsyncDisposable {
         },
         { timeoutMs: this.callTimeoutMs, describe: `the first call to ${this.serviceName} on this connection` },
       );
-      if (this.encryption !== 'plain') setImmediate(() => this.prepareKeyPair()); // once the calls have been written
-      await answer;
       await watching;
       this.log?.(`first call to ${this.serviceName} answered`);
       return true;
@@ -220,21 +211,6 @@ export class Connection implements ServiceCaller, AsyncDisposable {
       // The bus's own errors (no such service, activation failed, the service left without replying) are no answer.
       return error instanceof DBusMethodError && !NO_SERVICE_ERRORS.has(error.errorName);
     }
-  }
-
-  private prepareKeyPair(): void {
-    if (this.spareKeyPair || this.sessionPromise || this.closed) return;
-    try {
-      this.spareKeyPair = generateKeyPair();
-    } catch {
-      // No random bytes: opening the session makes its own key pair and says why it cannot.
-    }
-  }
-
-  private takeSpareKeyPair(): DhKeyPair | undefined {
-    const keyPair = this.spareKeyPair;
-    this.spareKeyPair = undefined;
-    return keyPair;
   }
 
   send(path: string, iface: string, member: string, signature?: string, body?: unknown[]): void {
@@ -261,10 +237,9 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   session(): Promise<Session> {
     if (!this.sessionPromise) {
       // The owner watch and the negotiation are independent: one round trip instead of two before the first secret.
-      const opening = Promise.all([
-        this.watchServiceOwner(),
-        openSession(this, this.encryption, this.takeSpareKeyPair()),
-      ]).then(([, session]) => session);
+      const opening = Promise.all([this.watchServiceOwner(), openSession(this, this.encryption)]).then(
+        ([, session]) => session,
+      );
       this.sessionPromise = opening;
       opening.then(
         (session) => {
@@ -344,7 +319,6 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     this.sessionPromise = undefined;
     this.openedSession = undefined;
     if (opened) closeSession(this, opened);
-    wipe(this.takeSpareKeyPair()?.privateKey);
     this.stopWatching();
     await this.bus.close();
   }

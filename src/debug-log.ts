@@ -13,9 +13,9 @@ export function resolveDebugLog(
 ): DebugLog | undefined {
   if (typeof option === 'function') return option;
   if (option === false) return undefined;
-  const fromEnv = (env.DEBUG ?? '')
-    .split(/[\s,]+/)
-    .some((name) => name === 'secretstorage' || name === 'secretstorage:*' || name === '*');
+  const fromEnv =
+    env.DEBUG !== undefined &&
+    env.DEBUG.split(/[\s,]+/).some((name) => name === 'secretstorage' || name === 'secretstorage:*' || name === '*');
   if (option !== true && !fromEnv) return undefined;
   return (line) => process.stderr.write(`secretstorage ${line}\n`);
 }

@@ -4,7 +4,7 @@
  */
 import { decryptSecret, encryptSecret } from './crypto/aes-cbc.js';
 import { wipe } from './crypto/bytes.js';
-import { generateKeyPair, parseServerPublicKey, type DhKeyPair } from './crypto/dh.js';
+import { generateKeyPair, parseServerPublicKey } from './crypto/dh.js';
 import { loadNodeCrypto } from './crypto/node-crypto.js';
 import { deriveSessionKey } from './crypto/session-key.js';
 import { isVariant, variant } from './dbus/codec.js';
@@ -164,15 +164,9 @@ async function negotiate(service: ServiceCaller, algorithm: string, input: unkno
  * back; `plain` never encrypts.
  * @throws SecretStorageError when the service refuses DH under `require`, ProtocolError for a malformed answer.
  */
-export async function openSession(
-  service: ServiceCaller,
-  mode: EncryptionMode,
-  /** A key pair made ahead of time (see `Connection`), used once: wiped here like one made here. */
-  keyPair?: DhKeyPair,
-): Promise<Session> {
-  if (mode === 'plain' && keyPair) wipe(keyPair.privateKey);
+export async function openSession(service: ServiceCaller, mode: EncryptionMode): Promise<Session> {
   if (mode !== 'plain') {
-    const { privateKey, publicKey } = keyPair ?? generateKeyPair();
+    const { privateKey, publicKey } = generateKeyPair();
     let keptForSession = false;
     try {
       const replying = negotiate(service, ALGORITHM_DH, variant('ay', Buffer.from(publicKey)));

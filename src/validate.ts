@@ -4,9 +4,9 @@
  */
 import { CONTENT_TYPE_BINARY, CONTENT_TYPE_TEXT } from './defines.js';
 import { InvalidArgumentError } from './errors.js';
+import { isObjectPath } from './dbus/writer.js';
 import { decodeUtf8 } from './utf8.js';
 
-const OBJECT_PATH = /^\/$|^(\/[A-Za-z0-9_]+)+$/;
 /** A label or attribute beyond this is almost certainly a mistake (and near the bus's own limits). */
 export const MAX_TEXT_BYTES = 1024 * 1024;
 /**
@@ -54,7 +54,7 @@ export function assertBusName(argument: string, value: unknown): asserts value i
 
 /** A D-Bus object path (`/org/freedesktop/secrets/collection/login`). */
 export function assertObjectPath(argument: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || !OBJECT_PATH.test(value)) {
+  if (typeof value !== 'string' || !isObjectPath(value)) {
     throw new InvalidArgumentError(
       argument,
       `${typeof value === 'string' ? JSON.stringify(value) : describe(value)} is not a D-Bus object path ` +

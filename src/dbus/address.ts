@@ -13,6 +13,7 @@ export type Transport =
 export class AddressError extends Error {}
 
 function unescape(value: string): string {
+  if (!value.includes('%')) return value;
   return value.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 

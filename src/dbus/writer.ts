@@ -7,6 +7,11 @@ export class UnsendableValueError extends Error {}
 /** The D-Bus object path syntax: `/`, or `/`-separated non-empty elements of `[A-Za-z0-9_]`. */
 const OBJECT_PATH = /^\/(?:[A-Za-z0-9_]+(?:\/[A-Za-z0-9_]+)*)?$/;
 
+/** Whether `value` is a D-Bus object path (what the writer refuses to send as an `o` otherwise). */
+export function isObjectPath(value: string): boolean {
+  return OBJECT_PATH.test(value);
+}
+
 /** Writes values into a growing little-endian buffer; offsets (and so alignment) count from `base`. */
 export class Writer {
   private buffer: Buffer;
@@ -57,7 +62,7 @@ export class Writer {
       throw new UnsendableValueError(`${what} contains a NUL character, which D-Bus cannot carry`);
     if (!value.isWellFormed())
       throw new UnsendableValueError(`${what} contains a lone UTF-16 surrogate, which is not Unicode text`);
-    if (code === 'o' && !OBJECT_PATH.test(value)) {
+    if (code === 'o' && !isObjectPath(value)) {
       throw new UnsendableValueError(
         `${JSON.stringify(value)} is not an object path (slash-separated elements of [A-Za-z0-9_])`,
       );
