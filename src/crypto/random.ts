@@ -1,5 +1,5 @@
 /**
- * Random bytes for DH private keys, AES IVs and temporary file names, read from the kernel's CSPRNG (`/dev/urandom`,
+ * Random bytes for DH private keys and temporary file names, read from the kernel's CSPRNG (`/dev/urandom`,
  * where OpenSSL's own generator is seeded from) rather than through node:crypto: the key pair of a process's first
  * session is made before node:crypto is loaded, so that loading it overlaps the service's half of the exchange (see
  * ../session.ts). The Secret Service lives on D-Bus, so on Linux and the BSDs, which all have the device.
