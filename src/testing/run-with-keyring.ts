@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
+import { forwardSignals } from '../forward-signals.js';
 import { findExecutable } from './find-executable.js';
 import { startHeadlessKeyring, type HeadlessKeyringOptions } from './headless-keyring.js';
 
@@ -9,9 +10,6 @@ export interface RunWithHeadlessKeyringOptions extends HeadlessKeyringOptions {
   /** The command's environment, before `DBUS_SESSION_BUS_ADDRESS` is set (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }
-
-/** Signals passed on to the command, which then decides how to end (the keyring stays until it has). */
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 // The command starts as a shell that waits for a line on fd 3 and then execs it (same pid, fd 3 closed). Until this
 // process has handed the pid to the watchdog, the command can do nothing, so nothing can see it and kill this
@@ -25,8 +23,9 @@ function spawnError(command: string, code: 'ENOENT' | 'EACCES'): NodeJS.ErrnoExc
 
 /**
  * Starts a headless keyring, runs `command` on it with inherited stdio, and stops the keyring when the command ends;
- * resolves with the command's exit code, or 128+N when signal N ended it. SIGINT, SIGTERM and SIGHUP are forwarded
- * to the command; if this process is killed outright, the keyring's watchdog ends the command and the daemons.
+ * resolves with the command's exit code, or 128+N when signal N ended it. SIGINT, SIGTERM and SIGHUP are passed on
+ * to the command (once: see ../forward-signals.ts); if this process is killed outright, the keyring's watchdog ends
+ * the command and the daemons.
  * @throws an error with `code` ENOENT or EACCES (and `syscall` `spawn COMMAND`) when the command is not found or not
  *   executable, before anything is started; startHeadlessKeyring's errors.
  */
@@ -47,10 +46,8 @@ export async function runWithHeadlessKeyring(
   const gate = child.stdio[3] as Writable;
   gate.on('error', () => undefined);
   gate.end('go\n');
-  const forward = (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  };
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  // Signals are passed on to the command, which then decides how to end (the keyring stays until it has).
+  const stopForwarding = forwardSignals(child);
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
@@ -59,6 +56,6 @@ export async function runWithHeadlessKeyring(
   } finally {
     // Still listening while the keyring stops, so that a late signal cannot cut the cleanup short.
     await keyring.stop();
-    for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+    stopForwarding();
   }
 }

@@ -1,15 +1,14 @@
 /**
  * Running a command with the project's secrets in its environment (`user-secrets run -- cmd args…`): no shell, the
- * terminal and stdio inherited, SIGINT/SIGTERM/SIGHUP passed on, and the command's exit status returned (128 + N
+ * terminal and stdio inherited, signals passed on (../forward-signals.ts), and the command's exit status returned (128 + N
  * when a signal N ended it, as shells report it). Note that any process of the same user can read a running
  * process's environment (/proc/<pid>/environ).
  */
 import { spawn, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
+import { forwardSignals } from '../forward-signals.js';
 import { applySecrets, type ApplySecretsResult, type Environment } from './environment.js';
 import { CommandNotStartedError } from './errors.js';
-
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface RunWithSecretsOptions {
   /** The environment to start from (default `process.env`; not modified). */
@@ -38,11 +37,7 @@ export async function runWithSecrets(
   const applied = applySecrets(env, secrets, { override: options.override });
   options.onEnvironment?.(applied);
   const child = spawn(command, args, { env, stdio: options.stdio ?? 'inherit', cwd: options.cwd });
-  const forward = (signal: NodeJS.Signals) => () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  };
-  const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
-  for (const [signal, handler] of handlers) process.on(signal, handler);
+  const stopForwarding = forwardSignals(child);
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', (error: NodeJS.ErrnoException) => {
@@ -55,6 +50,6 @@ export async function runWithSecrets(
       });
     });
   } finally {
-    for (const [signal, handler] of handlers) process.off(signal, handler);
+    stopForwarding();
   }
 }

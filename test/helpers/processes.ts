@@ -13,6 +13,8 @@ export interface CliOptions {
   cwd?: string;
   /** Run the built executable instead of the TypeScript sources. */
   built?: boolean;
+  /** Start it as the leader of a process group of its own (as a shell starts a job), to signal the whole group. */
+  detached?: boolean;
 }
 
 /** `secretstorage …` from the TypeScript sources (no build needed), or from the build with `built`. */
@@ -22,6 +24,7 @@ export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess
     cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: options.detached,
   });
 }
 

@@ -108,6 +108,40 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
     expect(await waitUntilGone(children)).toEqual([]);
   });
 
+  it('passes Ctrl-C on once: a SIGINT to the whole job reaches the command once, a repeated one is passed on', async () => {
+    // The command counts SIGINTs, and exits 130 a moment after the second.
+    const script =
+      "let n = 0; process.on('SIGINT', () => { n++; console.log('SIGINT ' + n); " +
+      "if (n === 2) setTimeout(() => process.exit(130), 200); }); console.log('ready'); setInterval(() => {}, 1000);";
+    const cli = spawnCli(['headless', '--', process.execPath, '-e', script], { detached: true });
+    const result = finished(cli);
+    let seen = '';
+    cli.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    await waitForOutput(cli, /ready/);
+    process.kill(-cli.pid!, 'SIGINT'); // what a terminal's Ctrl-C does: the whole foreground group, CLI and command
+    await waitForOutput(cli, /SIGINT 1/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen.match(/SIGINT \d/g)).toEqual(['SIGINT 1']); // not a second time from the CLI
+    cli.kill('SIGINT'); // again, to the CLI alone: passed on
+    const { code } = await result;
+    expect(code).toBe(130);
+    expect(seen.match(/SIGINT \d/g)).toEqual(['SIGINT 1', 'SIGINT 2']);
+  });
+
+  it('passes the first SIGINT on to a command that runs in a process group of its own (the terminal cannot reach it)', async () => {
+    const script =
+      "process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(130); }); console.log('ready'); " +
+      'setInterval(() => {}, 1000);';
+    // setsid: the command leaves the CLI's process group (and session) before it runs.
+    const cli = spawnCli(['headless', '--', 'setsid', process.execPath, '-e', script], { detached: true });
+    const result = finished(cli);
+    await waitForOutput(cli, /ready/);
+    process.kill(-cli.pid!, 'SIGINT'); // the CLI's group only: the command hears of it from the CLI
+    const { code, stdout } = await result;
+    expect(code).toBe(130);
+    expect(stdout.match(/got SIGINT/g)).toEqual(['got SIGINT']);
+  });
+
   it('leaves no daemon, command or directory behind when the headless process itself is SIGKILLed', async () => {
     const script = 'console.log(process.env.DBUS_SESSION_BUS_ADDRESS); setInterval(() => {}, 1000);';
     const cli = spawnCli(['headless', '--', process.execPath, '-e', script]);
