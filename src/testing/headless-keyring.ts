@@ -34,6 +34,12 @@ export interface KeyringExit {
   /** Whether it is being started again (`restartKeyringOnExit`, after a crash: not after a clean exit, code 0). */
   restarting: boolean;
   /**
+   * With `restartKeyringOnExit`, why it is not started again: a clean exit (stopped from outside, or its bus went
+   * away), its bus gone, or a crash loop (it had been started again 5 times within the last minute: something keeps
+   * breaking it, not a passing race).
+   */
+  notRestarted?: 'clean exit' | 'bus gone' | 'crash loop';
+  /**
    * When restarting: resolves once the daemon serves again, or rejects with why it could not be started (tried three
    * times over a few seconds).
    */
@@ -42,6 +48,8 @@ export interface KeyringExit {
 
 /** Pauses before each attempt at starting a crashed daemon again. */
 const RESTART_DELAYS_MS = [0, 500, 2000];
+/** A daemon that has been started again this many times within this window is left dead the next time it dies. */
+export const CRASH_LOOP = { restarts: 5, withinMs: 60_000 };
 
 export interface HeadlessKeyring {
   /** The bus address (`unix:path=…`). */
@@ -106,6 +114,8 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
     /** The restart under way, if any (restarts and stop() wait for it). */
     let ready: Promise<void> = Promise.resolve();
     let stopped: Promise<void> | undefined;
+    /** When crashed daemons were started again, for telling a crash loop from a crash. */
+    const restartTimes: number[] = [];
     const busAlive = () => running.bus.process.exitCode === null && running.bus.process.signalCode === null;
     const replaceKeyring = async () => {
       if (stopped) throw new NoBackendError('The headless keyring was stopped; start a new one.');
@@ -134,13 +144,25 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
         if (asked.has(daemon) || stopped) return;
         // A clean exit (code 0) is gnome-keyring leaving a bus that went away, or being stopped or replaced on
         // purpose: nothing to restart.
-        const restarting = options.restartKeyringOnExit === true && (signal !== null || code !== 0) && busAlive();
+        const now = Date.now();
+        const recentRestarts = restartTimes.filter((time) => now - time < CRASH_LOOP.withinMs).length;
+        const notRestarted =
+          signal === null && code === 0
+            ? 'clean exit'
+            : !busAlive()
+              ? 'bus gone'
+              : recentRestarts >= CRASH_LOOP.restarts
+                ? 'crash loop'
+                : undefined;
+        const restarting = options.restartKeyringOnExit === true && notRestarted === undefined;
         const exit: KeyringExit = {
           reason: signal ? `signal ${signal}` : `code ${code}`,
           output: daemon.output(),
           restarting,
+          ...(options.restartKeyringOnExit && notRestarted ? { notRestarted } : {}),
         };
         if (restarting) {
+          restartTimes.push(now);
           const restarted = ready.catch(() => undefined).then(startAgain);
           restarted.catch(() => undefined); // reported through exit.restarted and keyringReady()
           ready = restarted;

@@ -3,6 +3,7 @@
  * Secret Service for what a headless gnome-keyring cannot do (prompts, locked keyrings, other servers' quirks).
  */
 export {
+  CRASH_LOOP,
   startHeadlessKeyring,
   type HeadlessKeyring,
   type HeadlessKeyringOptions,

@@ -67,6 +67,33 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
     expect(result.stderr).toMatch(/\nsecretstorage headless: gnome-keyring-daemon is serving again\.\n$/);
   });
 
+  it('leaves a gnome-keyring that keeps crashing dead after five restarts in a minute, and says why', async () => {
+    const owner =
+      'dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus ' +
+      'org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null';
+    const script = `
+      last=
+      for crash in 1 2 3 4 5 6; do
+        pid=
+        for i in $(seq 1 200); do
+          pid=$(${owner} | awk '{print $2}')
+          [ -n "$pid" ] && [ "$pid" != "$last" ] && break
+          pid=; sleep 0.05
+        done
+        [ -n "$pid" ] || exit 20
+        kill -SEGV "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+        last=$pid
+      done
+      sleep 1; [ -z "$(${owner})" ] || exit 21`;
+    const result = await runCliProcess(['headless', '--', 'sh', '-c', script]);
+    expect(result.code).toBe(0);
+    expect(result.stderr.match(/died \(signal SIGSEGV\) while the command ran; starting it again/g)).toHaveLength(5);
+    expect(result.stderr).toContain(
+      'exited (signal SIGSEGV) while the command ran; it was not started again: it had already been started again 5 ' +
+        'times within 60 s, so it is not a passing race: the command goes on without a keyring.',
+    );
+  });
+
   it('exits 128+N when signal N ends the command', async () => {
     const result = await runCliProcess(['headless', '--', 'sh', '-c', 'kill -TERM $$']);
     expect(result.code).toBe(128 + 15);

@@ -18,6 +18,7 @@ import {
   type Connection,
 } from '../../src/index.js';
 import {
+  CRASH_LOOP,
   DEFAULT_KEYRING_PASSWORD,
   mockScenarios,
   startHeadlessKeyring,
@@ -196,17 +197,43 @@ describe.skipIf(externalBusAddress)('startHeadlessKeyring', () => {
       stopped.kill('SIGTERM');
       await new Promise((resolve) => stopped.once('exit', resolve));
       await restarting.keyringReady();
-      expect(restarting.keyringExits).toEqual([{ reason: 'code 0', output: expect.any(String), restarting: false }]);
+      expect(restarting.keyringExits).toEqual([
+        { reason: 'code 0', output: expect.any(String), restarting: false, notRestarted: 'clean exit' },
+      ]);
       await restarting.restartKeyring();
       const daemon = restarting.processes.keyring;
       const left = new Promise((resolve) => daemon.once('exit', resolve));
       restarting.processes.bus.kill('SIGKILL');
       await left;
       expect(restarting.keyringExits.slice(1)).toEqual([
-        { reason: expect.any(String), output: expect.any(String), restarting: false },
+        {
+          reason: expect.any(String),
+          output: expect.any(String),
+          restarting: false,
+          notRestarted: expect.stringMatching(/^(clean exit|bus gone)$/),
+        },
       ]);
     } finally {
       await restarting.stop();
+    }
+  });
+
+  it('a daemon that keeps dying is started again five times within a minute, then left dead as a crash loop', async () => {
+    const keyring = await startHeadlessKeyring({ restartKeyringOnExit: true });
+    try {
+      for (let crash = 1; crash <= CRASH_LOOP.restarts + 1; crash++) {
+        const daemon = keyring.processes.keyring;
+        daemon.kill('SIGSEGV');
+        await new Promise((resolve) => daemon.once('exit', resolve));
+        await keyring.keyringReady();
+      }
+      const exits = keyring.keyringExits;
+      expect(exits).toHaveLength(CRASH_LOOP.restarts + 1);
+      expect(exits.slice(0, -1).every((exit) => exit.restarting)).toBe(true);
+      expect(exits.at(-1)).toMatchObject({ restarting: false, notRestarted: 'crash loop' });
+      expect(keyring.processes.keyring.exitCode ?? keyring.processes.keyring.signalCode).not.toBeNull();
+    } finally {
+      await keyring.stop();
     }
   });
 });

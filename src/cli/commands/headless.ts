@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_KEYRING_PASSWORD } from '../../testing/gnome-keyring.js';
-import type { KeyringExit } from '../../testing/headless-keyring.js';
+import { CRASH_LOOP, type KeyringExit } from '../../testing/headless-keyring.js';
 import { runWithHeadlessKeyring } from '../../testing/run-with-keyring.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -42,9 +42,15 @@ export function reportKeyringExit(exit: KeyringExit, stderr: NodeJS.WritableStre
   const said = exit.output.trim().split('\n').slice(-5).join('\n');
   const tail = said ? `\nIts last output:\n${said}` : '';
   if (!exit.restarting) {
+    const why =
+      exit.notRestarted === 'crash loop'
+        ? `it had already been started again ${CRASH_LOOP.restarts} times within ${CRASH_LOOP.withinMs / 1000} s, ` +
+          'so it is not a passing race: the command goes on without a keyring'
+        : exit.notRestarted === 'bus gone'
+          ? 'its bus is gone too'
+          : 'a clean exit means it was stopped from outside or its bus went away';
     stderr.write(
-      `${SAYS} gnome-keyring-daemon exited (${exit.reason}) while the command ran; it was not started again: a clean ` +
-        `exit means it was stopped from outside or its bus went away.${tail}\n`,
+      `${SAYS} gnome-keyring-daemon exited (${exit.reason}) while the command ran; it was not started again: ${why}.${tail}\n`,
     );
     return;
   }
