@@ -38,9 +38,11 @@ export interface PendingKey {
 }
 
 export class Session {
-  private key?: Uint8Array;
-  private pendingKey?: PendingKey;
-  private keyFailure?: unknown;
+  // Private fields (#), not TypeScript's `private`: they are no properties, so no util.inspect option
+  // (customInspect: false, showHidden) and no enumeration can reach the key.
+  #key?: Uint8Array;
+  #pendingKey?: PendingKey;
+  #keyFailure?: unknown;
 
   /**
    * With a {@link PendingKey}, the key is derived on the next turn of the event loop or at first use, whichever comes
@@ -55,9 +57,9 @@ export class Session {
     key?: Uint8Array | PendingKey,
   ) {
     if (key instanceof Uint8Array) {
-      this.key = key;
+      this.#key = key;
     } else if (key) {
-      this.pendingKey = key;
+      this.#pendingKey = key;
       setImmediate(() => this.settleKey());
     }
   }
@@ -107,21 +109,21 @@ export class Session {
   }
 
   private settleKey(): void {
-    const pending = this.pendingKey;
+    const pending = this.#pendingKey;
     if (!pending) return;
-    this.pendingKey = undefined;
+    this.#pendingKey = undefined;
     try {
-      this.key = pending.derive();
+      this.#key = pending.derive();
     } catch (error) {
-      this.keyFailure = error; // thrown by the first use, never out of the event loop
+      this.#keyFailure = error; // thrown by the first use, never out of the event loop
     }
   }
 
   private activeKey(): Uint8Array {
     this.settleKey();
-    if (this.keyFailure) throw this.keyFailure;
-    if (!this.key) throw new SecretStorageError('The transfer session was closed; open a new connection.');
-    return this.key;
+    if (this.#keyFailure) throw this.#keyFailure;
+    if (!this.#key) throw new SecretStorageError('The transfer session was closed; open a new connection.');
+    return this.#key;
   }
 
   /** Shows the path and algorithm, never the key. */
@@ -135,10 +137,10 @@ export class Session {
 
   /** Wipes the session key. The service forgets the session when told (see `closeSession`) or when the bus connection ends. */
   forget(): void {
-    this.pendingKey?.discard();
-    this.pendingKey = undefined;
-    wipe(this.key);
-    this.key = undefined;
+    this.#pendingKey?.discard();
+    this.#pendingKey = undefined;
+    wipe(this.#key);
+    this.#key = undefined;
   }
 }
 
