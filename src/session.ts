@@ -101,7 +101,8 @@ export class Session {
       if (parameters.length !== 0) {
         throw new ProtocolError(`${what}: a plain session's secret must have empty parameters; it was not used.`);
       }
-      return { value: Buffer.from(value), contentType };
+      // The reader's own copy (src/dbus/reader.ts), handed on as is: one copy of the secret, not two.
+      return { value: Buffer.isBuffer(value) ? value : Buffer.from(value), contentType };
     }
     const plaintext = decryptSecret(this.activeKey(), parameters, value);
     const result = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.length);

@@ -292,7 +292,12 @@ export class DBusConnection {
     this.framesThisTick++;
     const preamble = this.preamble;
     this.preamble = undefined;
-    this.socket.write(preamble ? Buffer.concat([preamble, frame]) : frame);
+    const bytes = preamble ? Buffer.concat([preamble, frame]) : frame;
+    // Zeroed once the kernel has them, so that a message (a secret in a plain session) does not stay in memory.
+    this.socket.write(bytes, () => {
+      bytes.fill(0);
+      frame.fill(0);
+    });
   }
 
   /**

@@ -8,7 +8,10 @@ import { ProtocolError } from '../errors.js';
 const FIXED_HEADER_BYTES = 16;
 
 export interface FrameHandlers {
-  /** One complete message: its fixed header and everything after it. */
+  /**
+   * One complete message: its fixed header and everything after it, valid during the call only: the frame is zeroed
+   * when it returns, so that no message (a plain session's secret) stays in memory. Decode, copying what is kept.
+   */
   onFrame(fixedHeader: Buffer, rest: Buffer): void;
   /** The stream cannot be read further; the caller closes the connection. */
   onFatal(error: ProtocolError): void;
@@ -18,7 +21,7 @@ export interface FrameHandlers {
 
 /**
  * Reads frames from `incoming` until `handlers.stopped()`. Each frame is copied out of the read buffer exactly once,
- * into a buffer of its own size (decoded values such as secrets may be views of it).
+ * into a buffer of its own size, and zeroed once delivered.
  */
 export function readFrames(incoming: IncomingBytes, maxMessageBytes: number, handlers: FrameHandlers): void {
   /** The frame being completed across reads: its bytes so far, and how many it will have. */
@@ -52,7 +55,11 @@ export function readFrames(incoming: IncomingBytes, maxMessageBytes: number, han
   };
 
   const deliver = (frame: Buffer) => {
-    handlers.onFrame(frame.subarray(0, FIXED_HEADER_BYTES), frame.subarray(FIXED_HEADER_BYTES));
+    try {
+      handlers.onFrame(frame.subarray(0, FIXED_HEADER_BYTES), frame.subarray(FIXED_HEADER_BYTES));
+    } finally {
+      frame.fill(0); // decoded by now (values are copies): a plain session's secret does not linger in it
+    }
   };
 
   incoming.consume((bytes) => {

@@ -18,6 +18,7 @@ export class IncomingBytes {
     buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
     callback: (length: number, buffer: Buffer): boolean => {
       this.push(buffer.subarray(0, length));
+      buffer.fill(0, 0, length); // consumers have copied what they keep: no message (a plain secret) stays behind
       return true;
     },
   };

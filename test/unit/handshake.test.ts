@@ -96,6 +96,21 @@ describe('the handshake', () => {
     expect(bus.received()).toBe(writes.join(''));
   });
 
+  it('zeroes each message it wrote once the kernel has it (a plain session secret does not stay in memory)', async () => {
+    const bus = await fakeBus([]);
+    stops.push(() => bus.stop());
+    const buffers: Buffer[] = [];
+    const write = Socket.prototype.write;
+    vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      if (Buffer.isBuffer(args[0]) && !(this as { server?: unknown }).server) buffers.push(args[0]);
+      return (write as (...a: unknown[]) => boolean).apply(this, args);
+    });
+    const connection = await DBusConnection.open(bus.address);
+    stops.unshift(() => connection.close());
+    expect(buffers).toHaveLength(1); // BEGIN and Hello
+    expect(buffers[0].every((byte) => byte === 0)).toBe(true);
+  });
+
   it('sends the NUL byte only once when the first mechanism is rejected and the next one is tried', async () => {
     const bus = await fakeBus(['REJECTED ANONYMOUS']);
     stops.push(() => bus.stop());

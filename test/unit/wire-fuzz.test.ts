@@ -281,6 +281,47 @@ describe('the frame reader under any cut of the byte stream', () => {
     );
   });
 
+  it('leaves no message behind: the read buffer and each frame are zeroed once they have been handed on', async () => {
+    const { IncomingBytes } = await import('../../src/dbus/incoming.js');
+    const { readFrames } = await import('../../src/dbus/framing.js');
+    const message = encodeMessage({
+      type: MessageType.MethodReturn,
+      serial: 2,
+      replySerial: 1,
+      signature: 'ay',
+      body: [Buffer.from('plain-secret')],
+    });
+    const incoming = new IncomingBytes();
+    const frames: Buffer[] = [];
+    const decoded: unknown[] = [];
+    readFrames(incoming, 1 << 20, {
+      onFrame: (fixedHeader, rest) => {
+        frames.push(fixedHeader, rest);
+        const { message: reply, decodeBody } = decodeMessage(fixedHeader, rest);
+        decodeBody();
+        decoded.push(reply.body[0]);
+      },
+      onFatal: (error) => {
+        throw error;
+      },
+      stopped: () => false,
+    });
+    // Two messages in one read and one split across two, through the reused read buffer as onread gives them.
+    const stream = Buffer.concat([message, message, message]);
+    const buffer = incoming.onread.buffer;
+    for (const [from, to] of [
+      [0, message.length * 2 + 10],
+      [message.length * 2 + 10, stream.length],
+    ]) {
+      stream.copy(buffer, 0, from, to);
+      incoming.onread.callback(to - from, buffer);
+      expect(buffer.subarray(0, to - from).every((byte) => byte === 0)).toBe(true);
+    }
+    expect(decoded.map((value) => Buffer.from(value as Uint8Array).toString())).toEqual(Array(3).fill('plain-secret'));
+    expect(frames).toHaveLength(6);
+    for (const frame of frames) expect(frame.every((byte) => byte === 0)).toBe(true);
+  });
+
   it('ends the stream on a frame above the size limit or a bad byte order, before buffering it', async () => {
     const { IncomingBytes } = await import('../../src/dbus/incoming.js');
     const { readFrames } = await import('../../src/dbus/framing.js');
