@@ -92,7 +92,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
         // previous owner went when that one left (the signal before), and what it made since is with the new one.
         message.body[1] !== ''
       ) {
-        this.serviceRestarted();
+        this.serviceRestarted(message.body[1] as string);
       }
     });
   }
@@ -138,17 +138,28 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     }
   }
 
-  private serviceRestarted(): void {
-    this.log?.(`${this.serviceName} changed owner: the transfer session will be reopened`);
-    const previous = this.sessionPromise;
-    this.sessionPromise = undefined;
-    this.openedSession = undefined;
+  /**
+   * The service's owner `left` (a unique name), or, without it, the service no longer knows this connection's
+   * session: the session opened with that owner is forgotten and the next use opens another. A session that the
+   * successor opened is kept: it may be answered before this connection has read that its predecessor left (the
+   * signals wait in the socket while the call goes out to whoever owns the name then).
+   */
+  private serviceRestarted(left?: string): void {
     this.ownerPromise = undefined;
     this.firstContact.reset();
-    previous?.then(
-      (session) => session.forget(),
-      () => undefined,
-    );
+    const current = this.sessionPromise;
+    if (!current) return;
+    const forget = (session: Session) => {
+      if (left !== undefined && session.owner !== undefined && session.owner !== left) return; // the successor's
+      this.log?.(`${this.serviceName} changed owner: the transfer session will be reopened`);
+      if (this.sessionPromise === current) {
+        this.sessionPromise = undefined;
+        this.openedSession = undefined;
+      }
+      session.forget();
+    };
+    if (this.openedSession) forget(this.openedSession);
+    else current.then(forget, () => undefined);
   }
 
   async call(
@@ -175,6 +186,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
       this.log?.(
         `call ${what} (${signature ?? ''}) -> (${reply.signature}) ${(performance.now() - started).toFixed(2)} ms`,
       );
+      if (options.reply) options.reply.sender = reply.sender;
       return reply.body;
     } catch (error) {
       if (options.signal?.aborted && error === options.signal.reason) throw error; // the caller's own reason, as is

@@ -10,6 +10,8 @@ export interface ServiceCallOptions {
   raw?: boolean;
   /** Aborting it fails the call at once with the signal's reason. */
   signal?: AbortSignal;
+  /** Filled in when the call succeeds: who answered (the service owner's unique bus name, `:1.42`). */
+  reply?: { sender?: string };
 }
 
 export interface ServiceCaller {

@@ -55,6 +55,11 @@ export class Session {
     /** The algorithm negotiated: `dh-ietf1024-sha256-aes128-cbc-pkcs7` or `plain`. */
     readonly algorithm: string,
     key?: Uint8Array | PendingKey,
+    /**
+     * The unique bus name of the service owner that opened it (`:1.42`), when known: the session dies with that
+     * owner, and only with it.
+     */
+    readonly owner?: string,
   ) {
     if (key instanceof Uint8Array) {
       this.#key = key;
@@ -145,12 +150,19 @@ export class Session {
   }
 }
 
-async function negotiate(service: ServiceCaller, algorithm: string, input: unknown): Promise<[unknown, string]> {
+/** OpenSession: the service's output, the session's path, and who answered (see {@link Session.owner}). */
+async function negotiate(
+  service: ServiceCaller,
+  algorithm: string,
+  input: unknown,
+): Promise<[unknown, string, string | undefined]> {
   let reply: unknown[];
+  const answered: { sender?: string } = {};
   try {
     reply = await service.call(SERVICE_PATH, SERVICE_IFACE, 'OpenSession', 'sv', [algorithm, input], {
       replySignature: 'vo',
       raw: true,
+      reply: answered,
     });
   } catch (error) {
     // Only NotSupported is left raw, for the plain fallback; anything else (a service that failed to start…) is typed.
@@ -159,7 +171,7 @@ async function negotiate(service: ServiceCaller, algorithm: string, input: unkno
     }
     throw error;
   }
-  return [reply[0], reply[1] as string];
+  return [reply[0], reply[1] as string, answered.sender];
 }
 
 /**
@@ -177,7 +189,7 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
       // gnome-keyring), not before the call leaves: setImmediate runs once the call has been written to the socket.
       const cryptoLoading = new Promise((resolve) => setImmediate(resolve)).then(loadNodeCrypto);
       cryptoLoading.catch(() => undefined); // awaited below only when OpenSession succeeds
-      const [output, path] = await replying;
+      const [output, path, owner] = await replying;
       if (!isVariant(output) || output.signature !== 'ay' || !(output.value instanceof Uint8Array)) {
         throw new ProtocolError('OpenSession: the service answered the DH offer without its public key (a v(ay)).');
       }
@@ -191,16 +203,21 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
         );
       });
       service.log?.(`opened session ${path} with ${ALGORITHM_DH}`);
-      const session = new Session(path, ALGORITHM_DH, {
-        derive() {
-          try {
-            return deriveSessionKey(privateKey, serverPublicKey);
-          } finally {
-            wipe(privateKey);
-          }
+      const session = new Session(
+        path,
+        ALGORITHM_DH,
+        {
+          derive() {
+            try {
+              return deriveSessionKey(privateKey, serverPublicKey);
+            } finally {
+              wipe(privateKey);
+            }
+          },
+          discard: () => wipe(privateKey),
         },
-        discard: () => wipe(privateKey),
-      });
+        owner,
+      );
       keptForSession = true;
       return session;
     } catch (error) {
@@ -218,11 +235,11 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
       if (!keptForSession) wipe(privateKey);
     }
   }
-  const [, path] = await negotiate(service, ALGORITHM_PLAIN, variant('s', ''));
+  const [, path, owner] = await negotiate(service, ALGORITHM_PLAIN, variant('s', ''));
   service.log?.(
     `opened session ${path} with ${ALGORITHM_PLAIN}${mode === 'prefer' ? ' (the service does not support DH)' : ''}`,
   );
-  return new Session(path, ALGORITHM_PLAIN);
+  return new Session(path, ALGORITHM_PLAIN, undefined, owner);
 }
 
 /** Tells the service to drop the session and wipes its key; errors are ignored (the session dies with the bus anyway). */

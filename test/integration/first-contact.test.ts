@@ -94,3 +94,27 @@ describe('the first call to the service on a connection', () => {
     }
   });
 });
+
+describe('a service that changes owner while this connection is not reading', () => {
+  const m = useMock(FIXTURE);
+
+  it('keeps the session it opened with the new owner when it reads of the old one leaving only afterwards', async () => {
+    const conn = await m.connect();
+    expect(await searchItems(conn, { app: 'fc' })).toHaveLength(1); // first contact made, no session yet
+    // Stop reading, so that the signals of the change wait in the socket: OpenSession then goes to the new owner
+    // before this connection has read that the old one left.
+    const socket = (conn as unknown as { bus: { socket: { pause(): void; resume(): void } } }).bus.socket;
+    socket.pause();
+    await m.mock.stop();
+    const successor = await startMockSecretService({ ...FIXTURE, address: m.bus.address });
+    try {
+      const reading = new Item(conn, ITEM).getSecret();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.resume();
+      expect((await reading).toString()).toBe('first');
+      expect((await new Item(conn, ITEM).getSecret()).toString()).toBe('first'); // and it stays usable
+    } finally {
+      await successor.stop();
+    }
+  });
+});
