@@ -8,6 +8,7 @@
  * to a service owner is `Properties.Get(Service, Collections)`, which needs no record; the calls that wait for it
  * go out once it is answered. It is made again after the service changed owner (a restarted daemon).
  */
+import { abortable } from './abortable.js';
 import { TimeoutException } from './errors.js';
 
 /**
@@ -58,22 +59,4 @@ export class FirstContact {
     this.done = false;
     this.pending = undefined;
   }
-}
-
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

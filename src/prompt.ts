@@ -29,7 +29,7 @@ export interface PromptResult {
 }
 
 /** Dismisses a prompt, ignoring errors: it may have completed meanwhile (the Dismiss/Completed race). */
-async function dismiss(connection: Connection, promptPath: string): Promise<void> {
+export async function dismissPrompt(connection: Connection, promptPath: string): Promise<void> {
   if (connection.bus.closed) return;
   await connection.call(promptPath, PROMPT_IFACE, 'Dismiss', '', [], { timeoutMs: 2000 }).catch(() => undefined);
 }
@@ -79,7 +79,7 @@ async function waitForPrompt(
 ): Promise<PromptResult> {
   if (options.signal?.aborted) {
     // The service already made the prompt (it came back from Unlock, CreateItem…): dismiss it rather than leave it.
-    await dismiss(connection, promptPath);
+    await dismissPrompt(connection, promptPath);
     throw options.signal.reason;
   }
   const timeoutMs = options.timeoutMs ?? connection.promptTimeoutMs;
@@ -148,7 +148,7 @@ async function waitForPrompt(
     } catch (error) {
       // We gave up (timeout, abort) or the call failed: make sure no dialog stays on screen. Completed may already
       // have fired (the Dismiss/Completed race), so Dismiss errors are expected and ignored.
-      await dismiss(connection, promptPath);
+      await dismissPrompt(connection, promptPath);
       throw error;
     } finally {
       await bus.removeMatch(rule);

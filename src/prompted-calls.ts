@@ -2,7 +2,8 @@
 import type { Connection } from './connection.js';
 import { NO_OBJECT, SERVICE_IFACE, SERVICE_PATH } from './defines.js';
 import { LockedException } from './errors.js';
-import { runPrompt, type PromptOptions } from './prompt.js';
+import { dismissPrompt, runPrompt, type PromptOptions } from './prompt.js';
+import { abortable } from './abortable.js';
 import { assertObjectPaths, checkPromptOptions } from './validate.js';
 
 async function lockOrUnlock(
@@ -13,13 +14,30 @@ async function lockOrUnlock(
 ): Promise<string[]> {
   assertObjectPaths('paths', paths);
   checkPromptOptions(options);
-  const [done, prompt] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, member, 'ao', [paths], {
+  const { signal } = options;
+  if (signal?.aborted) throw signal.reason; // aborted before it started: nothing is sent
+  // Unlock can block while the service shows a dialog (KeePassXC), so it gets the prompt's deadline when there is
+  // one (the call's otherwise), and the caller's signal ends it as it would end the prompt.
+  const timeoutMs = member === 'Unlock' ? (options.timeoutMs ?? connection.promptTimeoutMs) : undefined;
+  const deadline = timeoutMs ?? connection.callTimeoutMs;
+  // Aborted while the call is out: the prompt it answers with later is nobody's, so it is dismissed when it comes
+  // (a KeePassXC dialog would stay up otherwise). The call is waited for only within its own deadline: with none,
+  // it is dropped at once rather than kept for ever.
+  const awaitLateReply = signal !== undefined && deadline > 0 && Number.isFinite(deadline);
+  const calling = connection.call(SERVICE_PATH, SERVICE_IFACE, member, 'ao', [paths], {
     replySignature: 'aoo',
-    // Unlock can block while the service shows a dialog (KeePassXC), so it gets the prompt's deadline when there is
-    // one (the call's otherwise), and the caller's signal ends it as it would end the prompt.
-    timeoutMs: member === 'Unlock' ? (options.timeoutMs ?? connection.promptTimeoutMs) : undefined,
-    signal: options.signal,
-  })) as [string[], string];
+    timeoutMs,
+    signal: awaitLateReply ? undefined : signal,
+  }) as Promise<[string[], string]>;
+  if (awaitLateReply) {
+    calling.then(
+      ([, prompt]) => {
+        if (signal.aborted && prompt !== NO_OBJECT) void dismissPrompt(connection, prompt);
+      },
+      () => undefined,
+    );
+  }
+  const [done, prompt] = await (awaitLateReply ? abortable(calling, signal) : calling);
   if (prompt === NO_OBJECT) return done;
   const { value } = await runPrompt(connection, prompt, `${member} of ${paths.join(', ')}`, 'ao', options);
   return [...done, ...(value as string[])];

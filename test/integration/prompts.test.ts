@@ -223,3 +223,41 @@ describe('broadcast Completed signals', () => {
     await forger.close();
   });
 });
+
+describe('aborting while the Unlock call itself is unanswered', () => {
+  let holdUnlock: Promise<void> | undefined;
+  const m = useMock({
+    prompts: 'never',
+    collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED],
+    hooks: {
+      async onCall(message) {
+        if (message.member === 'Unlock' && holdUnlock) await holdUnlock;
+        return 'pass';
+      },
+    },
+  });
+
+  it("rejects at once with the signal's reason, and dismisses the prompt the call answers with later", async () => {
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    let release!: () => void;
+    holdUnlock = new Promise((resolve) => (release = resolve));
+    const controller = new AbortController();
+    const pending = vault.unlock({ signal: controller.signal });
+    while (m.mock.callCount('Unlock') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort(new Error('user gave up'));
+    await expect(pending).rejects.toThrow('user gave up');
+    holdUnlock = undefined;
+    release(); // the service answers now, with a prompt nobody will run
+    while (m.mock.callCount('Dismiss') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(m.mock.pendingPrompts()).toEqual([]);
+    expect(m.mock.callCount('Prompt')).toBe(0);
+    expect(await vault.isLocked()).toBe(true);
+  });
+
+  it('sends nothing when the signal has already aborted', async () => {
+    const vault = new Collection(m.conn, '/org/freedesktop/secrets/collection/vault');
+    const before = m.mock.callCount('Unlock');
+    await expect(vault.unlock({ signal: AbortSignal.abort(new Error('too late')) })).rejects.toThrow('too late');
+    expect(m.mock.callCount('Unlock')).toBe(before);
+  });
+});
