@@ -2,6 +2,7 @@
  * `secretstorage headless`, run as users run it: a separate process with real dbus-daemon and gnome-keyring-daemon
  * children, checked from outside through /proc (which processes are left) and the bus (what the command could do).
  */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import {
   childrenOf,
   commandLine,
   describeProcess,
+  REPO_ROOT,
   finished,
   runCliProcess,
   spawnCli,
@@ -135,35 +137,62 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
     expect(await waitUntilGone(children)).toEqual([]);
   });
 
-  it('passes Ctrl-C on once: a SIGINT to the whole job reaches the command once, a repeated one is passed on', async () => {
-    // The command counts SIGINTs, and exits 130 a moment after the second.
-    const script =
+  /** `secretstorage headless -- node FILE` in a pseudo-terminal (script(1)); what is written to its stdin is typed. */
+  function inTerminal(commandFile: string, setsid = false) {
+    const cli = `'${process.execPath}' --import tsx src/cli/bin.ts headless --`;
+    const command = `${setsid ? 'setsid ' : ''}'${process.execPath}' '${commandFile}'`;
+    return spawn('script', ['-qec', `${cli} ${command}`, '/dev/null'], {
+      cwd: REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  }
+
+  it('on a terminal, each Ctrl-C reaches the command once (the terminal sends it to the command itself)', async () => {
+    const file = join(scratch, 'count-sigint.cjs');
+    writeFileSync(
+      file,
       "let n = 0; process.on('SIGINT', () => { n++; console.log('SIGINT ' + n); " +
-      "if (n === 2) setTimeout(() => process.exit(130), 200); }); console.log('ready'); setInterval(() => {}, 1000);";
-    const cli = spawnCli(['headless', '--', process.execPath, '-e', script], { detached: true });
-    const result = finished(cli);
+        "if (n === 3) setTimeout(() => process.exit(130), 300); }); console.log('ready'); setInterval(() => {}, 1000);",
+    );
+    const terminal = inTerminal(file);
+    const result = finished(terminal);
     let seen = '';
-    cli.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-    await waitForOutput(cli, /ready/);
-    process.kill(-cli.pid!, 'SIGINT'); // what a terminal's Ctrl-C does: the whole foreground group, CLI and command
-    await waitForOutput(cli, /SIGINT 1/);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(seen.match(/SIGINT \d/g)).toEqual(['SIGINT 1']); // not a second time from the CLI
-    cli.kill('SIGINT'); // again, to the CLI alone: passed on
+    terminal.stdout!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    await waitForOutput(terminal, /ready/);
+    for (const n of [1, 2, 3]) {
+      terminal.stdin!.write('\x03'); // Ctrl-C, typed
+      await waitForOutput(terminal, new RegExp(`SIGINT ${n}`));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
     const { code } = await result;
     expect(code).toBe(130);
-    expect(seen.match(/SIGINT \d/g)).toEqual(['SIGINT 1', 'SIGINT 2']);
+    expect(seen.match(/SIGINT \d/g)).toEqual(['SIGINT 1', 'SIGINT 2', 'SIGINT 3']);
   });
 
-  it('passes the first SIGINT on to a command that runs in a process group of its own (the terminal cannot reach it)', async () => {
+  it('on a terminal, Ctrl-C is passed on to a command in a session of its own, which the terminal cannot reach', async () => {
+    const file = join(scratch, 'one-sigint.cjs');
+    writeFileSync(
+      file,
+      "process.on('SIGINT', () => { console.log('got SIGINT'); setTimeout(() => process.exit(130), 300); }); " +
+        "console.log('ready'); setInterval(() => {}, 1000);",
+    );
+    const terminal = inTerminal(file, true);
+    const result = finished(terminal);
+    await waitForOutput(terminal, /ready/);
+    terminal.stdin!.write('\x03');
+    const { code, stdout } = await result;
+    expect(code).toBe(130);
+    expect(stdout.match(/got SIGINT/g)).toEqual(['got SIGINT']);
+  });
+
+  it('without a terminal, a SIGINT sent to the CLI alone (CI, a supervisor, kill) is passed on', async () => {
     const script =
       "process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(130); }); console.log('ready'); " +
       'setInterval(() => {}, 1000);';
-    // setsid: the command leaves the CLI's process group (and session) before it runs.
-    const cli = spawnCli(['headless', '--', 'setsid', process.execPath, '-e', script], { detached: true });
+    const cli = spawnCli(['headless', '--', process.execPath, '-e', script]);
     const result = finished(cli);
     await waitForOutput(cli, /ready/);
-    process.kill(-cli.pid!, 'SIGINT'); // the CLI's group only: the command hears of it from the CLI
+    cli.kill('SIGINT');
     const { code, stdout } = await result;
     expect(code).toBe(130);
     expect(stdout.match(/got SIGINT/g)).toEqual(['got SIGINT']);

@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import dotenv from 'dotenv';
 import { getDefaultCollection, unlockWithPassword } from '../../src/index.js';
 import { runCli } from '../../src/cli/main.js';
@@ -393,6 +393,34 @@ describe('the user-secrets CLI', () => {
       { env },
     );
     expect(killed.status).toBe(128 + 15);
+  });
+
+  it('run passes a SIGINT sent to it (no terminal: CI, a supervisor) on to the command, which decides how to end', async () => {
+    const { dir } = await initialised();
+    const bin = join(process.cwd(), 'src/cli/user-secrets-bin.ts');
+    const env = { ...process.env, HOME: home, DBUS_SESSION_BUS_ADDRESS: k.address };
+    const script =
+      "process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(130); }); console.log('ready'); " +
+      'setInterval(() => {}, 1000);';
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', bin, '-p', dir, 'run', '--', process.execPath, '-e', script],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('ready')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout.match(/got SIGINT/g)).toEqual(['got SIGINT']);
   });
 
   it('on a terminal, import asks before deleting the plaintext file (answer n keeps it, y deletes it)', async () => {

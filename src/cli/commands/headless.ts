@@ -99,8 +99,8 @@ Options:
                       append to $GITHUB_ENV)
   --stop [PID]        stop a keyring started with --print-env (default: $${PID_VARIABLE})
 
-SIGTERM is passed on to COMMAND. Ctrl-C's SIGINT (and a hang-up's SIGHUP) already reaches COMMAND from the
-terminal, so it is passed on only if it comes again or COMMAND runs in a process group of its own.
+SIGINT, SIGTERM and SIGHUP are passed on to COMMAND, but not a terminal's Ctrl-C or hang-up: the terminal sends
+those to COMMAND itself (passing them on would deliver them twice).
 
 Exit codes: COMMAND's own (128+N when signal N ended it); 126 COMMAND cannot be executed, 127 COMMAND not found;
 2 usage; 3 the keyring in --data-dir refused the password; 4 dbus-daemon or gnome-keyring-daemon missing or failing.

@@ -10,8 +10,8 @@ export const runSubcommand: Subcommand = {
   Runs CMD (no shell: use \`sh -c '…'\` for shell syntax) with the secrets added to its environment and exits
   with its exit code (128+N if signal N ended it; 127 if CMD is not found). A variable that is already set wins
   (as with dotenv and node --env-file); --override lets the secrets replace it (python-env-secrets' behaviour).
-  Keys with ":" are set as "__" (Movies:ApiKey → Movies__ApiKey). SIGTERM is passed on; Ctrl-C's SIGINT (and
-  SIGHUP) already reaches CMD from the terminal, so it is passed on only if it comes again.
+  Keys with ":" are set as "__" (Movies:ApiKey → Movies__ApiKey). SIGINT, SIGTERM and SIGHUP are passed on, but
+  not a terminal's Ctrl-C or hang-up, which the terminal sends to CMD itself.
   --verbose lists on stderr which names were set and which were kept. Note: other processes of the same user can
   read a process's environment (/proc/PID/environ).`,
   options: { override: { type: 'boolean' }, verbose: { type: 'boolean' } },
