@@ -10,6 +10,7 @@
 import { ITEM_IFACE, SERVICE_IFACE, SERVICE_PATH } from './defines.js';
 import { NoBackendError, ProtocolError, TimeoutException } from './errors.js';
 import type { ServiceCaller } from './service-caller.js';
+import { wipeSecretStruct } from './session.js';
 
 const UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod';
 
@@ -87,6 +88,9 @@ export class SecretReads {
       }
     }
     const given = new Set<string>();
+    // What the service sent beyond what was asked: nobody's to read.
+    for (const [path, struct] of Object.entries(found ?? {}))
+      if (!reads.some((read) => read.itemPath === path)) wipeSecretStruct(struct);
     await Promise.all(
       reads.map(async (read) => {
         const struct = found && Object.hasOwn(found, read.itemPath) ? found[read.itemPath] : undefined;

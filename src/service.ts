@@ -5,6 +5,7 @@ import { NO_OBJECT, SERVICE_IFACE, SERVICE_PATH, SESSION_COLLECTION_PATH } from 
 import { InvalidArgumentError, ItemNotFoundException } from './errors.js';
 import { Item } from './item.js';
 import type { PromptOptions } from './prompt.js';
+import { wipeSecretStruct } from './session.js';
 import { assertAlias, assertLabel, assertObjectPath, checkAttributes } from './validate.js';
 
 /**
@@ -130,14 +131,17 @@ export async function getSecrets(connection: Connection, items: (Item | string)[
     const [byPath] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, 'GetSecrets', 'aoo', [paths, session.path], {
       replySignature: 'a{o(oayays)}',
     })) as [Record<string, unknown>];
+    const structs = Object.entries(byPath);
     try {
       const asked = new Set(paths);
-      for (const [path, struct] of Object.entries(byPath)) {
+      for (const [path, struct] of structs) {
         // Only what was asked for: an item the service adds on its own is not the caller's to receive.
         if (asked.has(path)) secrets.set(path, session.decode(struct, `Service.GetSecrets for ${path}`).value);
+        else wipeSecretStruct(struct);
       }
     } catch (error) {
       for (const value of secrets.values()) value.fill(0);
+      for (const [, struct] of structs) wipeSecretStruct(struct); // those not decoded yet
       throw error;
     }
     return secrets;

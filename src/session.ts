@@ -242,6 +242,11 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
   return new Session(path, ALGORITHM_PLAIN, undefined, owner);
 }
 
+/** Zeroes the byte fields of a secret struct that will not be decoded (in a plain session the secret is in clear). */
+export function wipeSecretStruct(struct: unknown): void {
+  if (Array.isArray(struct)) for (const field of struct) if (field instanceof Uint8Array) field.fill(0);
+}
+
 /** Tells the service to drop the session and wipes its key; errors are ignored (the session dies with the bus anyway). */
 export function closeSession(service: ServiceCaller, session: Session): void {
   session.forget();

@@ -368,7 +368,10 @@ export class DBusConnection {
     if (pending.timer) clearTimeout(pending.timer);
     if (pending.onAbort) pending.options.signal!.removeEventListener('abort', pending.onAbort);
     if (pending.encoded) {
+      // Never sent (it waited behind maxInFlightCalls): zeroed as a written frame would be.
       this.queued.splice(this.queued.indexOf(pending), 1);
+      pending.encoded.fill(0);
+      pending.encoded = undefined;
       return;
     }
     this.inFlight--;
@@ -521,6 +524,7 @@ export class DBusConnection {
       call.reject(new ConnectionClosedError(`${call.what} failed: ${reason.message}`, { cause: reason }));
     }
     this.pending.clear();
+    for (const call of this.queued) call.encoded?.fill(0);
     this.queued.length = 0;
     this.matchRules.clear();
     this.signalListeners.clear();

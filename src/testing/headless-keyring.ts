@@ -49,7 +49,10 @@ export interface KeyringExit {
 /** Pauses before each attempt at starting a crashed daemon again. */
 const RESTART_DELAYS_MS = [0, 500, 2000];
 /** A daemon that has been started again this many times within this window is left dead the next time it dies. */
-export const CRASH_LOOP = { restarts: 5, withinMs: 60_000 };
+export const CRASH_LOOP: { readonly restarts: number; readonly withinMs: number } = Object.freeze({
+  restarts: 5,
+  withinMs: 60_000,
+});
 
 export interface HeadlessKeyring {
   /** The bus address (`unix:path=…`). */
@@ -145,7 +148,8 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
         // A clean exit (code 0) is gnome-keyring leaving a bus that went away, or being stopped or replaced on
         // purpose: nothing to restart.
         const now = Date.now();
-        const recentRestarts = restartTimes.filter((time) => now - time < CRASH_LOOP.withinMs).length;
+        while (restartTimes.length && now - restartTimes[0] >= CRASH_LOOP.withinMs) restartTimes.shift();
+        const recentRestarts = restartTimes.length;
         const notRestarted =
           signal === null && code === 0
             ? 'clean exit'

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   Collection,
   InvalidArgumentError,
@@ -215,6 +215,27 @@ describe.skipIf(externalBusAddress)('startHeadlessKeyring', () => {
       ]);
     } finally {
       await restarting.stop();
+    }
+  });
+
+  it('restarts older than a minute no longer count towards a crash loop', async () => {
+    const keyring = await startHeadlessKeyring({ restartKeyringOnExit: true });
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      const crash = async () => {
+        const daemon = keyring.processes.keyring;
+        daemon.kill('SIGSEGV');
+        await new Promise((resolve) => daemon.once('exit', resolve));
+        await keyring.keyringReady();
+      };
+      for (let i = 0; i < CRASH_LOOP.restarts; i++) await crash();
+      clock.mockReturnValue(now + CRASH_LOOP.withinMs); // a minute on: the five restarts are history
+      await crash();
+      expect(keyring.keyringExits.map((exit) => exit.restarting)).toEqual(Array(CRASH_LOOP.restarts + 1).fill(true));
+    } finally {
+      clock.mockRestore();
+      await keyring.stop();
     }
   });
 

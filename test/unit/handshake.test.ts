@@ -111,6 +111,39 @@ describe('the handshake', () => {
     expect(buffers[0].every((byte) => byte === 0)).toBe(true);
   });
 
+  it('zeroes a call that never went out (queued behind maxInFlightCalls), when it is aborted or the connection closes', async () => {
+    const bus = await fakeBus([]); // answers Hello only: every later call stays unanswered
+    stops.push(() => bus.stop());
+    const connection = await DBusConnection.open(bus.address, { maxInFlightCalls: 1 });
+    const call = (secret: string, signal?: AbortSignal) =>
+      connection.call(
+        {
+          destination: 'org.example',
+          path: '/',
+          interface: 'org.example',
+          member: 'Set',
+          signature: 'ay',
+          body: [Buffer.from(secret)],
+        },
+        { timeoutMs: 0, signal },
+      );
+    const inFlight = call('first').catch(() => undefined);
+    const queuedFrames = () =>
+      (connection as unknown as { queued: { encoded?: Buffer }[] }).queued.map((q) => q.encoded!);
+    const controller = new AbortController();
+    const aborted = call('PLAIN-SECRET-A', controller.signal).catch(() => undefined);
+    const [frameA] = queuedFrames();
+    expect(frameA.includes('PLAIN-SECRET-A')).toBe(true);
+    controller.abort();
+    await aborted;
+    expect(frameA.every((byte) => byte === 0)).toBe(true);
+    const closing = call('PLAIN-SECRET-B').catch(() => undefined);
+    const [frameB] = queuedFrames();
+    await connection.close();
+    await Promise.all([inFlight, closing]);
+    expect(frameB.every((byte) => byte === 0)).toBe(true);
+  });
+
   it('sends the NUL byte only once when the first mechanism is rejected and the next one is tried', async () => {
     const bus = await fakeBus(['REJECTED ANONYMOUS']);
     stops.push(() => bus.stop());

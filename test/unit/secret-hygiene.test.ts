@@ -133,3 +133,23 @@ describe('key material and plaintext copies are zeroed after use', () => {
     expect(Object.values(session).some((value) => value instanceof Uint8Array)).toBe(false);
   });
 });
+
+describe('secrets the service sends that nobody asked for are zeroed (in a plain session they are in clear)', () => {
+  it('a GetSecrets reply with an extra item: the asked one is handed over, the extra one wiped', async () => {
+    const { SecretReads } = await import('../../src/secret-reads.js');
+    const asked = Buffer.from('asked-secret');
+    const extra = Buffer.from('extra-secret');
+    const reads = new SecretReads({
+      call: async () => [
+        {
+          '/item/asked': ['/session/plain', Buffer.alloc(0), asked, 'text/plain'],
+          '/item/extra': ['/session/plain', Buffer.alloc(0), extra, 'text/plain'],
+        },
+      ],
+    });
+    const struct = (await reads.read('/item/asked', '/session/plain')) as unknown[];
+    expect(Buffer.from(struct[2] as Uint8Array).toString()).toBe('asked-secret');
+    expect(isZero(extra)).toBe(true);
+    expect(asked.toString()).toBe('asked-secret');
+  });
+});
