@@ -1,5 +1,6 @@
 /** Process helpers for the headless tests: run the CLI from source, and see which processes are still alive. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { onTestFinished } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -17,15 +18,28 @@ export interface CliOptions {
   detached?: boolean;
 }
 
+/**
+ * Kills `child` (SIGKILL) if it is still running when the current test ends, passed or failed: a test that fails or
+ * times out must not leave a CLI behind (a headless CLI's watchdog then ends its daemons and command).
+ */
+export function killWhenTestEnds<C extends ChildProcess>(child: C): C {
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return child;
+}
+
 /** `secretstorage …` from the TypeScript sources (no build needed), or from the build with `built`. */
 export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess {
   const entry = options.built ? [BUILT_CLI] : ['--import', 'tsx', 'src/cli/bin.ts'];
-  return spawn(process.execPath, [...entry, ...args], {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: options.env ?? process.env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: options.detached,
-  });
+  return killWhenTestEnds(
+    spawn(process.execPath, [...entry, ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: options.detached,
+    }),
+  );
 }
 
 export interface Finished {

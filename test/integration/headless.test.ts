@@ -16,6 +16,7 @@ import {
   describeProcess,
   REPO_ROOT,
   finished,
+  killWhenTestEnds,
   runCliProcess,
   spawnCli,
   waitForOutput,
@@ -141,10 +142,9 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
   function inTerminal(commandFile: string, setsid = false) {
     const cli = `'${process.execPath}' --import tsx src/cli/bin.ts headless --`;
     const command = `${setsid ? 'setsid ' : ''}'${process.execPath}' '${commandFile}'`;
-    return spawn('script', ['-qec', `${cli} ${command}`, '/dev/null'], {
-      cwd: REPO_ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    return killWhenTestEnds(
+      spawn('script', ['-qec', `${cli} ${command}`, '/dev/null'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] }),
+    );
   }
 
   it('on a terminal, each Ctrl-C reaches the command once (the terminal sends it to the command itself)', async () => {

@@ -20,6 +20,7 @@ import { runCli } from '../../src/cli/main.js';
 import { startPrivateBus, type PrivateBus } from '../../src/testing/private-bus.js';
 import { DEFAULT_KEYRING_PASSWORD } from '../../src/testing/gnome-keyring.js';
 import { useKeyring } from '../helpers/keyring.js';
+import { killWhenTestEnds } from '../helpers/processes.js';
 
 const k = useKeyring();
 const root = mkdtempSync(join(tmpdir(), 'us-cli-'));
@@ -402,13 +403,11 @@ describe('the user-secrets CLI', () => {
     const script =
       "process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(130); }); console.log('ready'); " +
       'setInterval(() => {}, 1000);';
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', bin, '-p', dir, 'run', '--', process.execPath, '-e', script],
-      {
+    const child = killWhenTestEnds(
+      spawn(process.execPath, ['--import', 'tsx', bin, '-p', dir, 'run', '--', process.execPath, '-e', script], {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      }),
     );
     let stdout = '';
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
