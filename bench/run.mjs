@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { constants as osConstants, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -149,8 +149,23 @@ async function main() {
   const cpuAtStart = cpuCounters();
   const ticks = clockTicks();
   const dataDir = await mkdtemp(join(tmpdir(), 'secretstorage-bench-'));
+  /** @type {ReturnType<typeof startHeadlessKeyring> | undefined} */
+  let starting;
+  // Stopped part of the way (Ctrl-C, a test's timeout), even while the keyring starts: the keyring and its data
+  // directory go too. (Its watchdog would end the daemons anyway; the directory, given as dataDir, is ours to remove.)
+  const stopEarly = (/** @type {NodeJS.Signals} */ signal) => {
+    progress(`${signal}: stopping the private keyring and removing ${dataDir} …`);
+    void Promise.resolve(starting)
+      .then((started) => started?.stop())
+      .catch(() => undefined)
+      .then(() => rm(dataDir, { recursive: true, force: true }))
+      .finally(() => process.exit(128 + (osConstants.signals[signal] ?? 0)));
+  };
+  const stopSignals = /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']);
+  for (const signal of stopSignals) process.once(signal, stopEarly);
   progress(`Starting a private dbus-daemon and gnome-keyring-daemon (${dataDir}) …`);
-  const keyring = await startHeadlessKeyring({ dataDir });
+  starting = startHeadlessKeyring({ dataDir });
+  const keyring = await starting;
   /** Environment of every client: the private bus only, so that nothing touches the user's own keyring. */
   const clientEnv = () => ({
     ...process.env,
@@ -343,6 +358,7 @@ async function main() {
   } finally {
     await keyring.stop();
     await rm(dataDir, { recursive: true, force: true });
+    for (const signal of stopSignals) process.off(signal, stopEarly);
   }
 
   const date = new Date();

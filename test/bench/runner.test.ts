@@ -1,10 +1,12 @@
 // `npm run bench` end to end at toy sizes (no timing is asserted: only that every stage runs and reports), and the
 // pieces of its report that decide what a reader concludes: ratios, targets, the reason a peer was skipped.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killWhenTestEnds } from '../helpers/processes.js';
 // @ts-expect-error: checked JavaScript modules of the benchmark, without declarations
 import { checkTargets, renderReport } from '../../bench/report.mjs';
 // @ts-expect-error: as above
@@ -125,6 +127,28 @@ describe('bench/run.mjs', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/## Skipped\n\n- keyring \(Python\): not available \(.*no-such-python.*ENOENT/);
     expect(run.stdout).toMatch(/\| set \| [\d.]+ ms \|/);
+  });
+
+  it('stopped part of the way (SIGTERM), it stops its keyring and removes its data directory', async () => {
+    const child = killWhenTestEnds(
+      spawn(process.execPath, [runner, '--n', '3', '--clients', 'this', '--stages', 'sequential'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
+    let stderr = '';
+    const started = new Promise<string>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const directory = /Starting a private dbus-daemon and gnome-keyring-daemon \((\S+)\)/.exec(stderr)?.[1];
+        if (directory) resolve(directory);
+      });
+      child.once('exit', () => reject(new Error(`bench exited before starting its keyring: ${stderr}`)));
+    });
+    const directory = await started;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(128 + 15);
+    expect(existsSync(directory)).toBe(false);
   });
 
   it('refuses unknown options and clients with the usage', () => {
