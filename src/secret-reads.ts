@@ -68,8 +68,9 @@ export class SecretReads {
 
   private async readTogether(sessionPath: string, reads: Waiting[]): Promise<void> {
     let found: Record<string, unknown> | undefined;
+    const asked = new Set(reads.map((read) => read.itemPath));
     if (this.batching) {
-      const paths = [...new Set(reads.map((read) => read.itemPath))];
+      const paths = [...asked];
       try {
         [found] = (await this.service.call(SERVICE_PATH, SERVICE_IFACE, 'GetSecrets', 'aoo', [paths, sessionPath], {
           replySignature: 'a{o(oayays)}',
@@ -89,8 +90,7 @@ export class SecretReads {
     }
     const given = new Set<string>();
     // What the service sent beyond what was asked: nobody's to read.
-    for (const [path, struct] of Object.entries(found ?? {}))
-      if (!reads.some((read) => read.itemPath === path)) wipeSecretStruct(struct);
+    for (const [path, struct] of Object.entries(found ?? {})) if (!asked.has(path)) wipeSecretStruct(struct);
     await Promise.all(
       reads.map(async (read) => {
         const struct = found && Object.hasOwn(found, read.itemPath) ? found[read.itemPath] : undefined;

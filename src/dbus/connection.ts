@@ -293,11 +293,9 @@ export class DBusConnection {
     const preamble = this.preamble;
     this.preamble = undefined;
     const bytes = preamble ? Buffer.concat([preamble, frame]) : frame;
+    if (bytes !== frame) frame.fill(0); // copied into bytes
     // Zeroed once the kernel has them, so that a message (a secret in a plain session) does not stay in memory.
-    this.socket.write(bytes, () => {
-      bytes.fill(0);
-      frame.fill(0);
-    });
+    this.socket.write(bytes, () => bytes.fill(0));
   }
 
   /**
