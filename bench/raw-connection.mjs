@@ -26,6 +26,7 @@ export async function rawConnection(address) {
   socket.write(SASL_BEGIN); // before Hello, in a write of its own: setting up is not timed
   /** @type {((frame: { fixed: Buffer, rest: Buffer }) => void) | undefined} */
   let waiting;
+  let repliesAwaited = 0;
   let pending = Buffer.alloc(0);
   incoming.consume((chunk) => {
     pending = Buffer.concat([pending, chunk]);
@@ -35,16 +36,20 @@ export async function rawConnection(address) {
       const frame = { fixed: pending.subarray(0, 16), rest: pending.subarray(16, total) };
       const type = pending[1];
       pending = pending.subarray(total);
-      if (type === METHOD_RETURN || type === ERROR) waiting?.(frame);
+      if ((type === METHOD_RETURN || type === ERROR) && --repliesAwaited === 0) waiting?.(frame);
     }
   });
   let serial = 0;
   /** @param {Record<string, unknown>} message */
   const encode = (message) => encodeMessage({ type: METHOD_CALL, serial: ++serial, ...message });
-  /** @param {Buffer} bytes @returns {Promise<{ fixed: Buffer, rest: Buffer }>} */
-  const roundTrip = (bytes) =>
+  /**
+   * Writes `bytes`, which hold `calls` calls, and resolves with the frame of the last of their replies.
+   * @param {Buffer} bytes @returns {Promise<{ fixed: Buffer, rest: Buffer }>}
+   */
+  const roundTrip = (bytes, calls = 1) =>
     new Promise((resolve) => {
       waiting = resolve;
+      repliesAwaited = calls;
       socket.write(bytes);
     });
   /** A call for setting up, its reply decoded. @param {Record<string, unknown>} message */
@@ -74,7 +79,8 @@ const SERVICE = {
  * Gets by attributes as raw bytes: opens an encrypted session on a raw connection and, untimed, finds the item of
  * each attribute set; `get(i)` then sends the pre-encoded SearchItems of the i-th set and, once it is answered, the
  * pre-encoded GetSecrets of its item. No encoding, decoding or decryption: any client's get by attributes is these two
- * round trips.
+ * round trips. `getAll()` is every get at once with the least the daemons can be asked: all the searches in one write
+ * and, once they are answered, one GetSecrets of all the items (the floor under concurrent gets).
  * @param {string} address @param {Record<string, string>[]} attributeSets
  */
 export async function rawGets(address, attributeSets) {
@@ -87,20 +93,29 @@ export async function rawGets(address, attributeSets) {
   });
   /** @type {[Buffer, Buffer][]} */
   const calls = [];
+  /** @type {string[]} */
+  const items = [];
   for (const attributes of attributeSets) {
     const search = { ...SERVICE, member: 'SearchItems', signature: 'a{ss}', body: [attributes] };
     const [[item]] = /** @type {[string[]]} */ (await raw.call(search));
     if (!item) throw new Error(`no unlocked item matches ${JSON.stringify(attributes)}`);
+    items.push(item);
     calls.push([
       raw.encode(search),
       raw.encode({ ...SERVICE, member: 'GetSecrets', signature: 'aoo', body: [[item], session] }),
     ]);
   }
+  const allSearches = Buffer.concat(calls.map(([search]) => search));
+  const allSecrets = raw.encode({ ...SERVICE, member: 'GetSecrets', signature: 'aoo', body: [items, session] });
   return {
     /** @param {number} i */
     async get(i) {
       await raw.roundTrip(calls[i][0]);
       await raw.roundTrip(calls[i][1]);
+    },
+    async getAll() {
+      await raw.roundTrip(allSearches, calls.length);
+      await raw.roundTrip(allSecrets);
     },
     close: raw.close,
   };

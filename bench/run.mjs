@@ -45,6 +45,8 @@ const USAGE = `usage: npm run bench -- [options]
   --growth-sets <count>   sets per client and size (default 5)
   --bulk <count>          items in the bulk read (default 1000)
   --cold-runs <count>     timed runs per cold-start command and round (default 30)
+  --batches <count>       timed batches of each concurrent phase per client and round, after one untimed batch
+                          (default 5)
   --rounds <count>        every client runs each stage this many times, in turns, and its figures pool all rounds
                           (default 3): a busy moment on the machine then cannot fall on one client only
   --clients <ids>         only these clients (${CLIENTS.map((c) => c.id).join(',')})
@@ -69,6 +71,7 @@ function parseOptions() {
         bulk: { type: 'string', default: '1000' },
         'cold-runs': { type: 'string', default: '30' },
         rounds: { type: 'string', default: '3' },
+        batches: { type: 'string', default: '5' },
         clients: { type: 'string' },
         stages: { type: 'string' },
         json: { type: 'string' },
@@ -107,6 +110,7 @@ function parseOptions() {
     bulk: count('bulk', parsed.bulk),
     coldRuns: count('cold-runs', parsed['cold-runs']),
     rounds: count('rounds', parsed.rounds),
+    batches: count('batches', parsed.batches),
     clients: list(
       'clients',
       parsed.clients,
@@ -286,7 +290,12 @@ async function main() {
 
     if (options.stages.includes('sequential')) {
       progress(`Sequential set / get / ${options.n} concurrent gets / delete, ${options.n} each:`);
-      const lines = await inRounds(clients, 'sequential', () => ({ n: options.n }), { n: Math.min(30, options.n) });
+      const batches = (/** @type {import('./clients.mjs').Client} */ client) =>
+        Math.min(options.batches, client.concurrentBatches ?? options.batches);
+      const lines = await inRounds(clients, 'sequential', (client) => ({ n: options.n, batches: batches(client) }), {
+        n: Math.min(30, options.n),
+        batches: 1,
+      });
       for (const [id, clientLines] of Object.entries(lines)) {
         results.sequential[id] = figuresOf(clientLines);
         raw[`sequential/${id}`] = clientLines;
@@ -297,7 +306,7 @@ async function main() {
       progress('The D-Bus floor (Properties.Get round trips):');
       const floors = await probe(FLOORS);
       results.floors = floors.map(({ id, label, peer }) => ({ id, label, peer }));
-      const lines = await inRounds(floors, 'floor', () => ({ n: options.n }));
+      const lines = await inRounds(floors, 'floor', () => ({ n: options.n, batches: options.batches }));
       for (const [id, floorLines] of Object.entries(lines)) {
         results.floor[id] = figuresOf(floorLines);
         raw[`floor/${id}`] = floorLines;

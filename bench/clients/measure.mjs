@@ -83,6 +83,18 @@ export async function measureWhole(client, phase, n, whole, extra = {}) {
 }
 
 /**
+ * Times `batches` runs of `whole()`, each emitted as its own line (the report takes the median batch), after one
+ * untimed run: a process's first batch of concurrent calls pays for compiling that path (JIT, lazily loaded code),
+ * which a sequential phase spreads over its first few operations and its median leaves out.
+ * @param {string} client @param {string} phase @param {number} n @param {number} batches
+ * @param {() => unknown} whole
+ */
+export async function measureBatches(client, phase, n, batches, whole) {
+  await whole();
+  for (let batch = 0; batch < batches; batch++) await measureWhole(client, phase, n, whole);
+}
+
+/**
  * @param {string} client @param {string} phase @param {number} n @param {number} wall @param {number} cpu
  * @param {DaemonCpu | null} daemon0 @param {DaemonCpu | null} daemon1 @param {Record<string, unknown>} extra
  * @returns {PhaseResult}

@@ -7,7 +7,7 @@
  * usage: node node-peers.mjs <napi-keyring|keytar|this-keytar|dbus-next> <probe|sequential|growth|floor> '<json options>'
  */
 import { createRequire } from 'node:module';
-import { emit, expectSecret, measureEach, measureWhole, parseStage } from './measure.mjs';
+import { emit, expectSecret, measureBatches, measureEach, measureWhole, parseStage } from './measure.mjs';
 import {
   GROWTH_SERVICE,
   growthAttributes,
@@ -90,7 +90,7 @@ async function sequential(api) {
   await measureEach(client, 'get', n, async (i) => expectSecret(await api.get(...key(i)), sequentialSecret(i), 'get'));
   const { getConcurrent } = api;
   if (getConcurrent) {
-    await measureWhole(client, 'get_concurrent', n, async () => {
+    await measureBatches(client, 'get_concurrent', n, options.batches, async () => {
       const secrets = await Promise.all(Array.from({ length: n }, (_, i) => getConcurrent(...key(i))));
       secrets.forEach((secret, i) => expectSecret(secret, sequentialSecret(i), 'concurrent get'));
     });
@@ -129,7 +129,9 @@ async function dbusNextFloor() {
     const call = () => properties.Get('org.freedesktop.Secret.Service', 'Collections');
     await call();
     await measureEach(client, 'roundtrip', n, call);
-    await measureWhole(client, 'roundtrip_concurrent', n, () => Promise.all(Array.from({ length: n }, call)));
+    await measureBatches(client, 'roundtrip_concurrent', n, options.batches, () =>
+      Promise.all(Array.from({ length: n }, call)),
+    );
   } finally {
     bus.disconnect();
   }

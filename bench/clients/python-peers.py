@@ -98,6 +98,13 @@ def measure_whole(phase, n, whole):
     emit(result(phase, n, wall, cpu, daemon0, daemon_cpu_ms(), {}))
 
 
+def measure_batches(phase, n, batches, whole):
+    """`batches` timed runs of whole(), each its own line, after one untimed run (as measureBatches in measure.mjs)."""
+    whole()
+    for _ in range(batches):
+        measure_whole(phase, n, whole)
+
+
 def expect(actual, expected, what):
     if isinstance(actual, (bytes, bytearray)):
         actual = actual.decode()
@@ -241,7 +248,7 @@ def sequential(api):
             for i, secret in enumerate(secrets):
                 expect(secret, sequential_secret(i), "concurrent get")
 
-        measure_whole("get_concurrent", n, concurrent)
+        measure_batches("get_concurrent", n, options["batches"], concurrent)
     measure_each("delete", n, lambda i: api.remove(*sequential_key(i)))
 
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dbusInit, getDefaultCollection, getSecrets, searchItemPaths, searchItems } from 'secretstorage';
 import { DBusConnection } from '../../dist/esm/dbus/connection.js';
 import { rawGets } from '../raw-connection.mjs';
-import { emit, expectSecret, measureEach, measureWhole, parseStage } from './measure.mjs';
+import { emit, expectSecret, measureBatches, measureEach, measureWhole, parseStage } from './measure.mjs';
 import {
   GROWTH_SERVICE,
   growthAttributes,
@@ -55,15 +55,16 @@ async function sequential() {
     );
     try {
       await measureEach(CLIENT, 'get_raw', n, (i) => raw.get(i));
+      await measureBatches(CLIENT, 'get_concurrent_raw', n, options.batches, () => raw.getAll());
     } finally {
       raw.close();
     }
-    await measureWhole(CLIENT, 'get_concurrent', n, async () => {
+    await measureBatches(CLIENT, 'get_concurrent', n, options.batches, async () => {
       const secrets = await Promise.all(Array.from({ length: n }, (_, i) => readSecret(conn, attributes(i))));
       secrets.forEach((secret, i) => expectSecret(secret, sequentialSecret(i), 'concurrent get'));
     });
     // The service's own limit for concurrent gets: the searches alone (half of every get, for any client).
-    await measureWhole(CLIENT, 'search_concurrent', n, () =>
+    await measureBatches(CLIENT, 'search_concurrent', n, options.batches, () =>
       Promise.all(Array.from({ length: n }, (_, i) => searchItemPaths(conn, attributes(i)))),
     );
     await measureEach(CLIENT, 'delete', n, (i) => deleteItem(conn, attributes(i)));
@@ -122,7 +123,9 @@ async function floor() {
   try {
     await call();
     await measureEach(CLIENT, 'roundtrip', n, call);
-    await measureWhole(CLIENT, 'roundtrip_concurrent', n, () => Promise.all(Array.from({ length: n }, call)));
+    await measureBatches(CLIENT, 'roundtrip_concurrent', n, options.batches, () =>
+      Promise.all(Array.from({ length: n }, call)),
+    );
   } finally {
     await bus.close();
   }

@@ -55,6 +55,8 @@ describe('bench/run.mjs', () => {
         '1',
         '--rounds',
         '2',
+        '--batches',
+        '2',
       ].concat(['--clients', 'this,libsecret', '--json', json]),
     );
     expect(run.stderr).not.toMatch(/failed/);
@@ -81,6 +83,7 @@ describe('bench/run.mjs', () => {
       'delete',
       'get',
       'get_concurrent',
+      'get_concurrent_raw',
       'get_raw',
       'search_concurrent',
       'set',
@@ -90,9 +93,14 @@ describe('bench/run.mjs', () => {
       // Two rounds of three gets each, pooled.
       expect(sequential[client].get.n).toBe(6);
       expect(sequential[client].get.runs).toBe(2);
+      // Two timed batches of three concurrent gets in each round (after an untimed one).
+      expect(sequential[client].get_concurrent.runs).toBe(4);
+      expect(sequential[client].get_concurrent.n).toBe(12);
       expect(Object.keys(growth['4'][client]).sort()).toEqual(['bulk', 'get', 'set']);
     }
+    expect(sequential.this.get_concurrent_raw.runs).toBe(4);
     expect(Object.keys(floor).sort()).toEqual(['dbus-next', 'jeepney', 'this']);
+    expect(floor.this.roundtrip_concurrent.runs).toBe(4);
     expect(cold.map((result: { id: string }) => result.id)).toEqual([
       'node-e-0',
       'empty-esm',
