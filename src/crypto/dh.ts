@@ -25,38 +25,49 @@ export const DH_KEY_BYTES = 128;
 export const DH_EXPONENT_BYTES = 32;
 
 /**
- * `base ** exponent mod modulus` by square-and-multiply on BigInt: ten lines instead of a dependency, and no field
- * object to build per call in a cold process (see README, "Why no crypto library"). Not
- * constant-time: BigInt arithmetic in JavaScript cannot be.
+ * `base ** exponent mod modulus` by left-to-right square-and-multiply on BigInt: ten lines instead of a dependency,
+ * and no field object to build per call in a cold process (see README, "Why no crypto library"). The exponent is
+ * read as unsigned big-endian bytes, bit by bit, so that a private key is never turned into a BigInt (or a string of
+ * its bits) that could not be wiped. Not constant-time: BigInt arithmetic in JavaScript cannot be.
  */
-export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
-  if (base < 0n || exponent < 0n || modulus < 1n)
-    throw new RangeError('modPow takes non-negative numbers and a positive modulus');
+export function modPow(base: bigint, exponent: Uint8Array, modulus: bigint): bigint {
+  if (base < 0n || modulus < 1n) throw new RangeError('modPow takes a non-negative base and a positive modulus');
+  const reduced = base % modulus;
   let result = 1n % modulus;
-  let square = base % modulus;
-  for (let rest = exponent; rest > 0n; rest >>= 1n) {
-    if (rest & 1n) result = (result * square) % modulus;
-    square = (square * square) % modulus;
+  for (let i = firstNonZero(exponent); i < exponent.length; i++) {
+    for (let bit = 0x80; bit > 0; bit >>= 1) {
+      result = (result * result) % modulus;
+      if (exponent[i] & bit) result = (result * reduced) % modulus;
+    }
   }
   return result;
 }
 
 /**
- * `2 ** exponent mod modulus`, the public key's exponentiation: square-and-multiply where multiplying by the
- * generator 2 is a one-bit shift and one subtraction instead of a 1024-bit product and division, about a third less
- * work than {@link modPow} with base 2. Not constant-time either.
+ * `2 ** exponent mod modulus`, the public key's exponentiation: {@link modPow} where multiplying by the generator 2 is
+ * a one-bit shift and one subtraction instead of a 1024-bit product and division, about a third less work. The
+ * exponent is big-endian bytes, as in modPow. Not constant-time either.
  */
-export function powerOfTwo(exponent: bigint, modulus: bigint): bigint {
-  if (exponent < 0n || modulus < 3n) throw new RangeError('powerOfTwo takes a non-negative exponent and a modulus ≥ 3');
+export function powerOfTwo(exponent: Uint8Array, modulus: bigint): bigint {
+  if (modulus < 3n) throw new RangeError('powerOfTwo takes a modulus ≥ 3');
   let result = 1n;
-  for (const bit of exponent.toString(2)) {
-    result = (result * result) % modulus;
-    if (bit === '1') {
-      result <<= 1n;
-      if (result >= modulus) result -= modulus;
+  for (let i = firstNonZero(exponent); i < exponent.length; i++) {
+    for (let bit = 0x80; bit > 0; bit >>= 1) {
+      result = (result * result) % modulus;
+      if (exponent[i] & bit) {
+        result <<= 1n;
+        if (result >= modulus) result -= modulus;
+      }
     }
   }
   return result;
+}
+
+/** Index of the first non-zero byte (the length when all are zero): leading zeros would only square 1. */
+function firstNonZero(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  return i;
 }
 
 export interface DhKeyPair {
@@ -78,7 +89,7 @@ export function generateKeyPair(
   const exponent = random(exponentBytes);
   privateKey.set(exponent, DH_KEY_BYTES - exponentBytes);
   exponent.fill(0);
-  const publicKey = bigIntToBytes(powerOfTwo(bytesToBigInt(privateKey), DH_PRIME), DH_KEY_BYTES);
+  const publicKey = bigIntToBytes(powerOfTwo(privateKey, DH_PRIME), DH_KEY_BYTES);
   return { privateKey, publicKey };
 }
 

@@ -2,7 +2,7 @@
  * The session key of `dh-ietf1024-sha256-aes128-cbc-pkcs7`: the DH shared secret, padded to 128 bytes, through
  * HKDF-SHA256 (no salt, empty info) down to 16 bytes for AES-128.
  */
-import { bigIntToBytes, bytesToBigInt, wipe } from './bytes.js';
+import { bigIntToBytes, wipe } from './bytes.js';
 import { DH_KEY_BYTES, DH_PRIME, modPow, parseServerPublicKey } from './dh.js';
 import { nodeCrypto } from './node-crypto.js';
 
@@ -22,7 +22,7 @@ const EXPAND_FIRST_BLOCK = new Uint8Array([1]);
  */
 export function deriveSessionKey(privateKey: Uint8Array, serverPublicKey: Uint8Array): Uint8Array {
   const y = parseServerPublicKey(serverPublicKey);
-  const shared = bigIntToBytes(modPow(y, bytesToBigInt(privateKey), DH_PRIME), DH_KEY_BYTES);
+  const shared = bigIntToBytes(modPow(y, privateKey, DH_PRIME), DH_KEY_BYTES);
   try {
     return hkdfSha256(shared, AES_KEY_BYTES);
   } finally {

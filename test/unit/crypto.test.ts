@@ -46,6 +46,12 @@ describe('hkdfSha256', () => {
   });
 });
 
+/** A non-negative BigInt as the big-endian exponent bytes modPow and powerOfTwo take. */
+const bits = (value: bigint) => {
+  const digits = value.toString(16);
+  return Uint8Array.from(Buffer.from(digits.length % 2 ? `0${digits}` : digits, 'hex'));
+};
+
 describe('modPow', () => {
   const element = fc.bigInt({ min: 2n, max: DH_PRIME - 2n });
   const exponent = fc.bigInt({ min: 0n, max: 2n ** 1024n });
@@ -55,7 +61,7 @@ describe('modPow', () => {
       fc.property(element, fc.integer({ min: 0, max: 40 }), (base, e) => {
         let expected = 1n;
         for (let i = 0; i < e; i++) expected = (expected * base) % DH_PRIME;
-        expect(modPow(base, BigInt(e), DH_PRIME)).toBe(expected);
+        expect(modPow(base, bits(BigInt(e)), DH_PRIME)).toBe(expected);
       }),
     );
   });
@@ -63,20 +69,22 @@ describe('modPow', () => {
   it('keeps the laws of exponents, and Fermat: a^(p-1) = 1 mod the (prime) group modulus', () => {
     fc.assert(
       fc.property(element, exponent, exponent, (base, a, b) => {
-        expect(modPow(base, a + b, DH_PRIME)).toBe((modPow(base, a, DH_PRIME) * modPow(base, b, DH_PRIME)) % DH_PRIME);
-        expect(modPow(modPow(base, a, DH_PRIME), b, DH_PRIME)).toBe(modPow(base, a * b, DH_PRIME));
-        expect(modPow(base, DH_PRIME - 1n, DH_PRIME)).toBe(1n);
+        expect(modPow(base, bits(a + b), DH_PRIME)).toBe((modPow(base, bits(a), DH_PRIME) * modPow(base, bits(b), DH_PRIME)) % DH_PRIME);
+        expect(modPow(modPow(base, bits(a), DH_PRIME), bits(b), DH_PRIME)).toBe(modPow(base, bits(a * b), DH_PRIME));
+        expect(modPow(base, bits(DH_PRIME - 1n), DH_PRIME)).toBe(1n);
       }),
       { numRuns: 20 },
     );
   });
 
-  it('handles the edges: exponent 0, modulus 1, and refuses negative numbers', () => {
-    expect(modPow(5n, 0n, 7n)).toBe(1n);
-    expect(modPow(5n, 3n, 1n)).toBe(0n);
-    expect(() => modPow(5n, -1n, 7n)).toThrow(RangeError);
-    expect(() => modPow(-5n, 1n, 7n)).toThrow(RangeError);
-    expect(() => modPow(5n, 1n, 0n)).toThrow(RangeError);
+  it('handles the edges: exponent 0 (no bytes or zero bytes), modulus 1, leading zero bytes, and refuses negatives', () => {
+    expect(modPow(5n, new Uint8Array(0), 7n)).toBe(1n);
+    expect(modPow(5n, new Uint8Array(3), 7n)).toBe(1n);
+    expect(modPow(5n, Uint8Array.of(0, 0, 3), 7n)).toBe(modPow(5n, Uint8Array.of(3), 7n));
+    expect(modPow(5n, Uint8Array.of(1, 0), 1000003n)).toBe(5n ** 256n % 1000003n);
+    expect(modPow(5n, Uint8Array.of(3), 1n)).toBe(0n);
+    expect(() => modPow(-5n, Uint8Array.of(1), 7n)).toThrow(RangeError);
+    expect(() => modPow(5n, Uint8Array.of(1), 0n)).toThrow(RangeError);
   });
 });
 
@@ -84,25 +92,26 @@ describe('powerOfTwo', () => {
   it('is modPow with the generator as base, for any exponent (key-sized and beyond) and odd or even moduli', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 2n ** 1100n }), (e) => {
-        expect(powerOfTwo(e, DH_PRIME)).toBe(modPow(DH_GENERATOR, e, DH_PRIME));
+        expect(powerOfTwo(bits(e), DH_PRIME)).toBe(modPow(DH_GENERATOR, bits(e), DH_PRIME));
       }),
       { numRuns: 50 },
     );
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 2n ** 80n }), fc.bigInt({ min: 3n, max: 2n ** 64n }), (e, m) => {
-        expect(powerOfTwo(e, m)).toBe(modPow(2n, e, m));
+        expect(powerOfTwo(bits(e), m)).toBe(modPow(2n, bits(e), m));
       }),
     );
   });
 
-  it('handles the edges: 2^0, 2^1, 2^(p-1) = 1, and refuses a negative exponent or a modulus below 3', () => {
-    expect(powerOfTwo(0n, DH_PRIME)).toBe(1n);
-    expect(powerOfTwo(1n, DH_PRIME)).toBe(2n);
-    expect(powerOfTwo(DH_PRIME - 1n, DH_PRIME)).toBe(1n);
-    expect(powerOfTwo(3n, 5n)).toBe(3n);
-    expect(powerOfTwo(3n, 8n)).toBe(0n); // the doubling that reaches the modulus exactly
-    expect(() => powerOfTwo(-1n, DH_PRIME)).toThrow(RangeError);
-    expect(() => powerOfTwo(1n, 2n)).toThrow(RangeError);
+  it('handles the edges: 2^0, 2^1, 2^(p-1) = 1, leading zero bytes, and refuses a modulus below 3', () => {
+    expect(powerOfTwo(bits(0n), DH_PRIME)).toBe(1n);
+    expect(powerOfTwo(bits(1n), DH_PRIME)).toBe(2n);
+    expect(powerOfTwo(bits(DH_PRIME - 1n), DH_PRIME)).toBe(1n);
+    expect(powerOfTwo(bits(3n), 5n)).toBe(3n);
+    expect(powerOfTwo(bits(3n), 8n)).toBe(0n); // the doubling that reaches the modulus exactly
+    expect(powerOfTwo(Uint8Array.of(0, 0, 1), DH_PRIME)).toBe(2n);
+    expect(powerOfTwo(new Uint8Array(0), DH_PRIME)).toBe(1n);
+    expect(() => powerOfTwo(bits(1n), 2n)).toThrow(RangeError);
   });
 });
 
