@@ -69,7 +69,9 @@ describe('modPow', () => {
   it('keeps the laws of exponents, and Fermat: a^(p-1) = 1 mod the (prime) group modulus', () => {
     fc.assert(
       fc.property(element, exponent, exponent, (base, a, b) => {
-        expect(modPow(base, bits(a + b), DH_PRIME)).toBe((modPow(base, bits(a), DH_PRIME) * modPow(base, bits(b), DH_PRIME)) % DH_PRIME);
+        expect(modPow(base, bits(a + b), DH_PRIME)).toBe(
+          (modPow(base, bits(a), DH_PRIME) * modPow(base, bits(b), DH_PRIME)) % DH_PRIME,
+        );
         expect(modPow(modPow(base, bits(a), DH_PRIME), bits(b), DH_PRIME)).toBe(modPow(base, bits(a * b), DH_PRIME));
         expect(modPow(base, bits(DH_PRIME - 1n), DH_PRIME)).toBe(1n);
       }),
