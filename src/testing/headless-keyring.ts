@@ -72,7 +72,8 @@ export interface HeadlessKeyring {
   /**
    * Resolves once no restart is under way (after `restartKeyringOnExit` brought the daemon back). A restart begins
    * when the daemon's exit is noticed (its `exit` event), not when a signal is sent to it.
-   * @throws what the restart failed with.
+   * @throws what the restart failed with; with `restartKeyringOnExit`, NoBackendError once the daemon was left dead
+   *   (a crash loop, or its bus gone), until restartKeyring() starts it again.
    */
   keyringReady(): Promise<void>;
   /** Stops gnome-keyring and the bus and removes throwaway data. */
@@ -165,6 +166,21 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
           restarting,
           ...(options.restartKeyringOnExit && notRestarted ? { notRestarted } : {}),
         };
+        if (options.restartKeyringOnExit && (notRestarted === 'crash loop' || notRestarted === 'bus gone')) {
+          // Left dead: keyringReady() says so instead of resolving over a daemon that is not there.
+          const down = Promise.reject(
+            new NoBackendError(
+              notRestarted === 'crash loop'
+                ? `gnome-keyring-daemon exited (${exit.reason}) after ${recentRestarts} restarts within ` +
+                    `${CRASH_LOOP.withinMs / 1000} s and was not started again (a crash loop; its output is in ` +
+                    'keyringExits). restartKeyring() starts it again.'
+                : `gnome-keyring-daemon exited (${exit.reason}) because its private bus went away; ` +
+                    'start a new headless keyring.',
+            ),
+          );
+          down.catch(() => undefined); // reported through keyringReady()
+          ready = down;
+        }
         if (restarting) {
           restartTimes.push(now);
           const restarted = ready.catch(() => undefined).then(startAgain);

@@ -242,17 +242,29 @@ describe.skipIf(externalBusAddress)('startHeadlessKeyring', () => {
   it('a daemon that keeps dying is started again five times within a minute, then left dead as a crash loop', async () => {
     const keyring = await startHeadlessKeyring({ restartKeyringOnExit: true });
     try {
-      for (let crash = 1; crash <= CRASH_LOOP.restarts + 1; crash++) {
+      const crash = async () => {
         const daemon = keyring.processes.keyring;
         daemon.kill('SIGSEGV');
         await new Promise((resolve) => daemon.once('exit', resolve));
+      };
+      for (let restart = 1; restart <= CRASH_LOOP.restarts; restart++) {
+        await crash();
         await keyring.keyringReady();
       }
+      await crash();
       const exits = keyring.keyringExits;
       expect(exits).toHaveLength(CRASH_LOOP.restarts + 1);
       expect(exits.slice(0, -1).every((exit) => exit.restarting)).toBe(true);
       expect(exits.at(-1)).toMatchObject({ restarting: false, notRestarted: 'crash loop' });
       expect(keyring.processes.keyring.exitCode ?? keyring.processes.keyring.signalCode).not.toBeNull();
+      // Left dead, and keyringReady() says so, until it is started again by hand.
+      await expect(keyring.keyringReady()).rejects.toThrow(NoBackendError);
+      await expect(keyring.keyringReady()).rejects.toThrow(/crash loop.*restartKeyring\(\) starts it again/);
+      await keyring.restartKeyring();
+      await expect(keyring.keyringReady()).resolves.toBeUndefined();
+      const conn = await dbusInit({ address: keyring.address });
+      await expect(getDefaultCollection(conn).isLocked()).resolves.toBe(false);
+      await conn.close();
     } finally {
       await keyring.stop();
     }
