@@ -50,6 +50,10 @@ export interface DbusInitOptions {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 25_000;
+/** How many departed owners of the service a connection remembers, to tell a stale session from a current one. */
+const REMEMBERED_OWNERS = 8;
+/** How many times a session is opened again because the service changed owner while it was being opened. */
+const SESSION_REOPENINGS = 2;
 /** Below this, the bus's own replies (Hello's, a search's) would not fit. */
 const MIN_MESSAGE_BYTES = 4096;
 
@@ -65,6 +69,9 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   /** The session `sessionPromise` resolved with, once it has. */
   private openedSession?: Session;
   private ownerPromise?: Promise<string>;
+  /** Owners of the service that left while this connection was open (the last few), and how many left in all. */
+  private readonly departedOwners: string[] = [];
+  private departures = 0;
   private watchingOwner?: Promise<void>;
   private readonly firstContact = new FirstContact(() => this.sendFirstCall());
   private readonly stopWatching: () => void;
@@ -145,6 +152,11 @@ export class Connection implements ServiceCaller, AsyncDisposable {
    * signals wait in the socket while the call goes out to whoever owns the name then).
    */
   private serviceRestarted(left?: string): void {
+    if (left !== undefined) {
+      this.departures++;
+      this.departedOwners.push(left);
+      if (this.departedOwners.length > REMEMBERED_OWNERS) this.departedOwners.shift();
+    }
     this.ownerPromise = undefined;
     this.firstContact.reset();
     const current = this.sessionPromise;
@@ -158,8 +170,8 @@ export class Connection implements ServiceCaller, AsyncDisposable {
       }
       session.forget();
     };
+    // A session still being opened checks its owner itself when it opens (see openWithCurrentOwner).
     if (this.openedSession) forget(this.openedSession);
-    else current.then(forget, () => undefined);
   }
 
   async call(
@@ -248,10 +260,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
 
   session(): Promise<Session> {
     if (!this.sessionPromise) {
-      // The owner watch and the negotiation are independent: one round trip instead of two before the first secret.
-      const opening = Promise.all([this.watchServiceOwner(), openSession(this, this.encryption)]).then(
-        ([, session]) => session,
-      );
+      const opening = this.openWithCurrentOwner();
       this.sessionPromise = opening;
       opening.then(
         (session) => {
@@ -264,6 +273,31 @@ export class Connection implements ServiceCaller, AsyncDisposable {
       );
     }
     return this.sessionPromise;
+  }
+
+  /**
+   * Opens a session, and opens it again if the service changed owner while it was being opened: a session that the
+   * departed owner opened is of no use, and its error as it left (NoReply) says nothing about its successor, so
+   * neither reaches the callers waiting for the session. At most {@link SESSION_REOPENINGS} times, so that a service
+   * that keeps restarting ends in its error rather than a loop.
+   */
+  private async openWithCurrentOwner(): Promise<Session> {
+    for (let reopenings = 0; ; reopenings++) {
+      const departuresBefore = this.departures;
+      const departedMeanwhile = () => this.departures !== departuresBefore;
+      let session: Session;
+      try {
+        // The owner watch and the negotiation are independent: one round trip instead of two before the first secret.
+        [, session] = await Promise.all([this.watchServiceOwner(), openSession(this, this.encryption)]);
+      } catch (error) {
+        if (reopenings < SESSION_REOPENINGS && !this.closed && departedMeanwhile()) continue;
+        throw error;
+      }
+      const stale = session.owner === undefined ? departedMeanwhile() : this.departedOwners.includes(session.owner);
+      if (!stale || reopenings >= SESSION_REOPENINGS) return session;
+      this.log?.(`${this.serviceName} changed owner while the transfer session was opened: opening it again`);
+      session.forget();
+    }
   }
 
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {

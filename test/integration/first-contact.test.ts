@@ -118,3 +118,77 @@ describe('a service that changes owner while this connection is not reading', ()
     }
   });
 });
+
+describe('a service that changes owner while this connection is opening its session', () => {
+  const m = useMock(FIXTURE);
+
+  it('opens another with the new owner when the old one answered OpenSession and then left', async () => {
+    const conn = await m.connect();
+    expect(await searchItems(conn, { app: 'fc' })).toHaveLength(1); // first contact made, no session yet
+    const socket = (conn as unknown as { bus: { socket: { pause(): void; resume(): void } } }).bus.socket;
+    let openSessionArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (openSessionArrived = resolve));
+    m.mock.hooks.onCall = (message) => {
+      // The old owner answers OpenSession while this connection does not read: the reply and the signals of the
+      // change then wait in the socket together.
+      if (message.member === 'OpenSession') {
+        socket.pause();
+        openSessionArrived();
+      }
+      return 'pass';
+    };
+    const reading = new Item(conn, ITEM).getSecret();
+    await arrived;
+    await m.mock.stop();
+    const successorCalls: string[] = [];
+    const successor = await startMockSecretService({
+      ...FIXTURE,
+      address: m.bus.address,
+      hooks: {
+        onCall: (message) => {
+          successorCalls.push(message.member!);
+          return 'pass';
+        },
+      },
+    });
+    try {
+      socket.resume();
+      expect((await reading).toString()).toBe('first');
+      // The old owner's session is never offered to its successor: a new one is opened before the read.
+      expect(successorCalls.filter((member) => member !== 'Get')).toEqual(['OpenSession', 'GetSecrets']);
+      expect((await new Item(conn, ITEM).getSecret()).toString()).toBe('first'); // and it stays usable
+    } finally {
+      await successor.stop();
+    }
+  });
+
+  it('opens it with the new owner when the old one left without answering OpenSession', async () => {
+    const conn = await m.connect();
+    expect(await searchItems(conn, { app: 'fc' })).toHaveLength(1);
+    let openSessionArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (openSessionArrived = resolve));
+    const socket = (conn as unknown as { bus: { socket: { pause(): void; resume(): void } } }).bus.socket;
+    m.mock.hooks.onCall = async (message) => {
+      if (message.member === 'OpenSession') {
+        // Never answered: the bus answers NoReply when the mock leaves, read here with the signals of the change
+        // once the successor is up.
+        socket.pause();
+        openSessionArrived();
+        await new Promise(() => undefined);
+      }
+      return 'pass';
+    };
+    const reading = new Item(conn, ITEM).getSecret();
+    await arrived;
+    await m.mock.stop();
+    const successor = await startMockSecretService({ ...FIXTURE, address: m.bus.address });
+    try {
+      socket.resume();
+      expect((await reading).toString()).toBe('first');
+      expect(successor.sessions()).toHaveLength(1);
+      expect((await new Item(conn, ITEM).getSecret()).toString()).toBe('first');
+    } finally {
+      await successor.stop();
+    }
+  });
+});
