@@ -5,7 +5,7 @@
  * hooks can hold a reply back and show the order of arrival.
  */
 import { describe, expect, it } from 'vitest';
-import { Item, TimeoutException, searchItems } from '../../src/index.js';
+import { Item, TimeoutException, searchItems, type Connection } from '../../src/index.js';
 import type { IncomingMessage } from '../../src/dbus/incoming.js';
 import { startMockSecretService } from '../../src/testing/mock-service.js';
 import { useMock } from '../helpers/mock.js';
@@ -16,6 +16,24 @@ const FIXTURE = {
     { id: 'login', label: 'Login', aliases: ['default'], items: [{ attributes: { app: 'fc' }, secret: 'first' }] },
   ],
 };
+
+/** The mock that takes the service name over on `address`, recording the members of the calls it gets in `calls`. */
+function startSuccessor(address: string, calls: string[] = []) {
+  return startMockSecretService({
+    ...FIXTURE,
+    address,
+    hooks: {
+      onCall: (message) => {
+        calls.push(message.member!);
+        return 'pass';
+      },
+    },
+  });
+}
+
+/** The connection's socket, to stop and resume reading so that replies and signals wait in it together. */
+const clientSocket = (conn: Connection) =>
+  (conn as unknown as { bus: { socket: { pause(): void; resume(): void } } }).bus.socket;
 
 describe('the first call to the service on a connection', () => {
   const arrivals: string[] = [];
@@ -63,16 +81,7 @@ describe('the first call to the service on a connection', () => {
     const conn = await m.connect();
     expect(await searchItems(conn, { app: 'fc' })).toHaveLength(1);
     await m.mock.stop();
-    const restarted = await startMockSecretService({
-      ...FIXTURE,
-      address: m.bus.address,
-      hooks: {
-        onCall: (message) => {
-          arrivals.push(message.member!);
-          return 'pass';
-        },
-      },
-    });
+    const restarted = await startSuccessor(m.bus.address, arrivals);
     try {
       arrivals.length = 0;
       expect((await new Item(conn, ITEM).getSecret()).toString()).toBe('first');
@@ -103,10 +112,10 @@ describe('a service that changes owner while this connection is not reading', ()
     expect(await searchItems(conn, { app: 'fc' })).toHaveLength(1); // first contact made, no session yet
     // Stop reading, so that the signals of the change wait in the socket: OpenSession then goes to the new owner
     // before this connection has read that the old one left.
-    const socket = (conn as unknown as { bus: { socket: { pause(): void; resume(): void } } }).bus.socket;
+    const socket = clientSocket(conn);
     socket.pause();
     await m.mock.stop();
-    const successor = await startMockSecretService({ ...FIXTURE, address: m.bus.address });
+    const successor = await startSuccessor(m.bus.address);
     try {
       const reading = new Item(conn, ITEM).getSecret();
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -125,7 +134,7 @@ describe('a service that changes owner while this connection is opening its sess
   it('opens another with the new owner when the old one answered OpenSession and then left', async () => {
     const conn = await m.connect();
     expect(await searchItems(conn, { app: 'fc' })).toHaveLength(1); // first contact made, no session yet
-    const socket = (conn as unknown as { bus: { socket: { pause(): void; resume(): void } } }).bus.socket;
+    const socket = clientSocket(conn);
     let openSessionArrived!: () => void;
     const arrived = new Promise<void>((resolve) => (openSessionArrived = resolve));
     m.mock.hooks.onCall = (message) => {
@@ -141,16 +150,7 @@ describe('a service that changes owner while this connection is opening its sess
     await arrived;
     await m.mock.stop();
     const successorCalls: string[] = [];
-    const successor = await startMockSecretService({
-      ...FIXTURE,
-      address: m.bus.address,
-      hooks: {
-        onCall: (message) => {
-          successorCalls.push(message.member!);
-          return 'pass';
-        },
-      },
-    });
+    const successor = await startSuccessor(m.bus.address, successorCalls);
     try {
       socket.resume();
       expect((await reading).toString()).toBe('first');
@@ -167,7 +167,7 @@ describe('a service that changes owner while this connection is opening its sess
     expect(await searchItems(conn, { app: 'fc' })).toHaveLength(1);
     let openSessionArrived!: () => void;
     const arrived = new Promise<void>((resolve) => (openSessionArrived = resolve));
-    const socket = (conn as unknown as { bus: { socket: { pause(): void; resume(): void } } }).bus.socket;
+    const socket = clientSocket(conn);
     m.mock.hooks.onCall = async (message) => {
       if (message.member === 'OpenSession') {
         // Never answered: the bus answers NoReply when the mock leaves, read here with the signals of the change
@@ -181,7 +181,7 @@ describe('a service that changes owner while this connection is opening its sess
     const reading = new Item(conn, ITEM).getSecret();
     await arrived;
     await m.mock.stop();
-    const successor = await startMockSecretService({ ...FIXTURE, address: m.bus.address });
+    const successor = await startSuccessor(m.bus.address);
     try {
       socket.resume();
       expect((await reading).toString()).toBe('first');
