@@ -167,17 +167,21 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
           ...(options.restartKeyringOnExit && notRestarted ? { notRestarted } : {}),
         };
         if (options.restartKeyringOnExit && (notRestarted === 'crash loop' || notRestarted === 'bus gone')) {
-          // Left dead: keyringReady() says so instead of resolving over a daemon that is not there.
-          const down = Promise.reject(
-            new NoBackendError(
-              notRestarted === 'crash loop'
-                ? `gnome-keyring-daemon exited (${exit.reason}) after ${recentRestarts} restarts within ` +
-                    `${CRASH_LOOP.withinMs / 1000} s and was not started again (a crash loop; its output is in ` +
-                    'keyringExits). restartKeyring() starts it again.'
-                : `gnome-keyring-daemon exited (${exit.reason}) because its private bus went away; ` +
-                    'start a new headless keyring.',
-            ),
+          // Left dead: keyringReady() says so instead of resolving over a daemon that is not there. Chained after
+          // whatever restart is under way, so that stop() still waits for it.
+          const leftDead = new NoBackendError(
+            notRestarted === 'crash loop'
+              ? `gnome-keyring-daemon exited (${exit.reason}) after ${recentRestarts} restarts within ` +
+                  `${CRASH_LOOP.withinMs / 1000} s and was not started again (a crash loop; its output is in ` +
+                  'keyringExits). restartKeyring() starts it again.'
+              : `gnome-keyring-daemon exited (${exit.reason}) because its private bus went away; ` +
+                  'start a new headless keyring.',
           );
+          const down = ready
+            .catch(() => undefined)
+            .then(() => {
+              throw leftDead;
+            });
           down.catch(() => undefined); // reported through keyringReady()
           ready = down;
         }
