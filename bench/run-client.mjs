@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 
 /**
- * @typedef {import('./clients/measure.mjs').PhaseResult & { version?: string }} ClientLine
+ * @typedef {import('./clients/measure.mjs').PhaseResult & { version?: string, keyring_pid?: number }} ClientLine
  */
 
 export class ClientFailed extends Error {

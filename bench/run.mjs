@@ -146,6 +146,7 @@ async function main() {
   if (!existsSync(join(projectRoot, 'dist/esm/index.js'))) fail('dist/ is missing: run `npm run build` first.');
   const { dbusInit, getDefaultCollection } = await import('../dist/esm/index.js');
   const { loadGeneratedCollection } = await import('./generated-collection.mjs');
+  const { removeLeftoverItems } = await import('./leftover-items.mjs');
   const { startHeadlessKeyring } = await import('../dist/esm/testing/index.js');
 
   const machine = describeMachine();
@@ -197,12 +198,20 @@ async function main() {
   /** @type {Record<string, unknown>} */
   const raw = {};
 
-  /** What brings the daemon back to the current stage's state if it dies under a client. */
-  let recoverStage = () => keyring.restartKeyring();
+  /**
+   * Starts gnome-keyring afresh in the current stage's starting state: before every client's run, and after the daemon
+   * died under a client. A fresh daemon for each run, because gnome-keyring 42 keeps memory for every session a client
+   * opened, even after it disconnects, and gets slower with it: after three sequential runs of @napi-rs/keyring (which
+   * opens a connection and a session per operation) its RSS had grown from 12 to 27 MB and each set cost it a quarter
+   * more CPU. On one long-lived daemon, a client that happens to run after more of those pays for them.
+   */
+  const freshDaemon = () => keyring.restartKeyring();
+  let startStage = freshDaemon;
 
   /**
    * Runs a client, or records why it could not run (the benchmark goes on without it). If gnome-keyring-daemon died
-   * meanwhile, that is reported too and the daemon is brought back for the next client.
+   * meanwhile, that is reported too (the next run starts a fresh one anyway). Each line is stamped with the pid of the
+   * daemon it ran against.
    * @param {{ id: string, label: string, command: (stage: string, options: object) => string[] }} client
    * @param {string} stage @param {object} stageOptions
    */
@@ -226,12 +235,11 @@ async function main() {
       const how = daemon.signalCode ?? `with code ${daemon.exitCode}`;
       results.skipped.push({
         label: `gnome-keyring-daemon (${stage})`,
-        reason: `exited ${how} while ${client.label} ran; restarted for the next client`,
+        reason: `exited ${how} while ${client.label} ran; started afresh for the next client`,
       });
-      progress(`  gnome-keyring-daemon exited ${how}; restarting it`);
-      await recoverStage();
+      progress(`  gnome-keyring-daemon exited ${how}`);
     }
-    return lines;
+    return lines?.map((line) => ({ ...line, keyring_pid: daemon.pid }));
   }
 
   /** @param {typeof CLIENTS} clients */
@@ -253,26 +261,22 @@ async function main() {
   /**
    * Runs `clients` through `stage` in `options.rounds` rounds, each client once per round in turn (each round starting
    * with the next client), and returns every client's lines of all rounds. A client that failed is not run again in
-   * later rounds. With `warmUpOptions`, the first client runs the stage once with them first, untimed.
+   * later rounds. Every run starts on a fresh daemon in the stage's starting state (startStage), so no run needs an
+   * untimed one before it to take gnome-keyring's slower first calls for it: each pays for its own alike.
    * @param {typeof CLIENTS} clients @param {string} stage
    * @param {(client: (typeof CLIENTS)[number], round: number) => object} stageOptions
-   * @param {object} [warmUpOptions]
    */
-  async function inRounds(clients, stage, stageOptions, warmUpOptions) {
+  async function inRounds(clients, stage, stageOptions) {
     /** @type {Record<string, import('./run-client.mjs').ClientLine[]>} */
     const lines = {};
     const failed = new Set();
-    if (warmUpOptions && clients.length > 0) {
-      // The daemon's first calls after it starts (or loads a new keyring) are slower: an untimed run takes them.
-      progress(' warm-up (untimed)');
-      await run(clients[0], stage, warmUpOptions);
-    }
     for (let round = 1; round <= options.rounds; round++) {
       if (options.rounds > 1) progress(` round ${round} of ${options.rounds}`);
       // Each round starts with another client, so that none always runs first (right after the previous stage).
       const order = clients.map((_, i) => clients[(i + round - 1) % clients.length]);
       for (const client of order) {
         if (failed.has(client.id)) continue;
+        await startStage();
         const skippedBefore = results.skipped.length;
         const got = await run(client, stage, stageOptions(client, round));
         if (results.skipped.length > skippedBefore) failed.add(client.id);
@@ -292,10 +296,22 @@ async function main() {
       progress(`Sequential set / get / ${options.n} concurrent gets / delete, ${options.n} each:`);
       const batches = (/** @type {import('./clients.mjs').Client} */ client) =>
         Math.min(options.batches, client.concurrentBatches ?? options.batches);
-      const lines = await inRounds(clients, 'sequential', (client) => ({ n: options.n, batches: batches(client) }), {
-        n: Math.min(30, options.n),
-        batches: 1,
-      });
+      // The login collection as the stage began (empty): without the items of a client that did not finish, which
+      // would make every later set and delete rewrite a bigger keyring file.
+      startStage = async () => {
+        await keyring.restartKeyring();
+        const removed = await removeLeftoverItems(
+          keyring.address,
+          CLIENTS.map((client) => client.id),
+        );
+        if (!removed) return;
+        progress(`  removed ${removed} items left by a client that did not finish`);
+        results.skipped.push({
+          label: 'leftover items (sequential)',
+          reason: `${removed} items a client left when it failed were removed before the next client ran`,
+        });
+      };
+      const lines = await inRounds(clients, 'sequential', (client) => ({ n: options.n, batches: batches(client) }));
       for (const [id, clientLines] of Object.entries(lines)) {
         results.sequential[id] = figuresOf(clientLines);
         raw[`sequential/${id}`] = clientLines;
@@ -305,6 +321,7 @@ async function main() {
     if (options.stages.includes('floor')) {
       progress('The D-Bus floor (Properties.Get round trips):');
       const floors = await probe(FLOORS);
+      startStage = freshDaemon;
       results.floors = floors.map(({ id, label, peer }) => ({ id, label, peer }));
       const lines = await inRounds(floors, 'floor', () => ({ n: options.n, batches: options.batches }));
       for (const [id, floorLines] of Object.entries(lines)) {
@@ -315,6 +332,7 @@ async function main() {
 
     if (options.stages.includes('cold')) {
       progress('Cold start:');
+      await freshDaemon();
       const conn = await dbusInit({ address: keyring.address });
       try {
         await getDefaultCollection(conn).createItem('bench cold start', COLD_ATTRIBUTES, COLD_SECRET, {
@@ -338,26 +356,20 @@ async function main() {
       const sizes = [...new Set([...options.growth, options.bulk])].sort((a, b) => a - b);
       for (const size of sizes) {
         progress(`A default collection of ${size} items (get, set${size === options.bulk ? ', bulk read' : ''}):`);
-        recoverStage = () => loadGeneratedCollection(keyring, dataDir, size);
-        await recoverStage();
+        startStage = () => loadGeneratedCollection(keyring, dataDir, size);
         results.growth[size] = {};
-        const lines = await inRounds(
-          clients,
-          'growth',
-          (client, round) => ({
-            size,
-            gets: options.growthGets,
-            sets: options.growthSets,
-            warmUp: Math.min(GROWTH_WARM_UP, size),
-            // A peer's whole read of the collection takes seconds (Python keyring's, about 20): once, in the first
-            // round.
-            bulkReps:
-              size !== options.bulk
-                ? 0
-                : (BULK_REPS[/** @type {keyof typeof BULK_REPS} */ (client.id)] ?? (round === 1 ? 1 : 0)),
-          }),
-          { size, gets: 10, sets: 1, warmUp: Math.min(GROWTH_WARM_UP, size), bulkReps: 0 },
-        );
+        const lines = await inRounds(clients, 'growth', (client, round) => ({
+          size,
+          gets: options.growthGets,
+          sets: options.growthSets,
+          warmUp: Math.min(GROWTH_WARM_UP, size),
+          // A peer's whole read of the collection takes seconds (Python keyring's, about 20): once, in the first
+          // round.
+          bulkReps:
+            size !== options.bulk
+              ? 0
+              : (BULK_REPS[/** @type {keyof typeof BULK_REPS} */ (client.id)] ?? (round === 1 ? 1 : 0)),
+        }));
         for (const [id, clientLines] of Object.entries(lines)) {
           results.growth[size][id] = figuresOf(clientLines);
           raw[`growth-${size}/${id}`] = clientLines;

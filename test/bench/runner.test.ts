@@ -60,10 +60,10 @@ describe('bench/run.mjs', () => {
       ].concat(['--clients', 'this,libsecret', '--json', json]),
     );
     expect(run.stderr).not.toMatch(/failed/);
-    // An untimed warm-up run first, then each round starting with another client.
+    // Each round starts with another client.
     const sequentialProgress = run.stderr.slice(run.stderr.indexOf('Sequential'), run.stderr.indexOf('D-Bus floor'));
     expect(sequentialProgress).toMatch(
-      /warm-up \(untimed\)\n {2}secretstorage \(this\)[^\n]*\n round 1 of 2\n {2}secretstorage \(this\)[^\n]*\n {2}libsecret[^\n]*\n round 2 of 2\n {2}libsecret[^\n]*\n {2}secretstorage \(this\)/,
+      /\n round 1 of 2\n {2}secretstorage \(this\)[^\n]*\n {2}libsecret[^\n]*\n round 2 of 2\n {2}libsecret[^\n]*\n {2}secretstorage \(this\)/,
     );
     expect(run.status).toBe(0);
     for (const heading of [
@@ -99,6 +99,14 @@ describe('bench/run.mjs', () => {
       expect(Object.keys(growth['4'][client]).sort()).toEqual(['bulk', 'get', 'set']);
     }
     expect(sequential.this.get_concurrent_raw.runs).toBe(4);
+    // Every client's run (two clients, two rounds) met a gnome-keyring started for it, as did every floor run.
+    const daemons = (stage: string) =>
+      Object.entries(written.raw as Record<string, { keyring_pid: number }[]>)
+        .filter(([key]) => key.startsWith(`${stage}/`))
+        .map(([, lines]) => [...new Set(lines.map((line) => line.keyring_pid))]);
+    expect(daemons('sequential').flat()).toHaveLength(4);
+    expect(new Set(daemons('sequential').flat()).size).toBe(4);
+    expect(new Set(daemons('floor').flat()).size).toBe(6);
     expect(Object.keys(floor).sort()).toEqual(['dbus-next', 'jeepney', 'this']);
     expect(floor.this.roundtrip_concurrent.runs).toBe(4);
     expect(cold.map((result: { id: string }) => result.id)).toEqual([
