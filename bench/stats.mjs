@@ -18,9 +18,11 @@ export function median(values) {
  *   opsPerSecond: number,
  *   n: number,
  *   runs: number,
+ *   runMs: number[],
  * }} Figure
  * `ms` is the median time of one operation (sequential phases), or of the whole batch (concurrent and bulk phases,
- * where `opsPerSecond` counts the operations inside it).
+ * where `opsPerSecond` counts the operations inside it). `runMs` is the same median for each line alone (a sequential
+ * phase's line is one round), in the order the lines came.
  */
 
 /**
@@ -47,6 +49,7 @@ export function summarise(lines) {
     opsPerSecond: samples.length ? 1000 / ms : (1000 * lines[0].n) / median(batches),
     n: samples.length || operations,
     runs: lines.length,
+    runMs: lines.map((line) => (line.samples_ms?.length ? median(line.samples_ms) : line.wall_ms)),
   };
 }
 

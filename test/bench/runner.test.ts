@@ -263,6 +263,19 @@ describe('the report', () => {
       get: true, // client CPU is half gnome-keyring's
       'concurrent get': true,
     });
+    // Round by round, when this library and the fastest peer both ran every round.
+    const rounds = {
+      ...results,
+      sequential: {
+        ...results.sequential,
+        this: { ...results.sequential.this, set: figure(7, { runMs: [6, 8, 7] }) },
+        libsecret: { ...results.sequential.libsecret, set: figure(7.3, { runMs: [7.5, 7.2, 7.3] }) },
+      },
+    };
+    const set = checkTargets(rounds).find(([, text]: [boolean, string]) => text.startsWith('sequential set'));
+    expect(set[1]).toMatch(/\(0\.959×; target ≤ 1×; round by round 0\.80×, 1\.11×, 0\.96×: met in 2 of 3\)$/);
+    const get = checkTargets(rounds).find(([, text]: [boolean, string]) => text.startsWith('sequential get'));
+    expect(get[1]).toMatch(/\(0\.769×; target ≤ 1×\)$/); // no rounds recorded: the pooled ratio only
     const concurrent = checkTargets(results).find(([, text]: [boolean, string]) => text.startsWith('300 concurrent'));
     // The service's own limit is printed beside it: its SearchItems alone, against the fastest peer's gets.
     expect(concurrent[1]).toMatch(/SearchItems alone.* at 15000\/s = 19\.5×/);
@@ -323,7 +336,14 @@ describe('the report', () => {
       opsPerSecond: 200,
       n: 4,
       runs: 2,
+      runMs: [5, 5],
     });
+    expect(
+      summarise([
+        { ...line, samples_ms: [1, 2, 9] },
+        { ...line, samples_ms: undefined, wall_ms: 30 },
+      ]).runMs,
+    ).toEqual([2, 30]);
   });
 
   it('names the exception a failed client printed, not the runtime banner after it', () => {
