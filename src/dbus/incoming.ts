@@ -23,13 +23,22 @@ export class IncomingBytes {
     },
   };
 
-  /** Sends the incoming bytes to `consumer` from now on, starting with any that arrived without one. */
+  /**
+   * Sends the incoming bytes to `consumer` from now on, starting with any that arrived without one. Those are zeroed
+   * once it has them, as the read buffer is after every read.
+   */
   consume(consumer: BytesConsumer | undefined): void {
     this.consumer = consumer;
     if (!consumer || this.waiting.length === 0) return;
-    const waiting = Buffer.concat(this.waiting);
+    const pieces = this.waiting;
     this.waiting = [];
-    consumer(waiting);
+    const waiting = Buffer.concat(pieces);
+    for (const piece of pieces) piece.fill(0);
+    try {
+      consumer(waiting);
+    } finally {
+      waiting.fill(0);
+    }
   }
 
   /** Gives back bytes a consumer read past its end, for the next consumer. */

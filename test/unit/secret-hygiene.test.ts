@@ -153,3 +153,35 @@ describe('secrets the service sends that nobody asked for are zeroed (in a plain
     expect(asked.toString()).toBe('asked-secret');
   });
 });
+
+describe('bytes that arrive before the frame reader takes over are zeroed once handed on', () => {
+  it('IncomingBytes: what waited for a consumer, and what a consumer gave back', async () => {
+    const { IncomingBytes } = await import('../../src/dbus/incoming.js');
+    const incoming = new IncomingBytes();
+    const read = (text: string) => {
+      const length = incoming.onread.buffer.write(text);
+      incoming.onread.callback(length, incoming.onread.buffer);
+    };
+    read('first ');
+    read('second');
+    const waited = [...(incoming as unknown as { waiting: Buffer[] }).waiting];
+    const handed: Buffer[] = [];
+    const copies: string[] = [];
+    incoming.consume((bytes) => {
+      handed.push(bytes);
+      copies.push(bytes.toString());
+      incoming.giveBack(bytes.subarray(6));
+    });
+    expect(copies).toEqual(['first second']);
+    // The bytes given back wait for the next consumer, a copy of their own, zeroed in turn.
+    const givenBack = [...(incoming as unknown as { waiting: Buffer[] }).waiting];
+    incoming.consume((bytes) => {
+      handed.push(bytes);
+      copies.push(bytes.toString());
+    });
+    expect(copies).toEqual(['first second', 'second']);
+    for (const buffer of [...waited, ...givenBack, ...handed]) expect(buffer.every((byte) => byte === 0)).toBe(true);
+    // (The read buffer itself is zeroed after every read, where the bytes were written.)
+    expect(incoming.onread.buffer.subarray(0, 6).every((byte) => byte === 0)).toBe(true);
+  });
+});
