@@ -199,8 +199,8 @@ async function main() {
   const raw = {};
 
   /**
-   * Starts gnome-keyring afresh in the current stage's starting state: before every client's run, and after the daemon
-   * died under a client. A fresh daemon for each run, because gnome-keyring 42 keeps memory for every session a client
+   * Starts gnome-keyring afresh in the current stage's starting state, before every client's run (so also after the
+   * daemon died under the run before). A fresh daemon for each run, because gnome-keyring 42 keeps memory for every session a client
    * opened, even after it disconnects, and gets slower with it: after three sequential runs of @napi-rs/keyring (which
    * opens a connection and a session per operation) its RSS had grown from 12 to 27 MB and each set cost it a quarter
    * more CPU. On one long-lived daemon, a client that happens to run after more of those pays for them.
