@@ -7,10 +7,25 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { NoBackendError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
-import type { SupervisorReport } from './headless-supervisor.js';
 import { CliExit } from './usage-error.js';
 
 const SUPERVISOR_NAME = 'headless-supervisor';
+
+/**
+ * The variables --print-env exports beside the bus address: the supervisor's pid (for --stop), and its log of what
+ * happened to gnome-keyring-daemon.
+ */
+export const PID_VARIABLE = 'SECRETSTORAGE_HEADLESS_PID';
+export const LOG_VARIABLE = 'SECRETSTORAGE_HEADLESS_LOG';
+
+/** The one JSON line the supervisor prints on stdout once the keyring serves, or has failed to start. */
+export interface SupervisorReport {
+  ok: boolean;
+  env?: Record<string, string>;
+  pid?: number;
+  message?: string;
+  exitCode?: number;
+}
 
 export interface BackgroundKeyring {
   /** `DBUS_SESSION_BUS_ADDRESS` for the keyring. */
@@ -72,6 +87,15 @@ export async function startBackgroundKeyring(options: {
     throw new CliExit(report.message ?? 'The background keyring failed to start.', report.exitCode ?? EXIT.failure);
   }
   return { env: report.env, pid: report.pid };
+}
+
+/**
+ * What the supervisor logged about gnome-keyring-daemon exiting (crashes, restarts, giving up), or undefined when
+ * nothing happened (no log yet) or the log is gone. Read before --stop, which removes it with the keyring.
+ */
+export async function readBackgroundLog(path: string): Promise<string | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  return text?.trim() ? text : undefined;
 }
 
 async function processState(pid: number): Promise<'running' | 'gone'> {

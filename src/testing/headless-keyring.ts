@@ -61,6 +61,11 @@ export interface HeadlessKeyring {
   tcpAddress?: string;
   /** Environment for a child process: `DBUS_SESSION_BUS_ADDRESS`. */
   env: Record<string, string>;
+  /**
+   * A private directory (mode 0700) that lives as long as the keyring: the bus's, beside its socket. stop() removes
+   * it, and so does the watchdog if this process dies first.
+   */
+  directory: string;
   /** The daemons, for tests that kill and restart them. */
   processes: { bus: ChildProcess; keyring: ChildProcess };
   /** Also ends `child` (SIGTERM, then SIGKILL) if this process dies without calling stop(). */
@@ -200,6 +205,7 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
       address: bus.address,
       ...(bus.tcpAddress ? { tcpAddress: bus.tcpAddress } : {}),
       env: { DBUS_SESSION_BUS_ADDRESS: bus.address },
+      directory: bus.directory,
       processes: { bus: bus.process, keyring: keyring.process },
       adopt: (child) => watchdog.guard(child),
       keyringExits: [],

@@ -293,7 +293,14 @@ describe.skipIf(externalBusAddress)('secretstorage headless --print-env and --st
     expect(started.code).toBe(0);
     expect(started.stdout).toMatch(/^# Stop it with: secretstorage headless --stop$/m);
     const env = parseExports(started.stdout);
-    expect(Object.keys(env)).toEqual(['DBUS_SESSION_BUS_ADDRESS', 'SECRETSTORAGE_HEADLESS_PID']);
+    expect(Object.keys(env)).toEqual([
+      'DBUS_SESSION_BUS_ADDRESS',
+      'SECRETSTORAGE_HEADLESS_LOG',
+      'SECRETSTORAGE_HEADLESS_PID',
+    ]);
+    // The log lives beside the bus's socket, and is only written when something happens to the daemon.
+    expect(dirname(env.SECRETSTORAGE_HEADLESS_LOG)).toBe(socketDirectory(env.DBUS_SESSION_BUS_ADDRESS));
+    expect(existsSync(env.SECRETSTORAGE_HEADLESS_LOG)).toBe(false);
     const pid = Number(env.SECRETSTORAGE_HEADLESS_PID);
     expect(commandLine(pid)).toContain('headless-supervisor');
     const conn = await dbusInit({ address: env.DBUS_SESSION_BUS_ADDRESS });
@@ -310,6 +317,40 @@ describe.skipIf(externalBusAddress)('secretstorage headless --print-env and --st
     const again = await runCliProcess(['headless', '--stop', String(pid)]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`No headless keyring is running with pid ${pid}`);
+  });
+
+  it('logs what happens to gnome-keyring-daemon in the background, restarts and giving up, and --stop prints it', async () => {
+    const started = await runCliProcess(['headless', '--print-env']);
+    const env = parseExports(started.stdout);
+    const pid = Number(env.SECRETSTORAGE_HEADLESS_PID);
+    const daemon = () => childrenOf(pid).find((child) => commandLine(child).startsWith('gnome-keyring-daemon'));
+    // Six crashes in a row (as in the COMMAND test above): five restarts, then it is left dead.
+    let last: number | undefined;
+    for (let crash = 1; crash <= 6; crash++) {
+      let current: number | undefined;
+      for (let waited = 0; (current = daemon()) === undefined || current === last; waited += 50) {
+        if (waited > 20_000) throw new Error(`no gnome-keyring-daemon came back after crash ${crash - 1}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      process.kill(current, 'SIGSEGV');
+      expect(await waitUntilGone([current])).toEqual([]);
+      last = current;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(daemon()).toBeUndefined();
+    const stop = await runCliProcess(['headless', '--stop'], { env: { ...process.env, ...env } });
+    expect(stop.code).toBe(0);
+    expect(stop.stderr).toMatch(/^What happened to gnome-keyring-daemon while it ran:\n\[\d{4}-\d\d-\d\dT[\d:.]+Z\] /);
+    expect(stop.stderr.match(/died \(signal SIGSEGV\) in the background; starting it again/g)).toHaveLength(5);
+    expect(stop.stderr.match(/gnome-keyring-daemon is serving again\./g)).toHaveLength(5);
+    expect(stop.stderr).toContain(
+      'exited (signal SIGSEGV) in the background; it was not started again: it had already been started again 5 ' +
+        'times within 60 s, so it is not a passing race: clients get NoBackendError from now on; stop this keyring ' +
+        '(`secretstorage headless --stop`) and start another.',
+    );
+    expect(stop.stderr).toMatch(/\nStopped the headless keyring \(pid \d+\)\.\n$/);
+    expect(await waitUntilGone([pid])).toEqual([]);
+    expect(existsSync(env.SECRETSTORAGE_HEADLESS_LOG)).toBe(false);
   });
 
   it('the built executable (what npm installs) starts the supervisor bundled beside it', async () => {
@@ -330,7 +371,11 @@ describe.skipIf(externalBusAddress)('secretstorage headless --print-env and --st
     const started = await runCliProcess(['headless', '--print-env', '--format', 'github']);
     expect(started.code).toBe(0);
     const lines = started.stdout.trimEnd().split('\n');
-    expect(lines.map((line) => line.split('=')[0])).toEqual(['DBUS_SESSION_BUS_ADDRESS', 'SECRETSTORAGE_HEADLESS_PID']);
+    expect(lines.map((line) => line.split('=')[0])).toEqual([
+      'DBUS_SESSION_BUS_ADDRESS',
+      'SECRETSTORAGE_HEADLESS_LOG',
+      'SECRETSTORAGE_HEADLESS_PID',
+    ]);
     const env = Object.fromEntries(
       lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );

@@ -2,12 +2,18 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_KEYRING_PASSWORD } from '../../testing/gnome-keyring.js';
-import { CRASH_LOOP, type KeyringExit } from '../../testing/headless-keyring.js';
 import { runWithHeadlessKeyring } from '../../testing/run-with-keyring.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { startBackgroundKeyring, stopBackgroundKeyring } from '../headless-background.js';
+import {
+  LOG_VARIABLE,
+  PID_VARIABLE,
+  readBackgroundLog,
+  startBackgroundKeyring,
+  stopBackgroundKeyring,
+} from '../headless-background.js';
 import { readSecret } from '../io.js';
+import { FOREGROUND, reportKeyringExit } from '../keyring-exit-report.js';
 import { CliExit, UsageError, parseArgsError } from '../usage-error.js';
 
 const OPTIONS = {
@@ -18,8 +24,6 @@ const OPTIONS = {
   stop: { type: 'boolean' },
 } as const;
 
-const PID_VARIABLE = 'SECRETSTORAGE_HEADLESS_PID';
-
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** The exports for a background keyring, as `sh` lines for eval or `NAME=value` lines for `$GITHUB_ENV`. */
@@ -29,42 +33,6 @@ function formatEnv(env: Record<string, string>, format: string): string {
   return (
     entries.map(([name, value]) => `export ${name}=${shellQuote(value)}\n`).join('') +
     `# Stop it with: secretstorage headless --stop\n`
-  );
-}
-
-const SAYS = 'secretstorage headless:';
-
-/**
- * What `headless` says on stderr when gnome-keyring-daemon exits under COMMAND without being asked to (with the end
- * of its output), and then whether it could be started again.
- */
-export function reportKeyringExit(exit: KeyringExit, stderr: NodeJS.WritableStream): void {
-  const said = exit.output.trim().split('\n').slice(-5).join('\n');
-  const tail = said ? `\nIts last output:\n${said}` : '';
-  if (!exit.restarting) {
-    const why =
-      exit.notRestarted === 'crash loop'
-        ? `it had already been started again ${CRASH_LOOP.restarts} times within ${CRASH_LOOP.withinMs / 1000} s, ` +
-          'so it is not a passing race: the command goes on without a keyring'
-        : exit.notRestarted === 'bus gone'
-          ? 'its bus is gone too'
-          : 'a clean exit means it was stopped from outside or its bus went away';
-    stderr.write(
-      `${SAYS} gnome-keyring-daemon exited (${exit.reason}) while the command ran; it was not started again: ${why}.${tail}\n`,
-    );
-    return;
-  }
-  stderr.write(
-    `${SAYS} gnome-keyring-daemon died (${exit.reason}) while the command ran; starting it again on the same bus, ` +
-      `with the login keyring and its items (not the in-memory session collection).${tail}\n`,
-  );
-  exit.restarted?.then(
-    () => stderr.write(`${SAYS} gnome-keyring-daemon is serving again.\n`),
-    (error: unknown) =>
-      stderr.write(
-        `${SAYS} could not start gnome-keyring-daemon again (${error instanceof Error ? error.message : error}); ` +
-          'the command goes on without a keyring.\n',
-      ),
   );
 }
 
@@ -86,7 +54,8 @@ export const headlessCommand: Command = {
 Gives a machine without a desktop session (CI, Docker, SSH, WSL) a working Secret Service: starts a private D-Bus
 session bus and gnome-keyring with an unlocked login keyring, runs COMMAND with DBUS_SESSION_BUS_ADDRESS set to it,
 and stops both when COMMAND ends, also when COMMAND or this process is killed. If gnome-keyring-daemon crashes
-meanwhile, it is started again on the same bus and data, saying so on stderr (silently with --print-env).
+meanwhile, it is started again on the same bus and data, saying so on stderr (with --print-env, in the log
+$${LOG_VARIABLE}, which --stop prints).
 
 Options:
   --password-stdin    read the keyring's password from stdin (a no-echo prompt on a terminal); without it the
@@ -94,7 +63,7 @@ Options:
   --data-dir DIR      keep the keyring in DIR: created with the password on the first run, unlocked with it on later
                       runs (a wrong password is an error); default: a throwaway keyring, deleted afterwards
   --print-env         start the keyring in the background and print exports for it (for CI steps), including
-                      ${PID_VARIABLE}
+                      ${PID_VARIABLE} and ${LOG_VARIABLE}
   --format FORMAT     for --print-env: sh (export lines for eval, the default) or github (NAME=value lines to
                       append to $GITHUB_ENV)
   --stop [PID]        stop a keyring started with --print-env (default: $${PID_VARIABLE})
@@ -137,7 +106,11 @@ Examples:
         throw new UsageError(`No PID: pass it (--stop PID) or set ${PID_VARIABLE} (--print-env exports it).`);
       }
       if (!/^[1-9]\d*$/.test(pidText)) throw new UsageError(`Not a PID: ${JSON.stringify(pidText)}.`);
+      // The log exported beside the PID is this keyring's (a PID given on the command line may be another's).
+      const logPath = positionals[0] === undefined ? io.env[LOG_VARIABLE] : undefined;
+      const log = logPath === undefined ? undefined : await readBackgroundLog(logPath);
       await stopBackgroundKeyring(Number(pidText));
+      if (log) io.stderr.write(`What happened to gnome-keyring-daemon while it ran:\n${log.trimEnd()}\n`);
       io.stderr.write(`Stopped the headless keyring (pid ${pidText}).\n`);
       return EXIT.ok;
     }
@@ -169,7 +142,7 @@ Examples:
         password,
         env: io.env,
         restartKeyringOnExit: true,
-        onKeyringExit: (exit) => reportKeyringExit(exit, io.stderr),
+        onKeyringExit: (exit) => reportKeyringExit(exit, io.stderr, FOREGROUND),
       });
     } catch (error) {
       const { code, syscall } = error as NodeJS.ErrnoException;
