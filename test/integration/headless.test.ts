@@ -2,12 +2,12 @@
  * `secretstorage headless`, run as users run it: a separate process with real dbus-daemon and gnome-keyring-daemon
  * children, checked from outside through /proc (which processes are left) and the bus (what the command could do).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { dbusInit, getDefaultCollection, searchItems } from '../../src/index.js';
 import { externalBusAddress } from '../helpers/keyring.js';
 import {
@@ -31,6 +31,49 @@ beforeAll(() => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const socketDirectory = (address: string) => dirname(address.replace(/^unix:path=/, ''));
+
+/** The pid of the process that owns org.freedesktop.secrets on the bus at `address`, asked of the bus itself. */
+function secretsOwner(address: string): number | undefined {
+  const asked = spawnSync(
+    'dbus-send',
+    [
+      `--bus=${address}`,
+      '--print-reply=literal',
+      '--dest=org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus.GetConnectionUnixProcessID',
+      'string:org.freedesktop.secrets',
+    ],
+    { encoding: 'utf8' },
+  );
+  const owner = /uint32 (\d+)/.exec(asked.stdout)?.[1];
+  return owner === undefined ? undefined : Number(owner);
+}
+
+/**
+ * Crashes gnome-keyring-daemon `times` times with SIGSEGV, each time once `restarts()` (how many times the keyring's
+ * report said it serves again) shows the previous crash is over: a daemon killed while it is still being started (it
+ * owns the name a moment before it is unlocked and watched) is a failed start, tried again after a pause, not a crash.
+ */
+async function crashRepeatedly(address: string, times: number, restarts: () => number): Promise<void> {
+  let last: number | undefined;
+  for (let crash = 1; crash <= times; crash++) {
+    let current: number | undefined;
+    for (
+      let waited = 0;
+      restarts() < crash - 1 || (current = secretsOwner(address)) === undefined || current === last;
+    ) {
+      if (waited > 20_000) throw new Error(`gnome-keyring-daemon did not serve again after crash ${crash - 1}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      waited += 50;
+    }
+    process.kill(current!, 'SIGSEGV');
+    expect(await waitUntilGone([current!])).toEqual([]);
+    last = current;
+  }
+}
+
+const servedAgain = (text: string) => text.split('gnome-keyring-daemon is serving again').length - 1;
 
 /** Parses `export NAME='value'` lines (values without quotes inside, as this command prints). */
 function parseExports(text: string): Record<string, string> {
@@ -71,27 +114,24 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
   });
 
   it('leaves a gnome-keyring that keeps crashing dead after five restarts in a minute, and says why', async () => {
-    const owner =
-      'dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus ' +
-      'org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null';
-    const script = `
-      last=
-      for crash in 1 2 3 4 5 6; do
-        pid=
-        for i in $(seq 1 200); do
-          pid=$(${owner} | awk '{print $2}')
-          [ -n "$pid" ] && [ "$pid" != "$last" ] && break
-          pid=; sleep 0.05
-        done
-        [ -n "$pid" ] || exit 20
-        kill -SEGV "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-        last=$pid
-      done
-      sleep 1; [ -z "$(${owner})" ] || exit 21`;
-    const result = await runCliProcess(['headless', '--', 'sh', '-c', script]);
-    expect(result.code).toBe(0);
-    expect(result.stderr.match(/died \(signal SIGSEGV\) while the command ran; starting it again/g)).toHaveLength(5);
-    expect(result.stderr).toContain(
+    // The command prints its bus address and waits for a line; the crashes come from here, paced by stderr.
+    const child = spawnCli(['headless', '--', 'sh', '-c', 'echo "$DBUS_SESSION_BUS_ADDRESS"; read line']);
+    const result = finished(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const address = (await waitForOutput(child, /\n/)).trim();
+    await crashRepeatedly(address, 6, () => servedAgain(stderr));
+    for (let waited = 0; !stderr.includes('it was not started again') && waited < 20_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(secretsOwner(address)).toBeUndefined();
+    child.stdin!.end('done\n');
+    const { code } = await result;
+    expect(code).toBe(0);
+    expect(stderr.match(/died \(signal SIGSEGV\) while the command ran; starting it again/g)).toHaveLength(5);
+    expect(servedAgain(stderr)).toBe(5);
+    expect(stderr).toContain(
       'exited (signal SIGSEGV) while the command ran; it was not started again: it had already been started again 5 ' +
         'times within 60 s, so it is not a passing race: the command goes on without a keyring.',
     );
@@ -323,21 +363,19 @@ describe.skipIf(externalBusAddress)('secretstorage headless --print-env and --st
     const started = await runCliProcess(['headless', '--print-env']);
     const env = parseExports(started.stdout);
     const pid = Number(env.SECRETSTORAGE_HEADLESS_PID);
-    const daemon = () => childrenOf(pid).find((child) => commandLine(child).startsWith('gnome-keyring-daemon'));
-    // Six crashes in a row (as in the COMMAND test above): five restarts, then it is left dead.
-    let last: number | undefined;
-    for (let crash = 1; crash <= 6; crash++) {
-      let current: number | undefined;
-      for (let waited = 0; (current = daemon()) === undefined || current === last; waited += 50) {
-        if (waited > 20_000) throw new Error(`no gnome-keyring-daemon came back after crash ${crash - 1}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      process.kill(current, 'SIGSEGV');
-      expect(await waitUntilGone([current])).toEqual([]);
-      last = current;
-    }
+    // Stopped however the test ends (it ends with --stop when it passes).
+    onTestFinished(async () => {
+      if ((await waitUntilGone([pid], 0)).length === 0) return;
+      process.kill(pid, 'SIGTERM');
+      await waitUntilGone([pid]);
+    });
+    const log = () =>
+      existsSync(env.SECRETSTORAGE_HEADLESS_LOG) ? readFileSync(env.SECRETSTORAGE_HEADLESS_LOG, 'utf8') : '';
+    // Six crashes in a row: five restarts, then it is left dead.
+    await crashRepeatedly(env.DBUS_SESSION_BUS_ADDRESS, 6, () => servedAgain(log()));
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(daemon()).toBeUndefined();
+    expect(secretsOwner(env.DBUS_SESSION_BUS_ADDRESS)).toBeUndefined();
+    expect(childrenOf(pid).map(commandLine).join('\n')).not.toContain('gnome-keyring-daemon');
     const stop = await runCliProcess(['headless', '--stop'], { env: { ...process.env, ...env } });
     expect(stop.code).toBe(0);
     expect(stop.stderr).toMatch(/^What happened to gnome-keyring-daemon while it ran:\n\[\d{4}-\d\d-\d\dT[\d:.]+Z\] /);
