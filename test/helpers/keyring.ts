@@ -5,7 +5,7 @@
  * tests that need the keyring's processes (`k.keyring`) are skipped.
  */
 import { afterAll, beforeAll, beforeEach, type TestContext } from 'vitest';
-import { dbusInit, type Connection, type DbusInitOptions } from '../../src/index.js';
+import { dbusInit, getAllCollections, type Connection, type DbusInitOptions } from '../../src/index.js';
 import { startHeadlessKeyring, type HeadlessKeyring } from '../../src/testing/headless-keyring.js';
 
 export interface KeyringFixture {
@@ -82,7 +82,14 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp'; restartKeyring
     };
     fixture.conn = await fixture.connect();
   });
+  let before: KeyringContents | undefined;
+  beforeAll(async () => {
+    if (externalBusAddress) before = await keyringContents(fixture.conn);
+  });
   afterAll(async () => {
+    // On a shared keyring, what a file created would stay for every later file: gnome-keyring rewrites the whole
+    // keyring file on each change, so later files would get slower the more ran before them.
+    if (before && fixture.conn) await removeAddedSince(fixture.conn, before);
     await Promise.all(extra.map((conn) => conn.close()));
     if (!externalBusAddress) await fixture.keyring?.stop();
   });
@@ -93,4 +100,36 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp'; restartKeyring
 let counter = 0;
 export function uniqueAttributes(extra: Record<string, string> = {}): Record<string, string> {
   return { application: 'secretstorage-test', test: `${process.pid}-${++counter}-${Date.now()}`, ...extra };
+}
+
+interface KeyringContents {
+  collections: Set<string>;
+  items: Set<string>;
+}
+
+/** The paths of every collection and of every item in the unlocked ones. */
+async function keyringContents(conn: Connection): Promise<KeyringContents> {
+  const contents: KeyringContents = { collections: new Set(), items: new Set() };
+  for (const collection of await getAllCollections(conn)) {
+    const path = await collection.getPath();
+    contents.collections.add(path);
+    if (await collection.isLocked()) continue;
+    for (const item of await collection.getAllItems()) contents.items.add(item.itemPath);
+  }
+  return contents;
+}
+
+/** Deletes the collections and items that were not there at `before` (those in locked collections stay). */
+async function removeAddedSince(conn: Connection, before: KeyringContents): Promise<void> {
+  for (const collection of await getAllCollections(conn)) {
+    const path = await collection.getPath();
+    if (!before.collections.has(path)) {
+      await collection.delete().catch(() => undefined);
+      continue;
+    }
+    if (await collection.isLocked().catch(() => true)) continue;
+    for (const item of await collection.getAllItems()) {
+      if (!before.items.has(item.itemPath)) await item.delete().catch(() => undefined);
+    }
+  }
 }
