@@ -1,6 +1,6 @@
 /**
  * The Diffie-Hellman half of `dh-ietf1024-sha256-aes128-cbc-pkcs7`: RFC 2409's Second Oakley Group (1024-bit MODP,
- * generator 2), keys as unsigned big-endian integers padded to 128 bytes. Pure functions on BigInt, bytes in, bytes
+ * generator 2), keys as unsigned big-endian integers (ours padded to 128 bytes). Pure functions on BigInt, bytes in, bytes
  * out, without node:crypto (the session key that HKDF derives from the shared secret is in session-key.ts).
  */
 import { ProtocolError } from '../errors.js';
@@ -94,14 +94,18 @@ export function generateKeyPair(
 }
 
 /**
- * Parses the server's public key: any length up to 128 bytes (some servers send it unpadded), value in [2, p-2].
- * @throws ProtocolError for an empty, oversized or degenerate key (0, 1, p-1 or ≥ p), which would make the shared
- *   secret predictable.
+ * Parses the server's public key as an unsigned big-endian integer with value in [2, p-2]. Leading zero bytes are
+ * allowed in any number: gnome-keyring pads to 128 bytes, oo7 sends the minimal length, and KWallet's QCA encodes a
+ * signed integer, 129 bytes with a leading zero whenever the top bit is set. What counts is the length without them.
+ * @throws ProtocolError for an empty key, one with more than 128 significant bytes, or a degenerate one (0, 1, p-1 or
+ *   ≥ p), which would make the shared secret predictable.
  */
 export function parseServerPublicKey(serverPublicKey: Uint8Array): bigint {
-  if (serverPublicKey.length === 0 || serverPublicKey.length > DH_KEY_BYTES) {
+  const significant = serverPublicKey.length - firstNonZero(serverPublicKey);
+  if (serverPublicKey.length === 0 || significant > DH_KEY_BYTES) {
     throw new ProtocolError(
-      `The Secret Service sent a ${serverPublicKey.length}-byte DH public key; 1 to ${DH_KEY_BYTES} bytes are valid. ` +
+      `The Secret Service sent a ${serverPublicKey.length}-byte DH public key with ${significant} significant bytes; ` +
+        `at most ${DH_KEY_BYTES} are valid (leading zeros aside). ` +
         'The service is broken or is not a Secret Service; report it to its maintainers.',
     );
   }

@@ -20,7 +20,8 @@ import { loadNodeCrypto } from '../../src/crypto/node-crypto.js';
 await loadNodeCrypto(); // as the first session would (src/session.ts)
 
 // Vectors computed independently by Python SecretStorage's prime, hmac-based HKDF and `cryptography`'s AES
-// (test/fixtures/dh-vectors.json): a plain case, a shared secret with a leading zero byte, and public keys with them.
+// (test/fixtures/dh-vectors.json): a plain case, a shared secret with a leading zero byte, public keys with them, and
+// public keys whose top bit is set (sent as 129 signed bytes by KWallet).
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/dh-vectors.json', import.meta.url), 'utf8')) as Record<
   string,
   Record<string, string>
@@ -142,6 +143,15 @@ describe('dh-ietf1024-sha256-aes128-cbc-pkcs7 vectors', () => {
     expect(unpadded.length).toBeLessThan(128);
     expect(toHex(deriveSessionKey(hex(v.serverPrivate), unpadded))).toBe(v.aesKey);
   });
+
+  it("accepts KWallet's 129-byte key: QCA's signed big-endian form, a zero byte before a key whose top bit is set", () => {
+    const v = vectors.publicTopBitSet;
+    expect(hex(v.serverPublic)[0]).toBeGreaterThanOrEqual(0x80);
+    const signedForm = hex(`00${v.serverPublic}`);
+    expect(signedForm).toHaveLength(129);
+    expect(toHex(deriveSessionKey(hex(v.clientPrivate), signedForm))).toBe(v.aesKey);
+    expect(toHex(decryptSecret(hex(v.aesKey), hex(v.iv), hex(v.ciphertext)))).toBe(v.plaintext);
+  });
 });
 
 describe('key generation', () => {
@@ -175,9 +185,21 @@ describe('server public key checks', () => {
     ['p-1', bigIntToBytes(p - 1n, 128)],
     ['p', bigIntToBytes(p, 128)],
     ['empty', new Uint8Array(0)],
-    ['129 bytes', new Uint8Array(129).fill(1)],
+    ['129 significant bytes', new Uint8Array(129).fill(1)],
+    ['129 significant bytes behind a leading zero', Uint8Array.of(0, ...new Uint8Array(129).fill(1))],
+    ['129 zero bytes (0 in signed form)', new Uint8Array(129)],
+    ['p in signed form (a leading zero, then p)', Uint8Array.of(0, ...bigIntToBytes(p, 128))],
+    ['p-1 in signed form', Uint8Array.of(0, ...bigIntToBytes(p - 1n, 128))],
   ])('refuses %s', (_, key) => {
     expect(() => parseServerPublicKey(key)).toThrow(ProtocolError);
+  });
+
+  it('reads any number of leading zero bytes as the same value (gnome-keyring pads, oo7 strips, KWallet signs)', () => {
+    const y = p - 2n;
+    expect(parseServerPublicKey(bigIntToBytes(y, 128))).toBe(y);
+    expect(parseServerPublicKey(bigIntToBytes(y, 129))).toBe(y);
+    expect(parseServerPublicKey(bigIntToBytes(y, 200))).toBe(y);
+    expect(parseServerPublicKey(Uint8Array.of(0, 0, 2))).toBe(2n);
   });
 });
 
