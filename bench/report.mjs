@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The printed report: Markdown tables (pasteable into the README as they are) of medians with their ratio to the
+ * The printed report: Markdown tables (pasteable into docs/performance.md as they are) of medians with their ratio to the
  * fastest peer, client and daemon CPU per operation, the D-Bus floor, cold start, and the issue's targets checked.
  */
 

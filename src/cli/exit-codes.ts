@@ -1,4 +1,4 @@
-/** The CLI's exit codes, one table for every command (documented in the README and in `--help`). */
+/** The CLI's exit codes, one table for every command (documented in docs/cli.md and in `--help`). */
 import {
   ConnectionClosedError,
   InvalidArgumentError,

@@ -1,7 +1,7 @@
 /**
  * Attribute profiles: the exact attributes, label and lookup rules of the tools whose passwords this API reads and
  * writes (keytar through libsecret's generic schema, Python keyring's SecretService backend, keyring-rs v4 and
- * @napi-rs/keyring ≥1.3). Facts from each tool's source, cited in the README's interop section.
+ * @napi-rs/keyring ≥1.3). Facts from each tool's source, cited in docs/password-api.md's interop section.
  */
 import { InvalidArgumentError } from '../errors.js';
 

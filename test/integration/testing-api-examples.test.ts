@@ -27,10 +27,10 @@ describe.skipIf(externalBusAddress)('the examples in examples/testing', () => {
     expect(existsSync(join(REPO_ROOT, 'dist', 'esm', 'testing', 'index.js')), 'run `npm run build` first').toBe(true);
   });
 
-  it('are shown in the README exactly as they are run here', () => {
-    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  it('are shown in docs/testing.md exactly as they are run here', () => {
+    const guide = readFileSync(join(REPO_ROOT, 'docs', 'testing.md'), 'utf8');
     for (const file of ['vitest/headless.test.mjs', 'node-test/mock.test.mjs']) {
-      expect(readme, `README.md shows examples/testing/${file}`).toContain(readFileSync(join(EXAMPLES, file), 'utf8'));
+      expect(guide, `docs/testing.md shows examples/testing/${file}`).toContain(readFileSync(join(EXAMPLES, file), 'utf8'));
     }
   });
 
