@@ -37,7 +37,10 @@ describe('bench/run.mjs', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('runs every stage for this library and libsecret on one private keyring and writes the JSON', async () => {
+  // The run starts a fresh gnome-keyring for every client run: on a busy 2-core machine that alone can take 30 s.
+  it('runs every stage for this library and libsecret on one private keyring and writes the JSON', {
+    timeout: 120_000,
+  }, async () => {
     const json = join(directory, 'run.json');
     const run = bench(
       [
