@@ -3,9 +3,11 @@
 /**
  * `npm run bench`: this library and the other Secret Service clients side by side, in one run, on one private
  * gnome-keyring. Every client runs in its own process, one after another, on the same daemon; the report (Markdown)
- * goes to stdout, progress to stderr, and every raw figure to bench/results/<timestamp>.json.
+ * goes to stdout and to bench/results/<timestamp>.md, progress to stderr, and every raw figure to
+ * bench/results/<timestamp>.json.
  *
- * Stages: sequential set / get / 300 concurrent gets / delete on the login collection; the D-Bus floor; cold start;
+ * Stages: sequential set / get / delete on the login collection, twice in each client's process (the first pass of a
+ * fresh process, then warmed up) and 300 concurrent gets; the D-Bus floor; cold start;
  * then, for each size, a generated default collection of that many items (get and set as it grows, and the bulk
  * read at --bulk items). Each stage runs --rounds times, the clients in turn within each round. Peers that cannot be
  * loaded are reported as skipped.
@@ -390,7 +392,8 @@ async function main() {
   const about =
     `${machineLine(machine)}; load average ${load.start.toFixed(1)} at start, ${load.end.toFixed(1)} at end` +
     (stolen === null ? '' : `; CPU time stolen by the hypervisor during the run: ${(stolen * 100).toFixed(0)}%`);
-  process.stdout.write(renderReport(results, { machine: about, command, date: date.toISOString() }));
+  const report = renderReport(results, { machine: about, command, date: date.toISOString() });
+  process.stdout.write(report);
   const jsonPath =
     options.json ?? join(projectRoot, 'bench', 'results', `${date.toISOString().replace(/[:.]/g, '-')}.json`);
   await mkdir(join(jsonPath, '..'), { recursive: true });
@@ -398,7 +401,10 @@ async function main() {
     jsonPath,
     `${JSON.stringify({ date: date.toISOString(), command, machine, load, versions, options, results, raw }, null, 1)}\n`,
   );
-  progress(`Raw figures: ${jsonPath}`);
+  // The report beside it, for quoting (its summary table gives every client's mean / median / p99 per operation).
+  const reportPath = jsonPath.replace(/(\.json)?$/, '.md');
+  await writeFile(reportPath, report);
+  progress(`Raw figures: ${jsonPath}\nReport: ${reportPath}`);
 }
 
 await main();

@@ -1,5 +1,8 @@
 // @ts-check
-/** Turning the clients' raw lines into the figures the report shows: medians, per-op CPU, throughput. */
+/**
+ * Turning the clients' raw lines into the figures the report shows: the distribution of the per-operation times
+ * (mean, median, p90, p99, max), per-op CPU, throughput.
+ */
 
 /** @param {number[]} values */
 export function median(values) {
@@ -10,8 +13,31 @@ export function median(values) {
 }
 
 /**
+ * The `fraction` quantile of `values` (0.9 for p90), interpolated linearly between the two nearest ranks (as
+ * numpy's default and R's type 7 do), so that a p99 of 300 samples moves smoothly with its two largest neighbours.
+ * @param {number[]} values @param {number} fraction
+ */
+export function quantile(values, fraction) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (sorted.length - 1) * fraction;
+  const low = Math.floor(rank);
+  const high = Math.min(low + 1, sorted.length - 1);
+  return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+}
+
+/** @param {number[]} values */
+export function mean(values) {
+  return values.length === 0 ? NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/**
  * @typedef {{
  *   ms: number,
+ *   meanMs: number,
+ *   p90Ms: number,
+ *   p99Ms: number,
+ *   maxMs: number,
  *   cpuPerOpMs: number,
  *   keyringCpuPerOpMs: number | null,
  *   busCpuPerOpMs: number | null,
@@ -21,7 +47,9 @@ export function median(values) {
  *   runMs: number[],
  * }} Figure
  * `ms` is the median time of one operation (sequential phases), or of the whole batch (concurrent and bulk phases,
- * where `opsPerSecond` counts the operations inside it). `runMs` is the same median for each line alone (a sequential
+ * where `opsPerSecond` counts the operations inside it); `meanMs`, `p90Ms`, `p99Ms` and `maxMs` are the same
+ * distribution's mean, 90th and 99th percentiles and largest value (over every round's operations pooled). The mean
+ * of a sequential phase is its total time per operation: what a program doing that many calls in a row waits. `runMs` is the same median for each line alone (a sequential
  * phase's line is one round), in the order the lines came.
  */
 
@@ -39,9 +67,14 @@ export function summarise(lines) {
     ? lines.map((line) => /** @type {import('./clients/measure.mjs').DaemonCpu} */ (line.daemon_cpu_ms))
     : null;
   const batches = lines.map((line) => line.wall_ms);
-  const ms = samples.length ? median(samples) : median(batches);
+  const distribution = samples.length ? samples : batches;
+  const ms = median(distribution);
   return {
     ms,
+    meanMs: mean(distribution),
+    p90Ms: quantile(distribution, 0.9),
+    p99Ms: quantile(distribution, 0.99),
+    maxMs: Math.max(...distribution),
     cpuPerOpMs: cpu / operations,
     keyringCpuPerOpMs: daemons && daemons.reduce((sum, cpu) => sum + cpu.keyring, 0) / operations,
     busCpuPerOpMs: daemons && daemons.reduce((sum, cpu) => sum + cpu.bus, 0) / operations,

@@ -239,8 +239,14 @@ class PythonKeyring:
 
 def sequential(api):
     n = options["n"]
-    measure_each("set", n, lambda i: api.set(*sequential_key(i), sequential_secret(i)))
-    measure_each("get", n, lambda i: expect(api.get(*sequential_key(i)), sequential_secret(i), "get"))
+    set_one = lambda i: api.set(*sequential_key(i), sequential_secret(i))
+    get_one = lambda i: expect(api.get(*sequential_key(i)), sequential_secret(i), "get")
+    # The first pass of this fresh process (FIRST_PASS in workload.mjs), then the same operations warmed up.
+    measure_each("set_first", n, set_one)
+    measure_each("get_first", n, get_one)
+    measure_each("delete_first", n, lambda i: api.remove(*sequential_key(i)))
+    measure_each("set", n, set_one)
+    measure_each("get", n, get_one)
     if api.get_concurrent:
 
         def concurrent():

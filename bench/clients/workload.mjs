@@ -10,6 +10,15 @@ export const sequentialAttributes = (client, i) => ({ service: `bench-${client}`
 /** @param {number} i */
 export const sequentialSecret = (i) => `secret-${i}`;
 
+/**
+ * The phases of the sequential workload's first pass: each client's process starts fresh, sets, gets and deletes its
+ * `n` items once (these phases), then does the same again (`set`, `get`, `delete`: the warmed-up figures). The first
+ * pass is what a short-lived program or a CLI meets: lazily loaded code, the JIT still compiling, the session opened
+ * by the first call; the second, a long-running program. (The first get follows the first sets, which share the
+ * codec and the session with it, as they would in a program that does both.)
+ */
+export const FIRST_PASS = { set: 'set_first', get: 'get_first', delete: 'delete_first' };
+
 /** The service attribute of every item in the generated keyring. */
 export const GROWTH_SERVICE = 'bench-growth';
 
