@@ -103,3 +103,78 @@ export class ProtocolError extends SecretStorageError {
 export class ConnectionClosedError extends NoBackendError {
   /** @internal */ static override readonly [ERROR_CLASS]: string = 'ConnectionClosedError';
 }
+
+/** A keyring file (libsecret's and oo7's format) could not be used; nothing in it was changed. */
+export class KeyringFileError extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'KeyringFileError';
+  /** The file. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options: SecretStorageErrorOptions = {}) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
+/** The file is not a keyring file, or it is truncated or damaged. */
+export class KeyringFileFormatError extends KeyringFileError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'KeyringFileFormatError';
+
+  constructor(path: string, what: string) {
+    super(
+      path,
+      `The keyring file ${path} ${what}. It was left as it is; restore it from a backup, or move it aside to start ` +
+        'an empty one.',
+    );
+  }
+}
+
+/** The file is a keyring file of another version than 1.0, the one libsecret's and oo7's file backends use. */
+export class KeyringFileVersionError extends KeyringFileError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'KeyringFileVersionError';
+  readonly version: string;
+
+  constructor(path: string, major: number, minor: number) {
+    const version = `${major}.${minor}`;
+    super(
+      path,
+      `The keyring file ${path} has format version ${version}; this library reads and writes version 1.0, the ` +
+        "format of libsecret's and oo7's file backends" +
+        (major === 0
+          ? " (version 0 is gnome-keyring-daemon's own format: use it through the daemon, or move its secrets " +
+            'with `secretstorage copy`)'
+          : '') +
+        '. It was left as it is.',
+    );
+    this.version = version;
+  }
+}
+
+/** The password (or the portal's secret) does not open the keyring file: no item's MAC verifies under its key. */
+export class KeyringFileKeyError extends KeyringFileError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'KeyringFileKeyError';
+
+  constructor(path: string) {
+    super(
+      path,
+      `The password given does not open the keyring file ${path} (none of its items verifies under the key it ` +
+        'gives). Check SECRETSTORAGE_FILE_PASSWORD (or the password option); nothing was read or changed.',
+    );
+  }
+}
+
+/**
+ * An item of the keyring file fails its MAC although others verify under the same key: the file was altered or
+ * damaged. Nothing was read from that item, and the file was not changed.
+ */
+export class KeyringFileIntegrityError extends KeyringFileError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'KeyringFileIntegrityError';
+
+  constructor(path: string, what: string) {
+    super(
+      path,
+      `An item of the keyring file ${path} ${what}, although other items verify: the file was altered or damaged. ` +
+        'It was left as it is; restore it from a backup.',
+    );
+  }
+}

@@ -7,13 +7,14 @@ import { InvalidArgumentError, TimeoutException } from '../errors.js';
 import { hasOpenPrompt, type PromptOptions } from '../prompt.js';
 import { timerDelay } from '../timer-delay.js';
 import { isAbortSignal } from '../validate.js';
+import type { BackendOptions } from '../backend/choose.js';
 import { leaseSharedConnection, type Lease } from './shared-connection.js';
 import { resolveProfile, type AttributeProfile, type ProfileName } from './profiles.js';
 
 /** How long an aborted operation may take to dismiss its prompt (Dismiss itself is given 2 s by runPrompt). */
 const ABORT_GRACE_MS = 2500;
 
-export interface KeyringOptions {
+export interface KeyringOptions extends Pick<BackendOptions, 'backend' | 'filePath' | 'filePassword'> {
   /** Attribute profile for writes and for ranking reads: `python-keyring` (default), `keytar` or `keyring-rs`. */
   profile?: ProfileName;
   /**
@@ -42,7 +43,8 @@ export interface OperationContext {
   checkpoint(): void;
 }
 
-function checkOptions(options: KeyringOptions): void {
+/** @throws InvalidArgumentError for options that are not what {@link KeyringOptions} describes. */
+export function checkOptions(options: KeyringOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new InvalidArgumentError('options', 'expected an object such as { profile, collection, timeoutMs, signal }.');
   }

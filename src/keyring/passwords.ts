@@ -2,8 +2,18 @@
  * The password API: keytar's and Python keyring's functions over the Secret Service, reading what keytar, Python
  * keyring, keyring-rs and @napi-rs/keyring wrote, and writing in the format of one of them (the profile).
  */
+import { openBackend } from '../backend/choose.js';
 import { InvalidArgumentError } from '../errors.js';
-import { runOperation, type KeyringOptions } from './operation.js';
+import type { KeyringFile } from '../keyring-file/keyring-file.js';
+import {
+  checkFileCollection,
+  readFileCredential,
+  readFileCredentials,
+  removeFilePassword,
+  storeFilePassword,
+} from './file-passwords.js';
+import { checkOptions, runOperation, type KeyringOptions } from './operation.js';
+import { resolveProfile, type AttributeProfile } from './profiles.js';
 import { readCredential, readCredentials, readPassword, type Credential } from './read.js';
 import { removePassword } from './remove.js';
 import { storePassword as store, type StoreResult } from './store.js';
@@ -31,6 +41,21 @@ function checkPassword(value: unknown): asserts value is string {
 }
 
 /**
+ * The keyring file the options (or SECRETSTORAGE_BACKEND) select, or undefined for the Secret Service.
+ * @throws InvalidArgumentError for bad options or a file backend without a password.
+ */
+async function chosenFile(
+  options: KeyringOptions,
+): Promise<{ file: KeyringFile; profile: AttributeProfile } | undefined> {
+  checkOptions(options);
+  const backend = await openBackend(options);
+  if (backend.kind !== 'file') return undefined;
+  if (options.signal?.aborted) throw options.signal.reason;
+  checkFileCollection(options.collection, backend.file.path);
+  return { file: backend.file, profile: resolveProfile(options.profile) };
+}
+
+/**
  * The password stored for `service` and `username` by this library or any tool it knows, or null.
  * @throws LockedException or TimeoutException when it is in a locked collection that could not be unlocked;
  *   NoBackendError without a bus or service; InvalidArgumentError for bad arguments.
@@ -42,6 +67,8 @@ export async function getPassword(
 ): Promise<string | null> {
   checkName('service', service);
   checkName('username', username);
+  const file = await chosenFile(options);
+  if (file) return (await readFileCredential({ ...file, service, username }))?.password ?? null;
   return runOperation(options, 'getPassword', (context) =>
     readPassword(context, service, username, options.collection),
   );
@@ -62,6 +89,8 @@ export async function storePassword(
   checkName('service', service);
   checkName('username', username);
   checkPassword(password);
+  const file = await chosenFile(options);
+  if (file) return storeFilePassword({ ...file, service, username }, password);
   return runOperation(options, 'setPassword', (context) =>
     store(context, service, username, password, options.collection),
   );
@@ -91,6 +120,8 @@ export async function deletePassword(
 ): Promise<boolean> {
   checkName('service', service);
   checkName('username', username);
+  const file = await chosenFile(options);
+  if (file) return (await removeFilePassword({ ...file, service, username })) > 0;
   return runOperation(
     options,
     'deletePassword',
@@ -110,6 +141,8 @@ export async function getCredential(
 ): Promise<Credential | null> {
   checkName('service', service);
   if (username !== undefined && username !== null) checkName('username', username);
+  const file = await chosenFile(options);
+  if (file) return readFileCredential({ ...file, service, username: username ?? undefined });
   return runOperation(options, 'getCredential', (context) =>
     readCredential(context, service, username ?? undefined, options.collection),
   );
@@ -121,5 +154,7 @@ export async function getCredential(
  */
 export async function findCredentials(service: string, options: KeyringOptions = {}): Promise<Credential[]> {
   checkName('service', service);
+  const file = await chosenFile(options);
+  if (file) return readFileCredentials({ ...file, service });
   return runOperation(options, 'findCredentials', (context) => readCredentials(context, service, options.collection));
 }

@@ -7,10 +7,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadNodeCrypto } from '../crypto/node-crypto.js';
 import { InvalidArgumentError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { findAssignments, upsertAssignment } from './env-file.js';
 import { InvalidProjectIdError, ProjectNotInitialisedError, UserSecretsError } from './errors.js';
-import { withFileLock } from './file-lock.js';
+import { withFileLock } from '../fs/file-lock.js';
 
 /** The `.env` key this tool writes (python-env-secrets ≥ 32d4119 uses the same). */
 export const ID_KEY = 'ENV_SECRETS_ID';
@@ -142,7 +142,7 @@ export async function initProjectId(
   if (kept) return kept;
   // Two processes initialising a fresh project at once would each write an id and store secrets under it, and all
   // but the last would lose theirs: the decision is made again under a lock, on what is in .env then.
-  return withFileLock(envFile, async () => {
+  return withEnvFileLock(envFile, async () => {
     const text = (await readEnvText(envFile)) ?? '';
     const existing = idFromText(text, envFile);
     const keptMeanwhile = keptId(existing, wanted, options);
@@ -162,6 +162,18 @@ export async function initProjectId(
       );
     }
     return { id, envFile, key, written: true, ...(existing ? { previousId: existing.id } : {}) };
+  });
+}
+
+/** The lock of `.env`, failing with UserSecretsError. */
+export function withEnvFileLock<T>(
+  envFile: string,
+  update: () => Promise<T>,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  return withFileLock(envFile, update, {
+    ...options,
+    makeError: (message, cause) => new UserSecretsError(message, { cause }),
   });
 }
 

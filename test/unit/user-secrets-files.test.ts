@@ -14,7 +14,7 @@ import { hostname, tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { findAssignments, upsertAssignment } from '../../src/user-secrets/env-file.js';
-import { withFileLock } from '../../src/user-secrets/file-lock.js';
+import { withEnvFileLock as withFileLock } from '../../src/user-secrets/project-id.js';
 import {
   initProjectId,
   normaliseProjectId,

@@ -1,5 +1,5 @@
 /** `user-secrets export`: write the secrets as a dotenv file or JSON, for backup or migration. */
-import { writeFileAtomic } from '../../../user-secrets/atomic-write.js';
+import { writeFileAtomic } from '../../../fs/atomic-write.js';
 import { formatDotenv } from '../../../user-secrets/dotenv-format.js';
 import { UnrepresentableValueError, UserSecretsError } from '../../../user-secrets/errors.js';
 import { EXIT } from '../../exit-codes.js';

@@ -8,7 +8,7 @@
  */
 import { open, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { UserSecretsError } from './errors.js';
+import { SecretStorageError } from '../errors.js';
 
 /** Past this age a lock is left over from a crash, whoever holds it: an update takes milliseconds. */
 const STALE_MS = 30_000;
@@ -16,6 +16,8 @@ const STALE_MS = 30_000;
 export interface FileLockOptions {
   /** How long to wait for another process's lock (default 10 s). */
   timeoutMs?: number;
+  /** The error thrown when the lock cannot be had (default SecretStorageError), so each caller throws its own kind. */
+  makeError?: (message: string, cause?: unknown) => Error;
 }
 
 /** Creates `path` exclusively with this process's pid and host in it; false when it exists. */
@@ -77,7 +79,7 @@ async function breakIfStale(lockPath: string): Promise<boolean> {
 
 /**
  * Runs `update` holding the lock for `path`, then removes the lock (also when `update` throws).
- * @throws UserSecretsError when another process holds the lock past `timeoutMs`, or it cannot be created (a
+ * @throws `makeError`'s error (default SecretStorageError) when another process holds the lock past `timeoutMs`, or it cannot be created (a
  *   read-only folder); what `update` throws.
  */
 export async function withFileLock<T>(
@@ -86,6 +88,8 @@ export async function withFileLock<T>(
   options: FileLockOptions = {},
 ): Promise<T> {
   const lockPath = `${await realpath(path).catch(() => path)}.lock`;
+  const makeError =
+    options.makeError ?? ((message: string, cause?: unknown) => new SecretStorageError(message, { cause }));
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
     let locked;
@@ -93,9 +97,9 @@ export async function withFileLock<T>(
       locked = await create(lockPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UserSecretsError(
+      throw makeError(
         `Cannot change ${path} (${code ?? (error as Error).message} creating ${lockPath}); it was left as it was.`,
-        { cause: error },
+        error,
       );
     }
     if (locked) {
@@ -107,9 +111,9 @@ export async function withFileLock<T>(
     }
     if ((await isStale(lockPath)) && (await breakIfStale(lockPath))) continue;
     if (Date.now() > deadline) {
-      throw new UserSecretsError(
-        `Another process is changing ${path} (it holds ${lockPath}). Try again; if no user-secrets command is ` +
-          `running, delete ${lockPath}.`,
+      throw makeError(
+        `Another process is changing ${path} (it holds ${lockPath}). Try again; if no other process is changing ` +
+          `it, delete ${lockPath}.`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));

@@ -1,0 +1,287 @@
+/**
+ * A keyring file as a store of items, shared with libsecret's and oo7's file backends: searched without decrypting
+ * (attribute MACs), items decrypted only when found. Every read reads the file again (another process may have
+ * written it); every change is a transaction: under a lock beside the file, the file is read again, changed, and
+ * written whole to a temporary file that is flushed and renamed over it, so a crash leaves the old file and two
+ * processes of this library writing at once both keep their changes. Items this library cannot open (damaged, or
+ * written under another key) are carried over untouched.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { wipe } from '../crypto/bytes.js';
+import { loadNodeCrypto } from '../crypto/node-crypto.js';
+import { KeyringFileError, KeyringFileIntegrityError, KeyringFileKeyError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { withFileLock } from '../fs/file-lock.js';
+import {
+  parseKeyringFile,
+  serializeKeyringFile,
+  type KeyringFileContents,
+} from '../keyring-file-format/file-layout.js';
+import {
+  CONTENT_TYPE_ATTRIBUTE,
+  decryptItem,
+  DEFAULT_ITERATION_COUNT,
+  deriveFileKey,
+  encryptItem,
+  ItemDecryptError,
+  itemMatches,
+  itemVerifies,
+  SALT_BYTES,
+} from '../keyring-file-format/item-crypto.js';
+
+/** libsecret's content type for every secret of a keyring file without `xdg:content-type`. */
+const IMPLIED_CONTENT_TYPE = 'text/plain';
+
+/** An item in clear, as the facades use it. */
+export interface StoredItem {
+  /** Identifies the item within one transaction or one read (its MAC, which changes when it is rewritten). */
+  id: string;
+  /** The attributes, without `xdg:content-type`, which is `contentType`. */
+  attributes: Record<string, string>;
+  contentType: string;
+  label: string;
+  /** Unix seconds. */
+  created: number;
+  modified: number;
+  /** The secret's bytes; wipe them when done. */
+  secret: Uint8Array;
+}
+
+/** What a new item is made of. */
+export interface NewItem {
+  attributes: Record<string, string>;
+  label: string;
+  secret: Uint8Array;
+  contentType?: string;
+}
+
+/** The changes a transaction may make; they are written when the transaction's function returns. */
+export interface KeyringFileDraft {
+  /** The items having all of `attributes`, decrypted. @throws KeyringFileIntegrityError for a damaged match. */
+  search(attributes: Record<string, string>): StoredItem[];
+  /** Adds an item; returns its id. */
+  create(item: NewItem): string;
+  /** Changes the secret (and content type) of the item `id`, keeping its attributes, label and creation time. */
+  setSecret(id: string, secret: Uint8Array, contentType?: string): void;
+  remove(id: string): void;
+}
+
+interface Snapshot {
+  contents: KeyringFileContents;
+  key: Uint8Array;
+  /** False when there was no file: it is created on the first write. */
+  exists: boolean;
+}
+
+function now(): bigint {
+  return BigInt(Math.floor(Date.now() / 1000));
+}
+
+function itemId(blob: Uint8Array): string {
+  return Buffer.from(blob.subarray(blob.length - 32)).toString('hex');
+}
+
+/** A keyring file opened with a password (a passphrase's bytes, or the Secret portal's secret). */
+export class KeyringFile {
+  private readonly password: Uint8Array;
+  /** Derived keys by salt and iteration count: PBKDF2 is deliberately slow, and the salt changes only with the file. */
+  private readonly keys = new Map<string, Promise<Uint8Array>>();
+
+  /**
+   * @param path the file; created (with its folder, mode 0700, and mode 0600 itself) on the first write.
+   * @param password copied; the caller may wipe its own.
+   */
+  constructor(
+    readonly path: string,
+    password: Uint8Array,
+    private readonly options: { lockTimeoutMs?: number } = {},
+  ) {
+    this.password = Uint8Array.from(password);
+  }
+
+  /** Forgets the password and the derived keys. */
+  async close(): Promise<void> {
+    wipe(this.password);
+    const keys = await Promise.allSettled(this.keys.values());
+    for (const key of keys) if (key.status === 'fulfilled') wipe(key.value);
+    this.keys.clear();
+  }
+
+  private key(salt: Uint8Array, iterationCount: number): Promise<Uint8Array> {
+    const id = `${iterationCount}:${Buffer.from(salt).toString('hex')}`;
+    let key = this.keys.get(id);
+    if (!key) {
+      key = deriveFileKey(this.password, salt, iterationCount);
+      key.catch(() => this.keys.delete(id));
+      this.keys.set(id, key);
+    }
+    return key;
+  }
+
+  /**
+   * The file as it is now, and its key, checked against its items.
+   * @throws KeyringFileFormatError, KeyringFileVersionError, KeyringFileKeyError, KeyringFileError (unreadable).
+   */
+  private async read(): Promise<Snapshot> {
+    await loadNodeCrypto();
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await readFile(this.path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') {
+        throw new KeyringFileError(
+          this.path,
+          `Cannot read the keyring file ${this.path} (${code ?? (error as Error).message}).`,
+          { cause: error },
+        );
+      }
+    }
+    if (bytes === undefined) {
+      const crypto = await loadNodeCrypto();
+      const contents: KeyringFileContents = {
+        salt: new Uint8Array(crypto.randomBytes(SALT_BYTES)),
+        iterationCount: DEFAULT_ITERATION_COUNT,
+        modified: now(),
+        usageCount: 0,
+        items: [],
+      };
+      return { contents, key: await this.key(contents.salt, contents.iterationCount), exists: false };
+    }
+    const contents = parseKeyringFile(bytes, this.path);
+    const key = await this.key(contents.salt, contents.iterationCount);
+    // An empty file opens with any password, as in libsecret and oo7; otherwise one item must verify.
+    if (contents.items.length > 0 && !contents.items.some((item) => itemVerifies(key, item))) {
+      throw new KeyringFileKeyError(this.path);
+    }
+    return { contents, key, exists: true };
+  }
+
+  private decrypt(snapshot: Snapshot, index: number): StoredItem {
+    const encrypted = snapshot.contents.items[index];
+    let item;
+    try {
+      item = decryptItem(snapshot.key, encrypted);
+    } catch (error) {
+      if (!(error instanceof ItemDecryptError)) throw error;
+      throw new KeyringFileIntegrityError(this.path, error.message);
+    }
+    const { [CONTENT_TYPE_ATTRIBUTE]: contentType, ...attributes } = item.attributes;
+    return {
+      id: itemId(encrypted.blob),
+      attributes,
+      contentType: contentType ?? IMPLIED_CONTENT_TYPE,
+      label: item.label,
+      created: Number(item.created),
+      modified: Number(item.modified),
+      secret: item.secret,
+    };
+  }
+
+  private search(snapshot: Snapshot, attributes: Record<string, string>): StoredItem[] {
+    const found: StoredItem[] = [];
+    snapshot.contents.items.forEach((item, index) => {
+      if (itemMatches(snapshot.key, item, attributes)) found.push(this.decrypt(snapshot, index));
+    });
+    return found;
+  }
+
+  /**
+   * The items having all of `attributes` (every item for `{}`), decrypted, in file order.
+   * @throws KeyringFileFormatError, KeyringFileVersionError, KeyringFileKeyError, KeyringFileIntegrityError.
+   */
+  async searchItems(attributes: Record<string, string>): Promise<StoredItem[]> {
+    return this.search(await this.read(), attributes);
+  }
+
+  /**
+   * Runs `change` on the file as it is under the lock, then writes the result (only if something changed).
+   * @throws as {@link searchItems}; KeyringFileError when the lock or the write fails (the file is then as before).
+   */
+  async transaction<T>(change: (draft: KeyringFileDraft) => T): Promise<T> {
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      throw new KeyringFileError(this.path, `Cannot create the folder of ${this.path} (${error.code}).`, {
+        cause: error,
+      });
+    });
+    return withFileLock(
+      this.path,
+      async () => {
+        const snapshot = await this.read();
+        const items = [...snapshot.contents.items];
+        let changed = false;
+        const indexOf = (id: string) => {
+          const index = items.findIndex((item) => itemId(item.blob) === id);
+          if (index < 0) throw new Error(`Internal error: no item ${id} in this transaction.`);
+          return index;
+        };
+        const encrypt = (stored: Omit<StoredItem, 'id'>) =>
+          encryptItem(snapshot.key, {
+            attributes:
+              stored.contentType === IMPLIED_CONTENT_TYPE
+                ? stored.attributes
+                : { ...stored.attributes, [CONTENT_TYPE_ATTRIBUTE]: stored.contentType },
+            label: stored.label,
+            created: BigInt(stored.created),
+            modified: BigInt(stored.modified),
+            secret: stored.secret,
+          });
+        const draft: KeyringFileDraft = {
+          search: (attributes) => this.search({ ...snapshot, contents: { ...snapshot.contents, items } }, attributes),
+          create: (item) => {
+            const time = Number(now());
+            const encrypted = encrypt({
+              attributes: item.attributes,
+              contentType: item.contentType ?? IMPLIED_CONTENT_TYPE,
+              label: item.label,
+              created: time,
+              modified: time,
+              secret: item.secret,
+            });
+            items.push(encrypted);
+            changed = true;
+            return itemId(encrypted.blob);
+          },
+          setSecret: (id, secret, contentType) => {
+            const index = indexOf(id);
+            const current = this.decrypt({ ...snapshot, contents: { ...snapshot.contents, items } }, index);
+            items[index] = encrypt({
+              ...current,
+              contentType: contentType ?? current.contentType,
+              modified: Number(now()),
+              secret,
+            });
+            wipe(current.secret);
+            changed = true;
+          },
+          remove: (id) => {
+            items.splice(indexOf(id), 1);
+            changed = true;
+          },
+        };
+        const result = change(draft);
+        if (changed) await this.write({ ...snapshot.contents, items });
+        return result;
+      },
+      {
+        timeoutMs: this.options.lockTimeoutMs,
+        makeError: (message, cause) => new KeyringFileError(this.path, message, { cause }),
+      },
+    );
+  }
+
+  private async write(contents: KeyringFileContents): Promise<void> {
+    const bytes = serializeKeyringFile({ ...contents, modified: now(), usageCount: (contents.usageCount + 1) >>> 0 });
+    try {
+      await writeFileAtomic(this.path, bytes, { mode: 0o600 });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new KeyringFileError(
+        this.path,
+        `Cannot write the keyring file ${this.path} (${code ?? (error as Error).message}); it was left as it was.`,
+        { cause: error },
+      );
+    }
+  }
+}
