@@ -19,7 +19,9 @@ export {
 } from './service.js';
 export { unlockObjects, lockObjects } from './prompted-calls.js';
 export type { PromptOptions } from './prompt.js';
-export type { EncryptionMode } from './session.js';
+export type { DecodedSecret, EncryptionMode, SecretStruct, Session } from './session.js';
+export type { ServiceCaller, ServiceCallOptions } from './service-caller.js';
+export type { DebugLog } from './debug-log.js';
 export {
   ConnectionClosedError,
   InvalidArgumentError,
@@ -31,6 +33,7 @@ export {
   SecretServiceNotAvailableException,
   SecretStorageError,
   TimeoutException,
+  type SecretStorageErrorOptions,
 } from './errors.js';
 export { ALGORITHM_DH, ALGORITHM_PLAIN } from './defines.js';
 export { unlockWithPassword, createCollectionWithPassword } from './gnome-internal.js';

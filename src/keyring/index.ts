@@ -19,6 +19,7 @@ export {
   GENERIC_SCHEMA,
   PYTHON_KEYRING_APPLICATION,
   type AttributeProfile,
+  type LookupScope,
   type ProfileName,
 } from './profiles.js';
 export { closeSharedConnections } from './shared-connection.js';

@@ -35,3 +35,4 @@ export {
   type WireSecret,
 } from './mock-service.js';
 export { mockScenarios } from './mock-scenarios.js';
+export type { IncomingMessage, MessageType } from '../dbus/message.js';

@@ -27,6 +27,7 @@ export { dotenvParser } from './dotenv-parse.js';
 export type { DotenvParser } from './dotenv-parse.js';
 export {
   ID_KEY,
+  ID_KEYS,
   LEGACY_ID_KEY,
   initProjectId,
   readProjectId,

@@ -1,8 +1,9 @@
 /**
  * The vitest and node:test examples in examples/testing, run the way a user runs them, against the built package
- * (`secretstorage` and `secretstorage/testing` resolve to dist/ through the package's own exports).
+ * (`secretstorage` and `secretstorage/testing` resolve to dist/ through the package's own exports). docs/testing.md
+ * shows them verbatim (checked by doc-examples.test.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,13 +26,6 @@ function run(command: string, args: string[], cwd: string) {
 describe.skipIf(externalBusAddress)('the examples in examples/testing', () => {
   it('need the built package', () => {
     expect(existsSync(join(REPO_ROOT, 'dist', 'esm', 'testing', 'index.js')), 'run `npm run build` first').toBe(true);
-  });
-
-  it('are shown in docs/testing.md exactly as they are run here', () => {
-    const guide = readFileSync(join(REPO_ROOT, 'docs', 'testing.md'), 'utf8');
-    for (const file of ['vitest/headless.test.mjs', 'node-test/mock.test.mjs']) {
-      expect(guide, `docs/testing.md shows examples/testing/${file}`).toContain(readFileSync(join(EXAMPLES, file), 'utf8'));
-    }
   });
 
   it('vitest: the headless keyring and the mock examples pass', async () => {
