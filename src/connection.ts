@@ -14,6 +14,7 @@ import {
   SECRETS_BUS_NAME,
   SERVICE_IFACE,
   SERVICE_PATH,
+  FILE_BACKEND_HINT,
 } from './defines.js';
 import { resolveDebugLog, type DebugLog } from './debug-log.js';
 import { mapCallError } from './error-mapping.js';
@@ -439,7 +440,7 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
     throw new NoBackendError(
       'No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist ' +
         '(typical of SSH sessions, containers and CI). Run your command under `dbus-run-session -- <command>` with a ' +
-        'keyring daemon started inside it, or use `npx secretstorage headless -- <command>`, which does both.',
+        `keyring daemon started inside it, or use \`npx secretstorage headless -- <command>\`, which does both. ${FILE_BACKEND_HINT}`,
     );
   }
   const log = resolveDebugLog(options.debug, env);
@@ -459,7 +460,7 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
       `${error.message.replace(/\.$/, '')} (the session bus address from ${from}). No session bus answers there: ` +
         'a DBUS_SESSION_BUS_ADDRESS left over from an earlier session is a common cause. Unset it, or run under ' +
         '`dbus-run-session -- <command>` with a keyring started inside, or `npx secretstorage headless -- <command>`; ' +
-        '`npx secretstorage diagnose` checks each step.',
+        `\`npx secretstorage diagnose\` checks each step. ${FILE_BACKEND_HINT}`,
       { cause: error },
     );
   }

@@ -47,3 +47,11 @@ export const NO_SERVICE_ERRORS = new Set([
 export const IS_LOCKED_ERROR = 'org.freedesktop.Secret.Error.IsLocked';
 export const NO_SESSION_ERROR = 'org.freedesktop.Secret.Error.NoSession';
 export const NOT_SUPPORTED_ERROR = 'org.freedesktop.DBus.Error.NotSupported';
+
+/**
+ * The way out when there is no Secret Service at all, named beside `secretstorage headless` in every NoBackendError:
+ * a keyring file in libsecret's and oo7's format, chosen explicitly (docs/keyring-file.md).
+ */
+export const FILE_BACKEND_HINT =
+  "With no Secret Service at all, an encrypted keyring file (libsecret's and oo7's format) works too: set " +
+  'SECRETSTORAGE_BACKEND=file and SECRETSTORAGE_FILE_PASSWORD (docs/keyring-file.md).';

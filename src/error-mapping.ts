@@ -1,6 +1,6 @@
 /** Turns what the bus said into this library's typed errors, keeping the D-Bus error name. */
 import { DBusMethodError } from './dbus/connection.js';
-import { IS_LOCKED_ERROR, NOT_FOUND_ERRORS, NO_SERVICE_ERRORS } from './defines.js';
+import { FILE_BACKEND_HINT, IS_LOCKED_ERROR, NOT_FOUND_ERRORS, NO_SERVICE_ERRORS } from './defines.js';
 import { ItemNotFoundException, LockedException, NoBackendError, SecretStorageError } from './errors.js';
 
 /**
@@ -24,7 +24,8 @@ export function mapCallError(error: unknown, what: string, serviceName: string):
   if (NO_SERVICE_ERRORS.has(dbusName)) {
     return new NoBackendError(
       `${what}: nothing provides ${serviceName} on this session bus${detail}. Install and start a Secret Service ` +
-        '(gnome-keyring, KeePassXC, KWallet, oo7), or run `secretstorage headless -- <command>` for a throwaway one.',
+        '(gnome-keyring, KeePassXC, KWallet, oo7), or run `secretstorage headless -- <command>` for a throwaway one. ' +
+        FILE_BACKEND_HINT,
       { dbusName },
     );
   }

@@ -3,6 +3,8 @@ import {
   ConnectionClosedError,
   InvalidArgumentError,
   ItemNotFoundException,
+  KeyringFileError,
+  KeyringFileKeyError,
   LockedException,
   NoBackendError,
   PromptDismissedException,
@@ -51,6 +53,9 @@ export function exitCodeFor(error: unknown): number {
     return EXIT.locked;
   }
   if (error instanceof NoBackendError || error instanceof ConnectionClosedError) return EXIT.noService;
+  // A keyring file that the password does not open is as good as locked; a damaged one is a data error.
+  if (error instanceof KeyringFileKeyError) return EXIT.locked;
+  if (error instanceof KeyringFileError) return EXIT.dataError;
   // An unknown collection or item named on the command line is "not found", like a password that is not there.
   if (error instanceof ItemNotFoundException) return EXIT.notFound;
   if (error instanceof ProjectNotInitialisedError || error instanceof InvalidProjectIdError) return EXIT.notInitialised;

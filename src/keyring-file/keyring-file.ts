@@ -6,7 +6,7 @@
  * processes of this library writing at once both keep their changes. Items this library cannot open (damaged, or
  * written under another key) are carried over untouched.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { wipe } from '../crypto/bytes.js';
 import { loadNodeCrypto } from '../crypto/node-crypto.js';
@@ -193,6 +193,18 @@ export class KeyringFile {
    */
   async searchItems(attributes: Record<string, string>): Promise<StoredItem[]> {
     return this.search(await this.read(), attributes);
+  }
+
+  /**
+   * Whether the file exists, how many items it holds, and its permission bits (for `diagnose`); opening it checks
+   * the password.
+   * @throws as {@link searchItems}.
+   */
+  async inspect(): Promise<{ exists: boolean; items: number; mode?: number }> {
+    const snapshot = await this.read();
+    if (!snapshot.exists) return { exists: false, items: 0 };
+    const mode = (await stat(this.path)).mode & 0o777;
+    return { exists: true, items: snapshot.contents.items.length, mode };
   }
 
   /**

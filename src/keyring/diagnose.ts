@@ -7,7 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dbusInit, type Connection } from '../connection.js';
 import { ALGORITHM_DH, SECRETS_BUS_NAME } from '../defines.js';
-import { NoBackendError } from '../errors.js';
+import { chooseBackend, openBackend, type BackendOptions } from '../backend/choose.js';
+import { FILE_BACKEND_HINT } from '../defines.js';
+import { KeyringFileError, NoBackendError } from '../errors.js';
 import { defaultCollectionPath, getAllCollections } from '../service.js';
 import { hasGraphicalSession, unlockHint } from '../unlock-for-use.js';
 
@@ -35,6 +37,8 @@ export interface CollectionState {
 
 export interface Diagnosis {
   verdict: Verdict;
+  /** The backend the password API, keytar drop-in, user-secrets and CLI would use here, and why. */
+  backend?: { kind: 'secret-service' | 'file'; reason: string; path?: string; sandbox?: 'flatpak' | 'snap' };
   busAddress?: string;
   /** Where the address came from: `DBUS_SESSION_BUS_ADDRESS`, `$XDG_RUNTIME_DIR/bus` or `option`. */
   busAddressSource?: string;
@@ -51,7 +55,7 @@ export interface Diagnosis {
   checks: DiagnosisCheck[];
 }
 
-export interface DiagnoseOptions {
+export interface DiagnoseOptions extends Pick<BackendOptions, 'backend' | 'filePath' | 'filePassword'> {
   /** Diagnose this bus instead of the session bus. */
   address?: string;
   /** The environment to read bus variables from (default `process.env`). */
@@ -63,7 +67,7 @@ export interface DiagnoseOptions {
 const START_HEADLESS =
   'In a container, over SSH or in CI run the command under `dbus-run-session -- sh -c \'printf %s "$PASSWORD" | ' +
   "gnome-keyring-daemon --unlock --components=secrets; <command>'`, or use `npx secretstorage headless -- <command>`, " +
-  'which starts a throwaway bus and keyring.';
+  `which starts a throwaway bus and keyring. ${FILE_BACKEND_HINT}`;
 
 function findAddress(options: DiagnoseOptions, env: NodeJS.ProcessEnv, report: Diagnosis): string | undefined {
   if (options.address) {
@@ -219,6 +223,64 @@ function checkPrompts(report: Diagnosis): void {
   });
 }
 
+/**
+ * Which backend would be used and why; for a keyring file, whether it opens with its password, how many items it
+ * holds and who may read it. True when the file backend was chosen (the bus checks are then beside the point).
+ */
+async function checkBackend(options: DiagnoseOptions, env: NodeJS.ProcessEnv, report: Diagnosis): Promise<boolean> {
+  const backendOptions = { ...options, env };
+  let choice;
+  try {
+    choice = chooseBackend(backendOptions);
+  } catch (error) {
+    report.verdict = 'incomplete';
+    add(report, { id: 'backend', status: 'problem', summary: (error as Error).message });
+    return true;
+  }
+  report.backend = {
+    kind: choice.kind,
+    reason: choice.reason,
+    ...(choice.kind === 'file' ? { path: choice.path } : {}),
+    ...(choice.sandbox ? { sandbox: choice.sandbox } : {}),
+  };
+  if (choice.kind !== 'file') {
+    add(report, { id: 'backend', status: 'info', summary: `Backend: the Secret Service, because ${choice.reason}.` });
+    return false;
+  }
+  add(report, { id: 'backend', status: 'ok', summary: `Backend: a keyring file, because ${choice.reason}.` });
+  const backend = await openBackend(backendOptions);
+  if (backend.kind !== 'file') return true;
+  try {
+    const { exists, items, mode } = await backend.file.inspect();
+    if (!exists) {
+      add(report, {
+        id: 'keyring-file',
+        status: 'info',
+        summary: `${choice.path} does not exist yet; the first password stored creates it (mode 0600).`,
+      });
+    } else {
+      add(report, {
+        id: 'keyring-file',
+        status: 'ok',
+        summary: `${choice.path} opens with the password given and holds ${items} item${items === 1 ? '' : 's'}.`,
+      });
+      if (mode !== undefined && (mode & 0o077) !== 0) {
+        add(report, {
+          id: 'keyring-file-mode',
+          status: 'warning',
+          summary: `${choice.path} has mode 0${mode.toString(8)}: other users may copy it and try passwords on it.`,
+          fix: `chmod 600 ${choice.path}`,
+        });
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof KeyringFileError)) throw error;
+    report.verdict = 'incomplete';
+    add(report, { id: 'keyring-file', status: 'problem', summary: error.message });
+  }
+  return true;
+}
+
 /** Diagnoses the Secret Service setup of this process (or of `options.address`). Never throws for a failed check. */
 export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis> {
   const env = options.env ?? process.env;
@@ -228,6 +290,7 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
     graphicalSession: hasGraphicalSession(env),
     checks: [],
   };
+  if (await checkBackend(options, env, report)) return report;
   const address = findAddress(options, env, report);
   if (!address) {
     report.verdict = 'no-bus';

@@ -1,10 +1,14 @@
 /** Searching items by any attributes, the way `secret-tool search` does, for tools that list or inspect them. */
+import { openBackend } from '../backend/choose.js';
+import { wipe } from '../crypto/bytes.js';
+import type { KeyringFile } from '../keyring-file/keyring-file.js';
 import { Item } from '../item.js';
 import { getSecrets, searchItemPaths } from '../service.js';
 import { checkAttributes } from '../validate.js';
 import { unlockForUse } from '../unlock-for-use.js';
 import { collectionOf } from './lookup.js';
-import { runOperation, type KeyringOptions } from './operation.js';
+import { checkFileCollection, fileItemPath } from './file-passwords.js';
+import { checkOptions, runOperation, type KeyringOptions } from './operation.js';
 import { readScope } from './target.js';
 import { decodeUtf8 } from '../utf8.js';
 
@@ -37,6 +41,31 @@ function encodeSecret(secret: Buffer): { text: string } | { base64: string } {
   }
 }
 
+/** The search over a keyring file: one collection (the file), nothing locked. */
+async function searchFile(
+  file: KeyringFile,
+  query: Record<string, string>,
+  withSecrets: boolean | undefined,
+): Promise<FoundItem[]> {
+  const items = await file.searchItems(query);
+  return items
+    .map((item): FoundItem => {
+      const found: FoundItem = {
+        path: fileItemPath(file.path, item),
+        collection: file.path,
+        label: item.label,
+        attributes: item.attributes,
+        locked: false,
+        created: item.created,
+        modified: item.modified,
+      };
+      if (withSecrets) found.secret = encodeSecret(Buffer.from(item.secret));
+      wipe(item.secret);
+      return found;
+    })
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 /**
  * Items whose attributes include all of `attributes` (in every collection, or `collection`), sorted by path.
  * @throws LockedException or TimeoutException when `unlock` was asked and the prompt failed; NoBackendError;
@@ -47,6 +76,12 @@ export async function searchItemDetails(
   options: SearchOptions = {},
 ): Promise<FoundItem[]> {
   const query = checkAttributes(attributes);
+  checkOptions(options);
+  const backend = await openBackend(options);
+  if (backend.kind === 'file') {
+    checkFileCollection(options.collection, backend.file.path);
+    return searchFile(backend.file, query, options.withSecrets);
+  }
   return runOperation(options, 'search', async (context) => {
     const { connection } = context;
     const scope = await readScope(connection, options.collection);

@@ -1,6 +1,7 @@
 /** Every CLI command, in the order `--help` lists them. Each command is one file in this folder. */
 import type { Command } from '../command.js';
 import { collectionsCommand } from './collections.js';
+import { copyCommand } from './copy.js';
 import { deleteCommand } from './delete.js';
 import { diagnoseCommand } from './diagnose.js';
 import { getCommand } from './get.js';
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   lockCommand,
   unlockCommand,
   collectionsCommand,
+  copyCommand,
   diagnoseCommand,
   userSecretsCommand,
   headlessCommand,

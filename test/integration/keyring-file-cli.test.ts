@@ -1,0 +1,140 @@
+/**
+ * The keyring-file backend through the CLI and beside a real Secret Service: `SECRETSTORAGE_BACKEND=file` switches
+ * get/set/delete/search with no bus at all, `diagnose` says which backend and why, `copy` moves secrets between a
+ * gnome-keyring (private bus) and a file both ways, and NoBackendError names the file as a way out.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { closeKeyringFiles } from '../../src/backend/choose.js';
+import { runCli } from '../../src/cli/main.js';
+import { NoBackendError } from '../../src/errors.js';
+import { diagnose, getPassword, searchItemDetails, storePassword } from '../../src/keyring/index.js';
+import { useKeyring } from '../helpers/keyring.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'secretstorage-file-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => closeKeyringFiles());
+let counter = 0;
+const freshPath = () => join(dir, `k${++counter}.keyring`);
+
+async function cli(args: string[], env: NodeJS.ProcessEnv, stdin = '') {
+  const input = Object.assign(Readable.from(stdin ? [Buffer.from(stdin)] : []), { isTTY: false });
+  const capture = () => {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    return { stream: Object.assign(stream, { isTTY: false }), text: () => text };
+  };
+  const out = capture();
+  const err = capture();
+  const code = await runCli(args, { stdin: input, stdout: out.stream, stderr: err.stream, env });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+/** No bus at all: only the file variables (and HOME, so nothing falls back to the real home). */
+const fileEnv = (path: string, password = 'pw') => ({
+  HOME: dir,
+  SECRETSTORAGE_BACKEND: 'file',
+  SECRETSTORAGE_FILE_PATH: path,
+  SECRETSTORAGE_FILE_PASSWORD: password,
+});
+
+describe('the CLI over a keyring file, with no bus', () => {
+  it('set, get, search (with created and modified), delete', async () => {
+    const env = fileEnv(freshPath());
+    expect((await cli(['set', 'svc', 'ann'], env, 'pw ✓')).code).toBe(0);
+    const got = await cli(['get', 'svc', 'ann'], env);
+    expect(got).toMatchObject({ code: 0, stdout: 'pw ✓' });
+    const search = await cli(['search', 'svc', '--json', '--show-secrets'], env);
+    expect(search.code).toBe(0);
+    const [item] = JSON.parse(search.stdout).items ?? JSON.parse(search.stdout);
+    expect(item.attributes).toEqual({ service: 'svc', username: 'ann', application: 'Python keyring library' });
+    expect(JSON.stringify(item)).toContain('pw ✓');
+    const [found] = await searchItemDetails(
+      { service: 'svc' },
+      { backend: 'file', filePath: env.SECRETSTORAGE_FILE_PATH, filePassword: 'pw' },
+    );
+    expect(found.created).toBeGreaterThan(1_700_000_000);
+    expect(found.modified).toBeGreaterThanOrEqual(found.created);
+    expect((await cli(['delete', 'svc', 'ann'], env)).code).toBe(0);
+    expect((await cli(['get', 'svc', 'ann'], env)).code).toBe(1);
+  });
+
+  it('a wrong password exits 3 and a damaged file 6, each with the typed error', async () => {
+    const path = freshPath();
+    await cli(['set', 'svc', 'ann'], fileEnv(path), 'x');
+    const wrong = await cli(['get', 'svc', 'ann'], fileEnv(path, 'nope'));
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/does not open the keyring file/);
+    const bad = join(dir, 'bad.keyring');
+    (await import('node:fs')).writeFileSync(bad, 'GnomeKeyring\n\r\0\n\x01\x00abc');
+    const damaged = await cli(['get', 'svc', 'ann'], fileEnv(bad));
+    expect(damaged.code).toBe(6);
+    expect(damaged.stderr).toMatch(/truncated or damaged/);
+  });
+
+  it('diagnose reports the file backend, why, and the file state', async () => {
+    const path = freshPath();
+    const empty = await diagnose({ env: fileEnv(path) });
+    expect(empty.backend).toMatchObject({ kind: 'file', path });
+    expect(empty.verdict).toBe('ok');
+    expect(empty.checks.map((check) => check.id)).toEqual(['backend', 'keyring-file']);
+    await storePassword('svc', 'u', 'p', { env: fileEnv(path) });
+    const text = await cli(['diagnose'], fileEnv(path));
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/SECRETSTORAGE_BACKEND=file/);
+    expect(text.stdout).toMatch(/holds 1 item/);
+    const wrong = await diagnose({ env: fileEnv(path, 'nope') });
+    expect(wrong.verdict).toBe('incomplete');
+    expect(wrong.checks.at(-1)).toMatchObject({ id: 'keyring-file', status: 'problem' });
+    const noPassword = await diagnose({ env: { HOME: dir, SECRETSTORAGE_BACKEND: 'file' } });
+    expect(noPassword.checks[0].summary).toMatch(/SECRETSTORAGE_FILE_PASSWORD/);
+  });
+
+  it('without a bus, NoBackendError and diagnose name the keyring file as a way out', async () => {
+    const error = await getPassword('s', 'u', { env: { HOME: dir } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoBackendError);
+    expect((error as Error).message).toMatch(/secretstorage headless.*SECRETSTORAGE_BACKEND=file/s);
+    const report = await diagnose({ env: { HOME: dir } });
+    expect(report.backend).toMatchObject({ kind: 'secret-service' });
+    expect(report.checks.find((check) => check.id === 'bus-address')?.fix).toMatch(/SECRETSTORAGE_BACKEND=file/);
+  });
+});
+
+describe('copy between a gnome-keyring and a keyring file', () => {
+  const k = useKeyring();
+
+  it('--to-file, then --from-file into an emptied service, keeps labels, attributes and secrets; twice is once', async () => {
+    const path = freshPath();
+    const bus = { DBUS_SESSION_BUS_ADDRESS: k.address };
+    const service = `copy-${process.pid}`;
+    await storePassword(service, 'a', 'first', { address: k.address });
+    await storePassword(service, 'b', 'second ✓', { address: k.address, profile: 'keytar' });
+    const env = { ...bus, HOME: dir, SECRETSTORAGE_FILE_PASSWORD: 'pw' };
+    const toFile = await cli(['copy', '--to-file', '--file', path, '--attr', `service=${service}`, '--json'], env);
+    expect(toFile.code).toBe(0);
+    expect(JSON.parse(toFile.stdout)).toMatchObject({ file: path, created: 2, replaced: 0 });
+    const again = await cli(['copy', '--to-file', '--file', path, '--attr', `service=${service}`, '--json'], env);
+    expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, replaced: 2 });
+    const fileOptions = { backend: 'file', filePath: path, filePassword: 'pw' } as const;
+    expect(await getPassword(service, 'a', fileOptions)).toBe('first');
+    expect(await getPassword(service, 'b', { ...fileOptions, profile: 'keytar' })).toBe('second ✓');
+    const [inFile] = await searchItemDetails({ service, username: 'a' }, fileOptions);
+    expect(inFile.label).toBe(`Password for 'a' on '${service}'`);
+
+    // Empty the service's copies, then bring them back from the file.
+    for (const user of ['a', 'b']) await cli(['delete', service, user], bus);
+    expect(await getPassword(service, 'a', { address: k.address })).toBeNull();
+    const fromFile = await cli(['copy', '--from-file', '--file', path, '--attr', `service=${service}`, '--json'], env);
+    expect(fromFile.code).toBe(0);
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ created: 2, replaced: 0 });
+    expect(await getPassword(service, 'a', { address: k.address })).toBe('first');
+    expect(await getPassword(service, 'b', { address: k.address, profile: 'keytar' })).toBe('second ✓');
+    const back = await searchItemDetails({ service, username: 'a' }, { address: k.address });
+    expect(back.map((item) => item.label)).toEqual([`Password for 'a' on '${service}'`]);
+    for (const user of ['a', 'b']) await cli(['delete', service, user], bus);
+  });
+});
