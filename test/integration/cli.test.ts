@@ -311,6 +311,7 @@ describe('secretstorage diagnose', () => {
       defaultCollection: { path: '/org/freedesktop/secrets/collection/login', label: 'Login', locked: false },
     });
     expect(report.checks.map((check: { id: string }) => check.id)).toEqual([
+      'backend',
       'bus-address',
       'bus',
       'service',
@@ -388,12 +389,13 @@ describe('secretstorage diagnose', () => {
     expect(none.code).toBe(4);
     const report = JSON.parse(none.stdout);
     expect(report.verdict).toBe('no-bus');
-    expect(report.checks[0]).toMatchObject({
+    expect(report.checks[0]).toMatchObject({ id: 'backend', status: 'info' });
+    expect(report.checks[1]).toMatchObject({
       id: 'bus-address',
       status: 'problem',
       summary: 'No session bus address: DBUS_SESSION_BUS_ADDRESS is not set and XDG_RUNTIME_DIR is not set either.',
     });
-    expect(report.checks[0].fix).toMatch(/dbus-run-session/);
+    expect(report.checks[1].fix).toMatch(/dbus-run-session/);
     const stale = await cli(['diagnose'], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
     expect(stale.code).toBe(4);
     expect(stale.stdout).toMatch(/\[problem\] Cannot connect to the bus: .*\/nonexistent\/bus/);
