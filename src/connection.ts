@@ -51,6 +51,7 @@ export interface DbusInitOptions {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 25_000;
+const NAME_HAS_NO_OWNER = 'org.freedesktop.DBus.Error.NameHasNoOwner';
 /** How many departed owners of the service a connection remembers, to tell a stale session from a current one. */
 const REMEMBERED_OWNERS = 8;
 /** How many times a session is opened again because the service changed owner while it was being opened. */
@@ -69,13 +70,12 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   private sessionPromise?: Promise<Session>;
   /** The session `sessionPromise` resolved with, once it has. */
   private openedSession?: Session;
-  private ownerPromise?: Promise<string>;
   /** Owners of the service that left while this connection was open (the last few), and how many left in all. */
   private readonly departedOwners: string[] = [];
   private departures = 0;
   private watchingOwner?: Promise<void>;
   private readonly firstContact = new FirstContact(() => this.sendFirstCall());
-  private readonly stopWatching: () => void;
+  private stopWatching?: () => void;
 
   /** @internal Use {@link dbusInit}. */
   constructor(
@@ -90,19 +90,6 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     this.encryption = options.encryption;
     this.callTimeoutMs = options.callTimeoutMs;
     this.promptTimeoutMs = options.promptTimeoutMs;
-    this.stopWatching = bus.onSignal((message) => {
-      if (
-        message.member === 'NameOwnerChanged' &&
-        message.interface === DBUS_NAME &&
-        message.path === DBUS_PATH &&
-        message.body[0] === this.serviceName &&
-        // A service appearing where none was (old owner '') takes nothing from us: what this connection had with the
-        // previous owner went when that one left (the signal before), and what it made since is with the new one.
-        message.body[1] !== ''
-      ) {
-        this.serviceRestarted(message.body[1] as string);
-      }
-    });
   }
 
   /** True once `close()` was called or the bus went away. */
@@ -158,7 +145,6 @@ export class Connection implements ServiceCaller, AsyncDisposable {
       this.departedOwners.push(left);
       if (this.departedOwners.length > REMEMBERED_OWNERS) this.departedOwners.shift();
     }
-    this.ownerPromise = undefined;
     this.firstContact.reset();
     const current = this.sessionPromise;
     if (!current) return;
@@ -314,40 +300,39 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     }
   }
 
-  /** The unique bus name that currently owns the service name (used to check who sent a prompt's Completed). */
+  /**
+   * The unique bus name that currently owns the service name, as the bus says (used to check who sent a prompt's
+   * Completed).
+   * @throws NoBackendError when nobody owns it.
+   */
   async serviceOwner(): Promise<string> {
-    await this.watchServiceOwner();
-    if (this.serviceName.startsWith(':')) return this.serviceName;
-    if (!this.ownerPromise) {
-      const lookup = this.bus
-        .call(
-          {
-            destination: DBUS_NAME,
-            path: DBUS_PATH,
-            interface: DBUS_NAME,
-            member: 'GetNameOwner',
-            signature: 's',
-            body: [this.serviceName],
-          },
-          { timeoutMs: this.callTimeoutMs, replySignature: 's' },
-        )
-        .then((reply) => reply.body[0] as string)
-        .catch((error: unknown) => {
-          throw mapCallError(error, `Looking up the owner of ${this.serviceName}`, this.serviceName);
-        });
-      this.ownerPromise = lookup;
-      lookup.catch(() => {
-        if (this.ownerPromise === lookup) this.ownerPromise = undefined;
-      });
+    let owner: string;
+    try {
+      await this.watchServiceOwner();
+      owner = await this.bus.nameOwner(this.serviceName);
+    } catch (error) {
+      throw mapCallError(error, `Looking up the owner of ${this.serviceName}`, this.serviceName);
     }
-    return this.ownerPromise;
+    if (owner) return owner;
+    throw mapCallError(
+      new DBusMethodError(NAME_HAS_NO_OWNER, `Could not get owner of name '${this.serviceName}': no such name`),
+      `Looking up the owner of ${this.serviceName}`,
+      this.serviceName,
+    );
   }
 
+  /**
+   * Follows the service's owner from now on (the bus's NameOwnerChanged, see src/dbus/name-owners.ts): a session
+   * dies with the owner that opened it.
+   */
   private watchServiceOwner(): Promise<void> {
     if (!this.watchingOwner) {
-      const watching = this.bus.addMatch(
-        `type='signal',sender='${DBUS_NAME}',interface='${DBUS_NAME}',member='NameOwnerChanged',arg0='${this.serviceName}'`,
-      );
+      this.stopWatching ??= this.bus.onNameOwnerChanged(this.serviceName, (oldOwner) => {
+        // A service appearing where none was (old owner '') takes nothing from us: what this connection had with the
+        // previous owner went when that one left (the signal before), and what it made since is with the new one.
+        if (oldOwner !== '') this.serviceRestarted(oldOwner);
+      });
+      const watching = this.bus.nameOwner(this.serviceName).then(() => undefined);
       this.watchingOwner = watching;
       watching.catch(() => {
         if (this.watchingOwner === watching) this.watchingOwner = undefined;
@@ -366,7 +351,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     this.sessionPromise = undefined;
     this.openedSession = undefined;
     if (opened) closeSession(this, opened);
-    this.stopWatching();
+    this.stopWatching?.();
     await this.bus.close();
   }
 
@@ -449,6 +434,7 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
     bus = await DBusConnection.open(address, {
       timeoutMs: callTimeoutMs || undefined,
       maxMessageBytes: options.maxMessageBytes,
+      log,
     });
   } catch (error) {
     // Nothing listens at the session bus's address (a socket that is gone): say where it came from and what to do.

@@ -6,7 +6,8 @@
  */
 import { isVariant } from './dbus/codec.js';
 import type { Connection } from './connection.js';
-import { DBUS_NAME, DBUS_PATH, PROMPT_IFACE } from './defines.js';
+import { matchRule } from './dbus/signal-filter.js';
+import { PROMPT_IFACE } from './defines.js';
 import {
   ConnectionClosedError,
   NoBackendError,
@@ -85,31 +86,36 @@ async function waitForPrompt(
   const timeoutMs = options.timeoutMs ?? connection.promptTimeoutMs;
   const bus = connection.bus;
   const owner = await connection.serviceOwner();
-  const rule = `type='signal',interface='${PROMPT_IFACE}',member='Completed',path='${promptPath}'`;
+  // Believed only from the service's owner (src/dbus decides); the rule is built from checked values only, so a path
+  // the service sent cannot add keys to it.
+  const completedFilter = { sender: owner, path: promptPath, interface: PROMPT_IFACE, member: 'Completed' };
+  let rule: string;
+  try {
+    rule = matchRule(completedFilter);
+  } catch (error) {
+    await dismissPrompt(connection, promptPath).catch(() => undefined);
+    throw new ProtocolError(`${what}: the service sent a prompt that cannot be watched (${(error as Error).message}).`);
+  }
 
   let cleanup = () => {};
   const completed = new Promise<{ dismissed: boolean; result: unknown }>((resolve, reject) => {
-    const stopSignals = bus.onSignal((message) => {
-      if (message.path === promptPath && message.interface === PROMPT_IFACE && message.member === 'Completed') {
-        // Ignore a Completed from anyone but the service: another client could otherwise forge the answer.
-        if (message.sender !== owner) return;
-        if (message.signature !== 'bv') {
-          reject(
-            new ProtocolError(`${what}: the prompt's Completed signal has signature "${message.signature}", not "bv".`),
-          );
-          return;
-        }
-        resolve({ dismissed: message.body[0] as boolean, result: message.body[1] });
-      } else if (
-        message.member === 'NameOwnerChanged' &&
-        message.interface === DBUS_NAME &&
-        message.path === DBUS_PATH &&
-        message.body[0] === connection.serviceName &&
-        message.body[1] === owner
-      ) {
-        reject(new NoBackendError(`${what}: the Secret Service exited while its prompt was open.`));
+    const stopCompleted = bus.onSignal(completedFilter, (message) => {
+      if (message.signature !== 'bv') {
+        reject(
+          new ProtocolError(`${what}: the prompt's Completed signal has signature "${message.signature}", not "bv".`),
+        );
+        return;
       }
+      resolve({ dismissed: message.body[0] as boolean, result: message.body[1] });
     });
+    const stopOwnerWatch = bus.onNameOwnerChanged(connection.serviceName, (oldOwner) => {
+      if (oldOwner === owner)
+        reject(new NoBackendError(`${what}: the Secret Service exited while its prompt was open.`));
+    });
+    const stopSignals = () => {
+      stopCompleted();
+      stopOwnerWatch();
+    };
     const stopClose = bus.onClose((error) =>
       reject(new ConnectionClosedError(`${what}: the connection closed while the prompt was open.`, { cause: error })),
     );

@@ -17,7 +17,9 @@ import { UnsendableValueError } from './writer.js';
 import { timerDelay } from '../timer-delay.js';
 import { readFrames } from './framing.js';
 import { MessageType, NO_REPLY_EXPECTED, type IncomingMessage } from './message.js';
+import { NameOwnerRecord, type OwnerChangeListener } from './name-owners.js';
 import { SASL_BEGIN } from './sasl.js';
+import { headerMatches, isBusName, isUniqueName, matchRule, type SignalFilter } from './signal-filter.js';
 import { connectTransport, describeTransport } from './transport.js';
 
 const BUS_NAME = 'org.freedesktop.DBus';
@@ -66,6 +68,10 @@ interface PendingCall {
   /** The encoded call, kept until it is written (calls wait when `maxInFlightCalls` are already out). */
   encoded?: Buffer;
   serial: number;
+  /** Who may answer: the bus, or a unique name; for a well-known name, see `owners`. */
+  answerer: string;
+  /** For a call to a well-known name: its owners, and the first of them that may answer. */
+  owners?: { record: NameOwnerRecord; since: number };
   resolve(reply: Reply): void;
   reject(error: Error): void;
   timer?: NodeJS.Timeout;
@@ -75,6 +81,7 @@ interface PendingCall {
 }
 
 export type SignalListener = (message: IncomingMessage) => void;
+export type { SignalFilter } from './signal-filter.js';
 /** Handles an incoming method call; returns true when it took the call (and will reply). */
 export type MethodHandler = (message: IncomingMessage) => boolean;
 
@@ -90,6 +97,8 @@ export interface OpenOptions {
    * pending replies). Further calls wait their turn in order, so a burst never hits the bus's LimitsExceeded.
    */
   maxInFlightCalls?: number;
+  /** Gets a line for each message dropped as forged or unwanted (never a body, so never a secret). */
+  log?: (line: string) => void;
 }
 
 const CLOSED_BY_CALLER = new ConnectionClosedError(
@@ -105,7 +114,9 @@ export class DBusConnection {
   private inFlight = 0;
   private maxInFlight = 128;
   private readonly matchRules = new Map<string, number>();
-  private readonly signalListeners = new Set<SignalListener>();
+  private readonly signalListeners = new Set<{ filter: SignalFilter; listener: SignalListener }>();
+  private readonly nameOwners = new Map<string, NameOwnerRecord>();
+  private log?: (line: string) => void;
   private readonly methodHandlers = new Set<MethodHandler>();
   private readonly closeListeners = new Set<(error?: Error) => void>();
   private closedWith?: Error;
@@ -149,6 +160,7 @@ export class DBusConnection {
     const connection = new DBusConnection(socket, '');
     connection.preamble = Buffer.from(SASL_BEGIN, 'latin1');
     connection.maxInFlight = Math.max(1, options.maxInFlightCalls ?? 128);
+    connection.log = options.log;
     connection.watchSocket();
     readFrames(incoming, options.maxMessageBytes ?? MAX_MESSAGE_BYTES, {
       onFrame: (fixedHeader, rest) => connection.dispatch(fixedHeader, rest),
@@ -208,67 +220,136 @@ export class DBusConnection {
     let decoded;
     try {
       decoded = decodeMessage(fixedHeader, rest);
-    } catch {
-      // The frame length was sound, so the stream stays in sync: drop only this message.
-      return;
-    }
-    const { message } = decoded;
-    let bodyError: unknown;
-    try {
-      decoded.decodeBody();
     } catch (error) {
-      bodyError = error;
-    }
-    if (message.type === MessageType.MethodReturn || message.type === MessageType.Error) {
-      const call = message.replySerial === undefined ? undefined : this.pending.get(message.replySerial);
-      if (!call) return;
-      this.settle(call);
-      if (bodyError !== undefined) {
-        call.reject(
-          new ProtocolError(`The reply to ${call.what} could not be decoded (${(bodyError as Error).message}).`),
-        );
-      } else if (message.type === MessageType.Error) {
-        const text = typeof message.body[0] === 'string' ? message.body[0] : '';
-        call.reject(new DBusMethodError(message.errorName ?? 'org.freedesktop.DBus.Error.Failed', text));
-      } else if (call.options.replySignature !== undefined && message.signature !== call.options.replySignature) {
-        call.reject(
-          new ProtocolError(
-            `The reply to ${call.what} has signature "${message.signature}" where "${call.options.replySignature}" was ` +
-              'expected; the service does not follow the Secret Service spec.',
-          ),
-        );
-      } else {
-        call.resolve({ signature: message.signature, body: message.body, sender: message.sender });
-      }
+      // The frame length was sound, so the stream stays in sync: drop only this message.
+      this.log?.(`dropped a message with a malformed header (${(error as Error).message})`);
       return;
     }
-    if (bodyError !== undefined) return;
-    // A listener or handler that throws must not take the reader (and the process) down with it.
-    if (message.type === MessageType.Signal) {
-      for (const listener of this.signalListeners) {
-        try {
-          listener(message);
-        } catch {
-          // The listener's own bug; other listeners still get the signal.
-        }
+    // Everything is decided on the header; a body is decoded only once someone wants it.
+    const { message } = decoded;
+    const decodeBody = (): Error | undefined => {
+      try {
+        decoded.decodeBody();
+        return undefined;
+      } catch (error) {
+        return error as Error;
       }
-    } else if (message.type === MessageType.MethodCall) {
-      for (const handler of this.methodHandlers) {
-        try {
-          if (handler(message)) return;
-        } catch (error) {
-          this.replyError(
-            message,
-            'org.freedesktop.DBus.Error.Failed',
-            `The service failed: ${(error as Error).message}`,
-          );
-          return;
-        }
+    };
+    switch (message.type) {
+      case MessageType.MethodReturn:
+      case MessageType.Error:
+        return this.dispatchReply(message, decodeBody);
+      case MessageType.Signal:
+        return this.dispatchSignal(message, decodeBody);
+      case MessageType.MethodCall:
+        return this.dispatchMethodCall(message, decodeBody);
+    }
+  }
+
+  private dispatchReply(message: IncomingMessage, decodeBody: () => Error | undefined): void {
+    const call = message.replySerial === undefined ? undefined : this.pending.get(message.replySerial);
+    if (!call || call.encoded) return;
+    if (!this.mayAnswer(call, message.sender)) {
+      // Forged (any client can send a reply with a guessed serial): it neither answers nor fails the call.
+      this.log?.(`dropped a reply to ${call.what} from ${message.sender ?? 'no sender'}, which the call did not go to`);
+      return;
+    }
+    this.settle(call);
+    const bodyError = decodeBody();
+    if (bodyError !== undefined) {
+      call.reject(new ProtocolError(`The reply to ${call.what} could not be decoded (${bodyError.message}).`));
+    } else if (message.type === MessageType.Error) {
+      const text = typeof message.body[0] === 'string' ? message.body[0] : '';
+      call.reject(new DBusMethodError(message.errorName ?? 'org.freedesktop.DBus.Error.Failed', text));
+    } else if (call.options.replySignature !== undefined && message.signature !== call.options.replySignature) {
+      call.reject(
+        new ProtocolError(
+          `The reply to ${call.what} has signature "${message.signature}" where "${call.options.replySignature}" was ` +
+            'expected; the service does not follow the Secret Service spec.',
+        ),
+      );
+    } else {
+      call.resolve({ signature: message.signature, body: message.body, sender: message.sender });
+    }
+  }
+
+  /**
+   * Whether `sender` may answer `call`: the bus always may (its errors: no such service, the service left without
+   * replying); otherwise only the peer the call went to, which for a well-known name is whoever owned it since the
+   * call was sent, as the bus reported it.
+   */
+  private mayAnswer(call: PendingCall, sender: string | undefined): boolean {
+    if (sender === undefined) return false;
+    if (sender === BUS_NAME || sender === call.answerer) return true;
+    return call.owners !== undefined && call.owners.record.ownedSince(call.owners.since, sender);
+  }
+
+  /** Whether a signal from `sender` is believed for `filter`: see {@link SignalFilter.sender}. */
+  private isFrom(filter: SignalFilter, sender: string | undefined): boolean {
+    if (sender === undefined) return false;
+    if (filter.sender === sender) return true;
+    if (filter.sender === BUS_NAME || isUniqueName(filter.sender)) return false;
+    const current = this.nameOwners.get(filter.sender)?.current;
+    return current !== undefined && current !== '' && current === sender;
+  }
+
+  private dispatchSignal(message: IncomingMessage, decodeBody: () => Error | undefined): void {
+    const isOwnerChange =
+      message.sender === BUS_NAME &&
+      message.path === BUS_PATH &&
+      message.interface === BUS_NAME &&
+      message.member === 'NameOwnerChanged' &&
+      message.signature === 'sss';
+    const wanted = [...this.signalListeners].filter(
+      ({ filter }) => this.isFrom(filter, message.sender) && headerMatches(filter, message),
+    );
+    if (!wanted.length && !isOwnerChange) return;
+    const bodyError = decodeBody();
+    if (bodyError !== undefined) {
+      this.log?.(`dropped a ${message.interface}.${message.member} signal whose body is malformed`);
+      return;
+    }
+    if (isOwnerChange) {
+      const [name, oldOwner, newOwner] = message.body as [string, string, string];
+      this.nameOwners.get(name)?.announce(oldOwner, newOwner);
+    }
+    // A listener that throws must not take the reader (and the process) down with it.
+    for (const { listener } of wanted) {
+      try {
+        listener(message);
+      } catch {
+        // The listener's own bug; other listeners still get the signal.
       }
+    }
+  }
+
+  private dispatchMethodCall(message: IncomingMessage, decodeBody: () => Error | undefined): void {
+    const unknownMethod = () => {
       if (!(message.flags & NO_REPLY_EXPECTED)) {
         this.replyError(message, 'org.freedesktop.DBus.Error.UnknownMethod', `No such method ${message.member}`);
       }
+    };
+    // A client serves no methods: the call is refused without reading its body.
+    if (this.methodHandlers.size === 0) return unknownMethod();
+    if (decodeBody() !== undefined) {
+      if (!(message.flags & NO_REPLY_EXPECTED)) {
+        this.replyError(message, 'org.freedesktop.DBus.Error.InvalidArgs', 'The message body is malformed.');
+      }
+      return;
     }
+    for (const handler of this.methodHandlers) {
+      try {
+        if (handler(message)) return;
+      } catch (error) {
+        this.replyError(
+          message,
+          'org.freedesktop.DBus.Error.Failed',
+          `The service failed: ${(error as Error).message}`,
+        );
+        return;
+      }
+    }
+    unknownMethod();
   }
 
   private write(fields: Parameters<typeof encodeMessage>[0]): void {
@@ -305,6 +386,14 @@ export class DBusConnection {
    *   for a value D-Bus cannot carry (nothing is sent), and the signal's reason when `signal` aborts.
    */
   call(call: MethodCall, options: CallOptions = {}): Promise<Reply> {
+    return this.callAndSee(call, options);
+  }
+
+  /**
+   * {@link call}, with `see` run on a successful reply as soon as it is read, before any later message of the same
+   * read is dispatched (a promise's reactions would run only after all of them).
+   */
+  private callAndSee(call: MethodCall, options: CallOptions, see?: (reply: Reply) => void): Promise<Reply> {
     const what = options.describe ?? `${call.interface ?? ''}.${call.member}`;
     if (this.closedWith) return Promise.reject(this.closedError());
     const serial = this.serial++;
@@ -331,8 +420,33 @@ export class DBusConnection {
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const answerer = call.destination ?? BUS_NAME;
+    let owners: PendingCall['owners'];
+    if (answerer !== BUS_NAME && !isUniqueName(answerer)) {
+      const record = this.watchName(answerer);
+      owners = { record, since: record.position() };
+    }
     return new Promise<Reply>((resolve, reject) => {
-      const pending: PendingCall = { serial, encoded, resolve, reject, options, what };
+      const pending: PendingCall = {
+        serial,
+        encoded,
+        answerer,
+        owners,
+        resolve: see
+          ? (reply) => {
+              try {
+                see(reply);
+              } catch (error) {
+                reject(error as Error);
+                return;
+              }
+              resolve(reply);
+            }
+          : resolve,
+        reject,
+        options,
+        what,
+      };
       if (signal) {
         pending.onAbort = () => {
           this.settle(pending);
@@ -426,10 +540,95 @@ export class DBusConnection {
     return true;
   }
 
-  /** Calls `listener` for every signal this connection receives; returns the function that stops it. */
-  onSignal(listener: SignalListener): () => void {
-    this.signalListeners.add(listener);
-    return () => this.signalListeners.delete(listener);
+  /**
+   * Calls `listener` for every signal that `filter` matches and that comes from the sender it names (see
+   * {@link SignalFilter.sender}); returns the function that stops it. Signals no listener wants are not decoded. The
+   * bus delivers only what a match rule asks for: see {@link matchRule} and {@link addMatch}.
+   */
+  onSignal(filter: SignalFilter, listener: SignalListener): () => void {
+    if (filter.sender !== BUS_NAME && !isUniqueName(filter.sender)) this.watchName(filter.sender);
+    const entry = { filter, listener };
+    this.signalListeners.add(entry);
+    return () => this.signalListeners.delete(entry);
+  }
+
+  /**
+   * Starts following who owns the well-known `name` (once per name): a match rule for its `NameOwnerChanged` from the
+   * bus, then `GetNameOwner`, both sent at once, before any call to the name that this tick sends, so that the bus
+   * answers them first. Replies to calls to the name are accepted only from its owners; its signals, from the
+   * current one.
+   */
+  private watchName(name: string): NameOwnerRecord {
+    let record = this.nameOwners.get(name);
+    if (record) return record;
+    if (!isBusName(name))
+      throw new InvalidArgumentError('bus name', `${JSON.stringify(name)} is not a D-Bus bus name.`);
+    const rule =
+      matchRule({ sender: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'NameOwnerChanged' }) +
+      `,arg0='${name}'`;
+    const watching = this.addMatch(rule);
+    const lookup = this.callAndSee(
+      {
+        destination: BUS_NAME,
+        path: BUS_PATH,
+        interface: BUS_NAME,
+        member: 'GetNameOwner',
+        signature: 's',
+        body: [name],
+      },
+      { replySignature: 's', describe: `GetNameOwner(${name})` },
+      (reply) => {
+        const owner = reply.body[0] as string;
+        if (!isUniqueName(owner)) throw new ProtocolError(`The bus named "${owner}" as the owner of ${name}.`);
+        // A NameOwnerChanged read before this answer is older than it: the answer is the owner now.
+        created.pin(owner);
+      },
+    ).then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof DBusMethodError && error.errorName === 'org.freedesktop.DBus.Error.NameHasNoOwner') {
+          if (created.current === undefined) created.pin('');
+          return;
+        }
+        throw error;
+      },
+    );
+    const created = new NameOwnerRecord(Promise.all([watching, lookup]).then(() => undefined));
+    created.ready.catch((error: Error) => {
+      // Without the owner no reply to these calls could be believed: they fail with the reason. The next call or
+      // subscription tries again.
+      if (this.nameOwners.get(name) === created) this.nameOwners.delete(name);
+      for (const call of [...this.pending.values()]) {
+        if (call.owners?.record !== created) continue;
+        this.settle(call);
+        call.reject(error);
+      }
+    });
+    this.nameOwners.set(name, created);
+    record = created;
+    return record;
+  }
+
+  /**
+   * The unique name that owns `name` now, as the bus says ('' when nobody does); kept current by the bus's
+   * `NameOwnerChanged` signals, never by anything another client sends.
+   * @throws the bus's error when the owner cannot be looked up; ConnectionClosedError when the connection closes.
+   */
+  async nameOwner(name: string): Promise<string> {
+    if (name === BUS_NAME || isUniqueName(name)) return name;
+    const record = this.watchName(name);
+    await record.ready;
+    return record.current ?? '';
+  }
+
+  /**
+   * Calls `listener(oldOwner, newOwner)` when the bus says the owner of the well-known `name` changed ('' for none);
+   * returns the function that stops it. Await {@link nameOwner} to be sure the bus's match rule is in place.
+   */
+  onNameOwnerChanged(name: string, listener: OwnerChangeListener): () => void {
+    const record = this.watchName(name);
+    record.listeners.add(listener);
+    return () => record.listeners.delete(listener);
   }
 
   /** Calls `listener` once when the connection ends, with the reason (none for `close()`). */
@@ -526,6 +725,7 @@ export class DBusConnection {
     this.queued.length = 0;
     this.matchRules.clear();
     this.signalListeners.clear();
+    this.nameOwners.clear();
     this.methodHandlers.clear();
     if (!this.socket.destroyed) this.socket.destroy();
     const listeners = [...this.closeListeners];

@@ -160,8 +160,9 @@ export async function startMockSecretService(options: MockSecretServiceOptions):
 
     // Sessions die with the connection that opened them (spec ch. 6).
     await connection.addMatch(NAME_OWNER_CHANGED_RULE);
-    connection.onSignal((signal) => {
-      if (signal.member !== 'NameOwnerChanged' || signal.sender !== 'org.freedesktop.DBus') return;
+    const fromBus = { sender: 'org.freedesktop.DBus', interface: 'org.freedesktop.DBus', member: 'NameOwnerChanged' };
+    connection.onSignal(fromBus, (signal) => {
+      if (signal.signature !== 'sss') return;
       const [name, , newOwner] = signal.body as [string, string, string];
       if (newOwner === '' && name.startsWith(':')) sessions.closeOwnedBy(name);
     });

@@ -128,7 +128,7 @@ describe('load: nothing lost, nothing leaked', () => {
     try {
       const received: unknown[] = [];
       await receiver.addMatch(`type='signal',sender='${sender.uniqueName}',interface='org.example.Close'`);
-      receiver.onSignal((message) => received.push(message.body[0]));
+      receiver.onSignal({ sender: sender.uniqueName }, (message) => received.push(message.body[0]));
       for (let i = 0; i < 50; i++) sender.emitSignal('/org/example', 'org.example.Close', 'Sent', 'u', [i]);
       await sender.close();
       // A ping after them on the receiver's side: the bus has delivered everything it got from the sender by then.

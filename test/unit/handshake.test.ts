@@ -42,6 +42,7 @@ async function fakeBus(answers: string[]): Promise<{ address: string; received: 
           type: MessageType.MethodReturn,
           serial: 1,
           replySerial: hello.serial,
+          sender: 'org.freedesktop.DBus',
           signature: 's',
           body: [':1.7'],
         }),
@@ -118,7 +119,8 @@ describe('the handshake', () => {
     const call = (secret: string, signal?: AbortSignal) =>
       connection.call(
         {
-          destination: 'org.example',
+          // A unique name: a well-known one would first send the owner lookup, queued ahead of these calls.
+          destination: ':1.8',
           path: '/',
           interface: 'org.example',
           member: 'Set',

@@ -164,6 +164,7 @@ async function createItem(
 /** Resolves with the next signal `connection` receives that satisfies `matches`. */
 function nextSignal(
   connection: DBusConnection,
+  sender: string,
   matches: (signal: IncomingMessage) => boolean,
   timeoutMs = 5000,
 ): Promise<IncomingMessage> {
@@ -172,7 +173,7 @@ function nextSignal(
       stop();
       reject(new Error('no matching signal'));
     }, timeoutMs);
-    const stop = connection.onSignal((signal) => {
+    const stop = connection.onSignal({ sender }, (signal) => {
       if (!matches(signal)) return;
       clearTimeout(timer);
       stop();
@@ -189,7 +190,7 @@ async function runPrompt(
   mock: MockSecretService,
   prompt: string,
 ): Promise<{ dismissed: boolean; result: DBusVariant }> {
-  const completed = nextSignal(client, completedOf(prompt));
+  const completed = nextSignal(client, mock.uniqueName, completedOf(prompt));
   await call(mock, prompt, IFACE.prompt, 'Prompt', 's', ['']);
   const signal = await completed;
   return { dismissed: signal.body[0] as boolean, result: signal.body[1] as DBusVariant };
@@ -378,7 +379,7 @@ describe('items and search', () => {
     const rule = `type='signal',interface='${IFACE.collection}'`;
     await client.addMatch(rule);
     try {
-      const changed = nextSignal(client, (signal) => signal.member === 'ItemChanged');
+      const changed = nextSignal(client, mock.uniqueName, (signal) => signal.member === 'ItemChanged');
       await call(mock, item, IFACE.item, 'SetSecret', '(oayays)', [plainSecret(session, 'changed', 'text/x-new')]);
       expect((await changed).body).toEqual([item]);
       expect(mock.item(item)).toMatchObject({ contentType: 'text/x-new' });
@@ -388,7 +389,7 @@ describe('items and search', () => {
       await call(mock, item, IFACE.properties, 'Set', 'ssv', [IFACE.item, 'Attributes', variant('a{ss}', { k: 'v' })]);
       expect(mock.item(item)).toMatchObject({ label: 'relabelled', attributes: { k: 'v' } });
 
-      const deleted = nextSignal(client, (signal) => signal.member === 'ItemDeleted');
+      const deleted = nextSignal(client, mock.uniqueName, (signal) => signal.member === 'ItemDeleted');
       expect((await call(mock, item, IFACE.item, 'Delete')).body).toEqual(['/']);
       expect((await deleted).path).toBe(LOGIN);
       expect(mock.item(item)).toBeUndefined();
@@ -438,7 +439,7 @@ describe('prompts', () => {
   it('a never-completing prompt waits until Dismiss; Dismiss on a completed prompt is UnknownObject', async () => {
     const mock = await start({ ...lockedFixture, prompts: 'never' });
     const [, prompt] = (await call(mock, SERVICE, IFACE.service, 'Unlock', 'ao', [[vault]])).body as [string[], string];
-    const completed = nextSignal(client, completedOf(prompt));
+    const completed = nextSignal(client, mock.uniqueName, completedOf(prompt));
     await call(mock, prompt, IFACE.prompt, 'Prompt', 's', ['']);
     const early = await Promise.race([completed.then(() => 'completed'), sleep(200).then(() => 'waiting')]);
     expect(early).toBe('waiting');
@@ -457,7 +458,7 @@ describe('prompts', () => {
   it('lets a test complete or dismiss a pending prompt by hand', async () => {
     const mock = await start({ ...lockedFixture, prompts: 'never' });
     const [, prompt] = (await call(mock, SERVICE, IFACE.service, 'Unlock', 'ao', [[vault]])).body as [string[], string];
-    const completed = nextSignal(client, completedOf(prompt));
+    const completed = nextSignal(client, mock.uniqueName, completedOf(prompt));
     await call(mock, prompt, IFACE.prompt, 'Prompt', 's', ['']);
     mock.completePrompt(prompt);
     expect((await completed).body[0]).toBe(false);
@@ -466,7 +467,7 @@ describe('prompts', () => {
 
     mock.lock(vault);
     const [, second] = (await call(mock, SERVICE, IFACE.service, 'Unlock', 'ao', [[vault]])).body as [string[], string];
-    const dismissed = nextSignal(client, completedOf(second));
+    const dismissed = nextSignal(client, mock.uniqueName, completedOf(second));
     mock.dismissPrompt(second);
     expect((await dismissed).body[0]).toBe(true);
     expect(mock.collection(vault)?.locked).toBe(true);
@@ -475,11 +476,11 @@ describe('prompts', () => {
   /** Runs an Unlock prompt; resolves with the Completed the client got and whether `bystander` saw it too. */
   async function completeWatched(mock: MockSecretService, bystander: DBusConnection) {
     const [, prompt] = (await call(mock, SERVICE, IFACE.service, 'Unlock', 'ao', [[vault]])).body as [string[], string];
-    const seenByBystander = nextSignal(bystander, completedOf(prompt), 300).then(
+    const seenByBystander = nextSignal(bystander, mock.uniqueName, completedOf(prompt), 300).then(
       () => true,
       () => false,
     );
-    const completed = nextSignal(client, completedOf(prompt));
+    const completed = nextSignal(client, mock.uniqueName, completedOf(prompt));
     await call(mock, prompt, IFACE.prompt, 'Prompt', 's', ['']);
     return { signal: await completed, seenByBystander: await seenByBystander };
   }
@@ -600,13 +601,13 @@ describe('aliases and properties', () => {
     const rule = `type='signal',interface='${IFACE.service}'`;
     await client.addMatch(rule);
     try {
-      const created = nextSignal(client, (signal) => signal.member === 'CollectionCreated');
+      const created = nextSignal(client, mock.uniqueName, (signal) => signal.member === 'CollectionCreated');
       const path = mock.addCollection({ label: 'Temp' });
       expect((await created).body).toEqual([path]);
-      const changed = nextSignal(client, (signal) => signal.member === 'CollectionChanged');
+      const changed = nextSignal(client, mock.uniqueName, (signal) => signal.member === 'CollectionChanged');
       mock.lock(path);
       expect((await changed).destination).toBeUndefined();
-      const deleted = nextSignal(client, (signal) => signal.member === 'CollectionDeleted');
+      const deleted = nextSignal(client, mock.uniqueName, (signal) => signal.member === 'CollectionDeleted');
       expect((await call(mock, path, IFACE.collection, 'Delete')).body).toEqual(['/']);
       expect((await deleted).body).toEqual([path]);
       expect(mock.collections()).toEqual([]);

@@ -61,6 +61,7 @@ class FakeBus {
               type: MessageType.MethodReturn,
               serial: 1,
               replySerial: serial,
+              sender: 'org.freedesktop.DBus',
               signature: 's',
               body: [':1.99'],
             }),
@@ -202,6 +203,7 @@ describe('a connection fed garbage replies', () => {
         type: MessageType.MethodReturn,
         serial: 7,
         replySerial: serial,
+        sender: 'org.freedesktop.DBus',
         signature: 'ay',
         body: [Buffer.alloc(8, 1)],
       });
