@@ -28,7 +28,11 @@ const FIELD_BY_CODE = new Map<number, string>(FIELDS.map(([name, code]) => [code
 /** The header as the spec lays it out: byte order, type, flags, version, body length, serial, fields. */
 const HEADER_TYPES = parseSignature('yyyyuua(yv)');
 const BYTE_TYPE = HEADER_TYPES[0];
+const UINT32_TYPE = HEADER_TYPES[4];
 const VARIANT_TYPE = parseSignature('v')[0];
+/** Where the fixed header holds the body's length and the header fields' length. */
+const BODY_LENGTH_OFFSET = 4;
+const FIELDS_LENGTH_OFFSET = 12;
 
 /** Wraps a value as a D-Bus variant of the given signature. */
 export function variant<T>(signature: string, value: T): DBusVariant<T> {
@@ -47,35 +51,33 @@ export function encodeMessage(message: OutgoingMessage): Buffer {
   if (types.length !== bodyValues.length) {
     throw new Error(`the signature "${signature}" has ${types.length} types but the body ${bodyValues.length} values`);
   }
-  // The body starts 8-aligned in the message, so aligning it from its own start is the same thing.
-  const body = new Writer(128);
-  types.forEach((type, i) => body.write(type, bodyValues[i]));
-  const bodyBytes = body.result();
-
-  const header = new Writer(128 + bodyBytes.length);
-  const fields: [number, Variant][] = [];
+  // One buffer, written in order: the fixed header (its body length filled in last), the header fields, the body.
+  // A Secret Service call is a few hundred bytes, so one writer of 512 rarely grows.
+  const writer = new Writer(512);
+  writer.write(BYTE_TYPE, LITTLE_ENDIAN);
+  writer.write(BYTE_TYPE, message.type);
+  writer.write(BYTE_TYPE, message.flags ?? 0);
+  writer.write(BYTE_TYPE, PROTOCOL_VERSION);
+  writer.write(UINT32_TYPE, 0); // the body's length, at BODY_LENGTH_OFFSET
+  writer.write(UINT32_TYPE, message.serial);
+  writer.write(UINT32_TYPE, 0); // the fields' length
+  const fieldsStart = writer.offset;
   for (const [name, code, type] of FIELDS) {
     const value = name === 'signature' ? signature || undefined : message[name];
-    if (value !== undefined) fields.push([code, new Variant(type, value)]);
+    if (value === undefined) continue;
+    writer.align(8);
+    writer.write(BYTE_TYPE, code);
+    writer.variant(type, value);
   }
-  const headerValues = [
-    LITTLE_ENDIAN,
-    message.type,
-    message.flags ?? 0,
-    PROTOCOL_VERSION,
-    bodyBytes.length,
-    message.serial,
-    fields,
-  ];
-  HEADER_TYPES.forEach((type, i) => header.write(type, headerValues[i]));
-  header.align(8);
-  const headerBytes = header.result();
-  const encoded = Buffer.allocUnsafe(headerBytes.length + bodyBytes.length);
-  headerBytes.copy(encoded, 0);
-  bodyBytes.copy(encoded, headerBytes.length);
-  // The body may carry an encrypted or (plain session) clear secret: leave no copy in the writers' buffers.
-  bodyBytes.fill(0);
-  return encoded;
+  writer.patchUint32(FIELDS_LENGTH_OFFSET, writer.offset - fieldsStart);
+  writer.align(8);
+  const bodyStart = writer.offset;
+  // The body starts 8-aligned in the message, so the writer's alignment (counted from the message start) holds.
+  for (let i = 0; i < types.length; i++) writer.write(types[i], bodyValues[i]);
+  writer.patchUint32(BODY_LENGTH_OFFSET, writer.offset - bodyStart);
+  // The writer's own buffer, trimmed: nothing else holds it, so no copy of the body (which may carry a secret) is
+  // left behind. (A writer that grew zeroed the buffers it left.)
+  return writer.result();
 }
 
 /** The header fields of a message, decoded before its body so that a bad body can still be matched to its call. */

@@ -123,19 +123,16 @@ export class Writer {
       case 'o':
       case 'g':
         return this.string(value, type.code);
-      case 'v': {
+      case 'v':
         if (!(value instanceof Variant)) throw new Error(`expected a Variant, got ${typeof value}`);
-        const [inner, ...rest] = parseSignature(value.signature);
-        if (!inner || rest.length) throw new Error(`a variant must hold one complete type, not "${value.signature}"`);
-        this.string(value.signature, 'g');
-        return this.write(inner, value.value);
-      }
+        return this.variant(value.signature, value.value);
       case '(': {
-        if (!Array.isArray(value) || value.length !== type.children.length) {
-          throw new Error(`expected an array of ${type.children.length} members for ${type.signature}`);
+        const members = type.children;
+        if (!Array.isArray(value) || value.length !== members.length) {
+          throw new Error(`expected an array of ${members.length} members for ${type.signature}`);
         }
         this.align(8);
-        type.children.forEach((member, i) => this.write(member, value[i]));
+        for (let i = 0; i < members.length; i++) this.write(members[i], value[i]);
         return;
       }
       case 'a':
@@ -143,6 +140,19 @@ export class Writer {
       default:
         throw new Error(`cannot write type ${type.code}`);
     }
+  }
+
+  /** A variant of `signature` holding `value` (its signature, then the value). */
+  variant(signature: string, value: unknown): void {
+    const types = parseSignature(signature);
+    if (types.length !== 1) throw new Error(`a variant must hold one complete type, not "${signature}"`);
+    this.string(signature, 'g');
+    this.write(types[0], value);
+  }
+
+  /** Overwrites the 32-bit unsigned integer at `offset` (a length known only once what follows it is written). */
+  patchUint32(offset: number, value: number): void {
+    this.buffer.writeUInt32LE(value, offset);
   }
 
   private array(type: DBusType, value: unknown): void {
@@ -159,11 +169,18 @@ export class Writer {
         throw new Error(`expected an object for ${type.signature}`);
       }
       const [keyType, valueType] = element.children;
-      const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-      for (const [key, entry] of entries) {
+      const stringKeys = keyType.code === 's' || keyType.code === 'o' || keyType.code === 'g';
+      const entry = (key: unknown, item: unknown) => {
         this.align(8);
-        this.write(keyType, keyType.code === 's' || keyType.code === 'o' || keyType.code === 'g' ? String(key) : key);
-        this.write(valueType, entry);
+        this.write(keyType, stringKeys ? String(key) : key);
+        this.write(valueType, item);
+      };
+      if (value instanceof Map) {
+        for (const [key, item] of value) entry(key, item);
+      } else {
+        // Keys, then each value: no [key, value] pair allocated per entry (Object.entries' would be).
+        const record = value as Record<string, unknown>;
+        for (const key of Object.keys(record)) entry(key, record[key]);
       }
     } else {
       if (!Array.isArray(value)) throw new Error(`expected an array for ${type.signature}`);
