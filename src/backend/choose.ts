@@ -6,7 +6,8 @@
  *   `$XDG_DATA_HOME/keyrings/default.keyring`), opened with the password `filePassword` /
  *   `SECRETSTORAGE_FILE_PASSWORD`. Never chosen silently, and never without a password: there is no plain-text
  *   mode.
- * - `secret-service` otherwise, and always when the caller passes a connection or an address.
+ * - `secret-service` otherwise, and when the caller passes a connection or an address (over the variable; together
+ *   with the `file` option, that is an error).
  *
  * In a Flatpak or Snap, libsecret and oo7 open the sandbox's keyring file with a key from the Secret portal. That
  * needs a file descriptor passed over D-Bus, which this library's connection cannot do yet (Node's sockets send no
@@ -64,11 +65,15 @@ export function chooseBackend(options: BackendOptions = {}): BackendChoice {
   const sandbox = detectSandbox(env);
   const inSandbox = sandbox === undefined ? {} : { sandbox };
   const asked = backendName(options.backend, 'backend');
+  const given = options.connection !== undefined || options.address !== undefined;
+  if (given && asked !== 'file') {
+    return { kind: 'secret-service', reason: 'a connection or bus address was given', ...inSandbox };
+  }
   const fromEnv = asked === 'auto' ? backendName(env[BACKEND_ENV], BACKEND_ENV) : 'auto';
   const name = asked !== 'auto' ? asked : fromEnv;
   const why = asked !== 'auto' ? `the backend option is "${asked}"` : `${BACKEND_ENV}=${fromEnv}`;
   if (name === 'file') {
-    if (options.connection !== undefined || options.address !== undefined) {
+    if (given) {
       throw new InvalidArgumentError(
         'backend',
         `${why}, but a connection or address was given too, which only the Secret Service uses; pass one or the other.`,

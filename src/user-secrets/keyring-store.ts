@@ -10,6 +10,7 @@ import type { PromptOptions } from '../prompt.js';
 import { defaultCollectionPath, getDefaultCollection, getSecrets, searchItemPaths } from '../service.js';
 import { unlockForUse } from '../unlock-for-use.js';
 import { SecretsFormatError } from './errors.js';
+import type { SecretsStore } from './secrets-store.js';
 import { decodeUtf8 } from '../utf8.js';
 
 /**
@@ -17,7 +18,7 @@ import { decodeUtf8 } from '../utf8.js';
  * their place, which an export or a run would then pass on as if it were the value.
  * @throws SecretsFormatError naming the key and the item.
  */
-function decodeValue(bytes: Buffer, key: string, itemPath: string): string {
+export function decodeValue(bytes: Buffer, key: string, itemPath: string): string {
   const text = decodeUtf8(bytes);
   if (text !== undefined) return text;
   throw new SecretsFormatError(
@@ -63,7 +64,7 @@ export interface KeyringStoreOptions {
 }
 
 /** The secrets of one project in the Secret Service. Every method is a live call; nothing is cached. */
-export class KeyringStore {
+export class KeyringStore implements SecretsStore {
   constructor(
     readonly connection: Connection,
     readonly projectId: string,

@@ -5,14 +5,22 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { openBackend, type BackendOptions } from '../backend/choose.js';
 import { dbusInit, type Connection, type DbusInitOptions } from '../connection.js';
 import type { PromptOptions } from '../prompt.js';
 import { applySecrets, type ApplySecretsResult, type Environment } from './environment.js';
 import { assertStorableValue, assertValidKey } from './keys.js';
+import { FileSecretsStore } from './file-store.js';
 import { KeyringStore, USER_SECRETS_SCHEMA } from './keyring-store.js';
+import type { SecretsStore } from './secrets-store.js';
 import { envFilePath, initProjectId, normaliseProjectId, requireProjectId, type IdKey } from './project-id.js';
 
-export interface UserSecretsOptions {
+export interface UserSecretsOptions extends Pick<BackendOptions, 'backend' | 'filePath' | 'filePassword'> {
+  /**
+   * Where `SECRETSTORAGE_BACKEND` and `SECRETSTORAGE_FILE_*` are read from (default `process.env`); with the file
+   * backend the secrets live in a keyring file instead of the Secret Service (docs/keyring-file.md).
+   */
+  backendEnv?: NodeJS.ProcessEnv;
   /** The project directory whose `.env` holds the id (default: the current directory). */
   projectDir?: string;
   /** Use this id (a UUID) instead of the one in `.env`. */
@@ -38,7 +46,7 @@ export interface UserSecretsInfo {
   idSource: IdKey | 'option';
   /** The `xdg:schema` of the items. */
   schema: string;
-  /** The collection new secrets go to (undefined while the service has no default collection). */
+  /** The collection new secrets go to, or the keyring file (undefined while the service has no default collection). */
   collection: string | undefined;
   count: number;
 }
@@ -51,18 +59,15 @@ export interface LoadOptions {
 }
 
 export class UserSecretsManager implements AsyncDisposable {
-  private readonly store: KeyringStore;
-
   private constructor(
     readonly projectDir: string,
     readonly id: string,
     readonly idSource: IdKey | 'option',
-    readonly connection: Connection,
+    private readonly store: SecretsStore,
+    /** The Secret Service connection; undefined when the secrets are in a keyring file. */
+    readonly connection: Connection | undefined,
     private readonly ownsConnection: boolean,
-    prompt: PromptOptions | undefined,
-  ) {
-    this.store = new KeyringStore(connection, id, { projectName: basename(projectDir), prompt });
-  }
+  ) {}
 
   /**
    * Opens the secrets of a project.
@@ -81,8 +86,20 @@ export class UserSecretsManager implements AsyncDisposable {
       id = location.id;
       idSource = location.key;
     }
+    const projectName = basename(projectDir);
+    const viaService = options.connection !== undefined || options.dbus?.address !== undefined;
+    const backend = await openBackend({
+      ...options,
+      env: options.backendEnv,
+      ...(viaService ? { connection: options.connection ?? options.dbus } : {}),
+    });
+    if (backend.kind === 'file') {
+      const store = new FileSecretsStore(backend.file, id, { projectName });
+      return new UserSecretsManager(projectDir, id, idSource, store, undefined, false);
+    }
     const connection = options.connection ?? (options.connect ? await options.connect() : await dbusInit(options.dbus));
-    return new UserSecretsManager(projectDir, id, idSource, connection, !options.connection, options.prompt);
+    const store = new KeyringStore(connection, id, { projectName, prompt: options.prompt });
+    return new UserSecretsManager(projectDir, id, idSource, store, connection, !options.connection);
   }
 
   /**
@@ -148,7 +165,7 @@ export class UserSecretsManager implements AsyncDisposable {
 
   /** Closes the connection if the manager opened it. */
   async close(): Promise<void> {
-    if (this.ownsConnection) await this.connection.close();
+    if (this.ownsConnection) await this.connection?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

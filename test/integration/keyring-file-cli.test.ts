@@ -3,6 +3,7 @@
  * get/set/delete/search with no bus at all, `diagnose` says which backend and why, `copy` moves secrets between a
  * gnome-keyring (private bus) and a file both ways, and NoBackendError names the file as a way out.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +102,42 @@ describe('the CLI over a keyring file, with no bus', () => {
     const report = await diagnose({ env: { HOME: dir } });
     expect(report.backend).toMatchObject({ kind: 'secret-service' });
     expect(report.checks.find((check) => check.id === 'bus-address')?.fix).toMatch(/SECRETSTORAGE_BACKEND=file/);
+  });
+});
+
+describe('user-secrets over a keyring file, with no bus', () => {
+  it('init, set, get, list, info, remove, clear; secret-tool in file mode sees the items', async () => {
+    const path = freshPath();
+    const env = fileEnv(path);
+    const project = mkdtempSync(join(dir, 'project-'));
+    const us = (args: string[], stdin = '') => cli(['user-secrets', ...args, '-p', project], env, stdin);
+    expect((await us(['init'])).code).toBe(0);
+    expect((await us(['set', 'API_KEY'], 'sk-1 ✓\n')).code).toBe(0);
+    expect((await us(['set', 'OTHER'], 'two\n')).code).toBe(0);
+    expect((await us(['set', 'API_KEY'], 'sk-2\n')).code).toBe(0);
+    expect(await us(['get', 'API_KEY'])).toMatchObject({ code: 0, stdout: 'sk-2' });
+    expect((await us(['list'])).stdout).toBe('API_KEY\nOTHER\n');
+    const info = JSON.parse((await us(['info', '--json'])).stdout);
+    expect(info).toMatchObject({ count: 2, collection: path });
+    const lookup = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'secret-tool',
+        ['lookup', 'key', 'OTHER', 'application', 'secretstorage user-secrets'],
+        {
+          env: {
+            PATH: process.env.PATH,
+            SECRET_BACKEND: 'file',
+            SECRET_FILE_TEST_PATH: path,
+            SECRET_FILE_TEST_PASSWORD: 'pw',
+          },
+        },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    expect(lookup).toBe('two');
+    expect((await us(['remove', 'OTHER'])).code).toBe(0);
+    expect(JSON.parse((await us(['clear', '--json'])).stdout)).toEqual({ removed: 1 });
+    expect((await us(['list'])).stderr).toMatch(/No secrets stored/);
   });
 });
 

@@ -67,6 +67,7 @@ export async function withManager<T>(
     id: values.id,
     init: options.init,
     connect: () => dbusInit({ env: io.env }),
+    backendEnv: io.env,
     prompt: timeoutMs === undefined ? {} : { timeoutMs },
   });
   try {
