@@ -28,6 +28,17 @@ function checkText(argument: string, value: unknown): asserts value is string {
     throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
 }
 
+/** Whether checkText accepts `value`, without building anything for an error. */
+function isText(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    // A UTF-16 unit is at most 3 bytes of UTF-8: only a long string needs its bytes counted.
+    (value.length * 3 <= MAX_TEXT_BYTES || Buffer.byteLength(value) <= MAX_TEXT_BYTES) &&
+    !value.includes('\0') &&
+    value.isWellFormed()
+  );
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -101,9 +112,12 @@ export function checkAttributes(value: unknown, argument = 'attributes'): Record
     throw new InvalidArgumentError(argument, 'has symbol keys; attribute names are strings.');
   }
   const clean: Record<string, string> = {};
-  for (const [key, attribute] of Object.entries(value as object)) {
-    checkText(`${argument} key ${JSON.stringify(key)}`, key);
-    checkText(`${argument}[${JSON.stringify(key)}]`, attribute);
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const attribute = record[key];
+    // The names for an error are only built for one (this runs on every search).
+    if (!isText(key)) checkText(`${argument} key ${JSON.stringify(key)}`, key);
+    if (!isText(attribute)) checkText(`${argument}[${JSON.stringify(key)}]`, attribute);
     clean[key] = attribute;
   }
   return clean;

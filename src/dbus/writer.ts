@@ -12,6 +12,18 @@ export function isObjectPath(value: string): boolean {
   return OBJECT_PATH.test(value);
 }
 
+/** Strings up to this many characters are checked and copied in JavaScript when they are plain ASCII. */
+const SHORT_STRING = 128;
+
+/** Whether every character of `value` is ASCII other than NUL (so it is its own UTF-8, and D-Bus can carry it). */
+function isPlainAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 0 || code > 0x7f) return false;
+  }
+  return true;
+}
+
 /** Writes values into a growing little-endian buffer; offsets (and so alignment) count from `base`. */
 export class Writer {
   private buffer: Buffer;
@@ -55,6 +67,9 @@ export class Writer {
   }
 
   private string(value: unknown, code: 's' | 'o' | 'g'): void {
+    if (typeof value === 'string' && value.length <= SHORT_STRING && isPlainAscii(value)) {
+      return this.asciiString(value, code);
+    }
     const what = code === 's' ? 'a string' : code === 'o' ? 'an object path' : 'a signature';
     if (typeof value !== 'string') throw new Error(`expected a string for ${what}, got ${typeof value}`);
     // What the bus refuses is refused here, before sending: dbus-daemon disconnects a client that sends it.
@@ -78,6 +93,32 @@ export class Writer {
     this.reserve(length + 1);
     this.offset += this.buffer.write(value, this.offset, 'utf8');
     this.buffer[this.offset++] = 0;
+  }
+
+  /**
+   * A short string of ASCII without NUL (what most strings on this bus are: names, paths, attributes), copied a
+   * character at a time: each is its UTF-8 byte, so neither the byte length nor the copy needs a call into C++.
+   */
+  private asciiString(value: string, code: 's' | 'o' | 'g'): void {
+    if (code === 'o' && !isObjectPath(value)) {
+      throw new UnsendableValueError(
+        `${JSON.stringify(value)} is not an object path (slash-separated elements of [A-Za-z0-9_])`,
+      );
+    }
+    const length = value.length;
+    if (code === 'g') {
+      if (length > 255) throw new Error('a signature longer than 255 bytes');
+      this.reserve(1);
+      this.buffer[this.offset++] = length;
+    } else {
+      this.uint32(length);
+    }
+    this.reserve(length + 1);
+    const buffer = this.buffer;
+    let at = this.offset;
+    for (let i = 0; i < length; i++) buffer[at++] = value.charCodeAt(i);
+    buffer[at++] = 0;
+    this.offset = at;
   }
 
   write(type: DBusType, value: unknown): void {

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, variant } from '../../src/dbus/codec.js';
+import { UnsendableValueError } from '../../src/dbus/writer.js';
 import { MessageType, type OutgoingMessage } from '../../src/dbus/message.js';
 
 const require = createRequire(import.meta.url);
@@ -15,8 +16,17 @@ const { Variant: NextVariant } = require('dbus-next') as {
   Variant: new (signature: string, value: unknown) => unknown;
 };
 
-/** Text with multi-byte UTF-8 (and no NUL, which D-Bus cannot carry). */
-const text = fc.string({ unit: 'grapheme', maxLength: 12 }).filter((value) => !value.includes('\0'));
+/**
+ * Text with multi-byte UTF-8, and ASCII on both sides of the length up to which the writer copies ASCII itself (and
+ * no NUL, which D-Bus cannot carry).
+ */
+const text = fc
+  .oneof(
+    fc.string({ unit: 'grapheme', maxLength: 12 }),
+    fc.string({ minLength: 100, maxLength: 160 }),
+    fc.string({ unit: 'binary', maxLength: 140 }),
+  )
+  .filter((value) => !value.includes('\0'));
 const objectPath = fc
   .array(fc.stringMatching(/^[A-Za-z0-9_]{1,8}$/), { maxLength: 4 })
   .map((elements) => `/${elements.join('/')}`);
@@ -93,6 +103,21 @@ describe('encodeMessage', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('refuses what the bus would disconnect for, short or long, ASCII or not: NUL, a lone surrogate, a bad path', () => {
+    const call = (signature: string, value: unknown) => () =>
+      encodeMessage({ type: MessageType.MethodCall, serial: 1, path: '/', member: 'M', signature, body: [value] });
+    for (const pad of ['', 'x'.repeat(200), 'é'.repeat(10)]) {
+      expect(call('s', `a\0b${pad}`)).toThrow(UnsendableValueError);
+      expect(call('s', `lone \ud800${pad}`)).toThrow(UnsendableValueError);
+      expect(call('a{ss}', { [`k\0${pad}`]: 'v' })).toThrow(UnsendableValueError);
+    }
+    for (const path of ['relative', '/trailing/', '//double', '/dash-ed', '/nul\0', `/${'a'.repeat(200)}/`, '/é']) {
+      expect(call('o', path)).toThrow(UnsendableValueError);
+    }
+    expect(call('s', 42)).toThrow(/expected a string/);
+    expect(call('g', 'a'.repeat(256))).toThrow(/longer than 255/);
   });
 
   it('grows past its first buffer for a large body and still writes both lengths', () => {
