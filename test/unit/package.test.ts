@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  emptyProject,
+  npm,
+  packWorkingTree,
+  packageSurface,
+  tempDir,
+  useEveryEntryPoint,
+} from '../helpers/package-install.js';
 
 // Runs against the build (`npm test` builds first), resolving the package by its own name as a user would.
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -104,66 +113,88 @@ describe('the published package', () => {
     expect(pkg.dependencies ?? {}).toEqual({}); // Node's own modules only: nothing to install, build or audit
   });
 
-  it('installs from its tarball (npm pack) and works there: import, require, types, executables; no unused files', async () => {
-    const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(`${tmpdir()}/secretstorage-pack-`);
-    const npm = (args: string[], cwd: string) =>
-      promisify(execFile)('npm', args, {
-        cwd,
-        encoding: 'utf8',
-        env: { ...process.env, npm_config_update_notifier: 'false' },
-      });
+  it('installs from its tarball (npm pack builds afresh): every entry point imports and requires, executables run; no unused files', async () => {
+    const dir = tempDir('secretstorage-pack-');
     try {
-      const packed = await npm(['pack', '--json', '--pack-destination', dir], root);
-      const [{ filename, files }] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
-      const shipped = files.map((file) => file.path);
-      expect(shipped).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
+      const { tarball, files } = await packWorkingTree(dir);
+      expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
       // dist/esm carries the types; its JavaScript (tsc's one file per module) is not what the exports point to.
-      expect(shipped.filter((path) => path.startsWith('dist/esm/') && /\.js(\.map)?$/.test(path))).toEqual([]);
-      const app = `${dir}/app`;
-      mkdirSync(app);
-      writeFileSync(`${app}/package.json`, JSON.stringify({ name: 'app', private: true, type: 'module' }));
-      await npm(['install', '--offline', '--no-audit', '--no-fund', `${dir}/${filename}`], app);
-      const node = (args: string[]) => promisify(execFile)(process.execPath, args, { cwd: app, encoding: 'utf8' });
-      const esm = await node([
-        '--input-type=module',
-        '-e',
-        "import { dbusInit } from 'secretstorage'; import keytar from 'secretstorage/keytar'; console.log(typeof dbusInit, typeof keytar.getPassword)",
-      ]);
-      expect(esm.stdout.trim()).toBe('function function');
-      const cjs = await node([
-        '-e',
-        "const { searchItems } = require('secretstorage'); const { getPassword } = require('secretstorage/keyring'); console.log(typeof searchItems, typeof getPassword)",
-      ]);
-      expect(cjs.stdout.trim()).toBe('function function');
-      expect((await node([`${app}/node_modules/.bin/secretstorage`, '--version'])).stdout.trim()).toBe(
-        (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version: string }).version,
-      );
-      // The declarations resolve through the exports map, for ES module and CommonJS consumers alike.
-      writeFileSync(
-        `${app}/check.mts`,
-        "import { dbusInit, type Connection } from 'secretstorage';\nimport keytar from 'secretstorage/keytar';\n" +
-          'const c: Promise<Connection> = dbusInit();\nconst p: Promise<string | null> = keytar.getPassword("s", "a");\nvoid c; void p;\n',
-      );
-      writeFileSync(
-        `${app}/check.cts`,
-        "import secretstorage = require('secretstorage');\nconst c: Promise<secretstorage.Connection> = secretstorage.dbusInit();\nvoid c;\n",
-      );
-      const tsc = `${root}/node_modules/typescript/bin/tsc`;
-      const strict = [
-        '--noEmit',
-        '--strict',
-        '--module',
-        'nodenext',
-        '--moduleResolution',
-        'nodenext',
-        '--types',
-        'node',
-      ];
-      await node([tsc, ...strict, '--typeRoots', `${root}/node_modules/@types`, 'check.mts', 'check.cts']);
+      expect(files.filter((path) => path.startsWith('dist/esm/') && /\.js(\.map)?$/.test(path))).toEqual([]);
+      const app = emptyProject(dir, 'app');
+      await npm(['install', '--offline', tarball], app);
+      const { entryPoints, version } = packageSurface();
+      const { imported, required, bins } = await useEveryEntryPoint(app);
+      for (const name of entryPoints) {
+        expect(imported[name].length, name).toBeGreaterThan(0);
+        expect(required[name], name).toEqual(imported[name]);
+      }
+      expect(bins.secretstorage.trim()).toBe(version);
+      expect(bins['user-secrets']).toContain('user-secrets');
+      await checkTypesInEveryResolution(app);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 600_000);
 });
+
+/**
+ * Every entry point's declarations resolve, and type-check a use of it, under each moduleResolution TypeScript users
+ * have: node10 (the default of `module: commonjs`, e.g. VS Code extensions and Electron apps that use keytar), node16
+ * and nodenext (from an ES module and from a CommonJS file), and bundler.
+ */
+async function checkTypesInEveryResolution(app: string): Promise<void> {
+  const uses = [
+    "import { dbusInit, type Connection } from 'secretstorage';",
+    "import keytar, { findCredentials } from 'secretstorage/keytar';",
+    "import * as keytarNamespace from 'secretstorage/keytar';",
+    "import { getPassword } from 'secretstorage/keyring';",
+    "import { startHeadlessKeyring } from 'secretstorage/testing';",
+    "import { UserSecretsManager } from 'secretstorage/user-secrets';",
+    'const connection: Promise<Connection> = dbusInit();',
+    "const password: Promise<string | null> = keytar.getPassword('service', 'account');",
+    "const credentials: Promise<Array<{ account: string; password: string }>> = findCredentials('service');",
+    "const deleted: Promise<boolean> = keytarNamespace.deletePassword('service', 'account');",
+    "const stored: Promise<string | null> = getPassword('service', 'account');",
+    'void [connection, password, credentials, deleted, stored, startHeadlessKeyring, UserSecretsManager];',
+    '',
+  ].join('\n');
+  const required = [
+    "import secretstorage = require('secretstorage');",
+    "import keytar = require('secretstorage/keytar');",
+    "import keyring = require('secretstorage/keyring');",
+    "import testing = require('secretstorage/testing');",
+    "import userSecrets = require('secretstorage/user-secrets');",
+    'const connection: Promise<secretstorage.Connection> = secretstorage.dbusInit();',
+    "const password: Promise<string | null> = keytar.getPassword('service', 'account');",
+    "const stored: Promise<string | null> = keyring.getPassword('service', 'account');",
+    'void [connection, password, stored, testing.startHeadlessKeyring, userSecrets.UserSecretsManager];',
+    '',
+  ].join('\n');
+  const cases: Array<{ resolution: string; module: string; files: Record<string, string> }> = [
+    { resolution: 'node10', module: 'commonjs', files: { 'uses.ts': uses, 'required.ts': required } },
+    { resolution: 'node16', module: 'node16', files: { 'uses.mts': uses, 'uses.cts': uses, 'required.cts': required } },
+    {
+      resolution: 'nodenext',
+      module: 'nodenext',
+      files: { 'uses.mts': uses, 'uses.cts': uses, 'required.cts': required },
+    },
+    { resolution: 'bundler', module: 'esnext', files: { 'uses.ts': uses } },
+  ];
+  const tsc = `${root}/node_modules/typescript/bin/tsc`;
+  for (const { resolution, module, files } of cases) {
+    const folder = `${app}/types-${resolution}`;
+    mkdirSync(folder);
+    for (const [name, text] of Object.entries(files)) writeFileSync(`${folder}/${name}`, text);
+    const args = [
+      ...['--noEmit', '--strict', '--esModuleInterop', '--skipLibCheck'],
+      ...['--module', module, '--moduleResolution', resolution, '--target', 'es2022'],
+      ...['--types', 'node', '--typeRoots', `${root}/node_modules/@types`],
+      ...Object.keys(files),
+    ];
+    const result = await promisify(execFile)(process.execPath, [tsc, ...args], { cwd: folder, encoding: 'utf8' }).then(
+      () => '',
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(result, `moduleResolution ${resolution}`).toBe('');
+  }
+}
