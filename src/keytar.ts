@@ -3,7 +3,9 @@
  * Linux format (libsecret's generic schema: `service`, `account`, `xdg:schema=org.freedesktop.Secret.Generic`, label
  * `service/account`), with no native build. `import keytar from 'secretstorage/keytar'` replaces `keytar`.
  *
- * As in keytar, a missing argument throws at once, before a promise is returned.
+ * As in keytar, a bad argument throws at once, before a promise is returned: a missing or empty one an
+ * {@link InvalidArgumentError} (keytar: an `Error`, "Service is required."), any other value that is not a string
+ * keytar's own `TypeError`, word for word ("Parameter 'service' must be a string"; the account is 'username' there).
  */
 import { InvalidArgumentError } from './errors.js';
 import {
@@ -16,22 +18,26 @@ import {
 
 const KEYTAR = { profile: 'keytar' } as const;
 
-function checkRequired(value: unknown, argument: string): asserts value is string {
-  if (typeof value !== 'string') {
+/** keytar's names for its arguments in its TypeErrors (its native code calls the account 'username'). */
+const KEYTAR_NAME = { service: 'service', account: 'username', password: 'password' } as const;
+
+/** keytar's checks in keytar's order: its `checkRequired` (falsy or empty), then its native binding's type check. */
+function checkRequired(value: unknown, argument: keyof typeof KEYTAR_NAME): asserts value is string {
+  if (!value || (value as { length: number }).length <= 0) {
+    // Only the kind of value, never the value: this may be the password.
+    const got = value === '' ? 'an empty string' : value === null ? 'null' : typeof value;
     throw new InvalidArgumentError(
       argument,
-      `expected a string, got ${value === null ? 'null' : typeof value}${value === undefined ? ' (it is required)' : ''}.`,
+      `is required: pass a non-empty string (got ${got}; keytar refuses it too).`,
     );
   }
-  if (value.length === 0) {
-    throw new InvalidArgumentError(argument, 'is required: pass a non-empty string (keytar refuses empty ones too).');
-  }
+  if (typeof value !== 'string') throw new TypeError(`Parameter '${KEYTAR_NAME[argument]}' must be a string`);
 }
 
 /**
  * The password for `service` and `account`, or null.
- * @throws InvalidArgumentError at once for an empty argument; the promise rejects with LockedException,
- *   TimeoutException or NoBackendError.
+ * @throws InvalidArgumentError at once for a missing or empty argument, TypeError for another non-string; the
+ *   promise rejects with LockedException, TimeoutException or NoBackendError.
  */
 export function getPassword(service: string, account: string): Promise<string | null> {
   checkRequired(service, 'service');

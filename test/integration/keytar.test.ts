@@ -60,9 +60,26 @@ describe('secretstorage/keytar on gnome-keyring', () => {
     expect(() => keytar.deletePassword(undefined as never, 'a')).toThrow(/service/);
     expect(() => keytar.findPassword('')).toThrow(InvalidArgumentError);
     expect(() => keytar.findCredentials(null as never)).toThrow(InvalidArgumentError);
-    expect(() => keytar.setPassword('s', 'a', 987654321 as never)).toThrow(
-      /Invalid password: expected a string, got number/,
-    );
+    expect(() => keytar.getPassword('s', [] as never)).toThrow(InvalidArgumentError); // keytar: length <= 0
+  });
+
+  it('any other non-string throws keytar’s own TypeError at once, word for word, without reading the value', () => {
+    const hostile = {
+      toString() {
+        throw new Error('read');
+      },
+    };
+    const typeError = (call: () => unknown, message: string) => {
+      expect(call).toThrow(TypeError);
+      expect(call).toThrow(message);
+    };
+    typeError(() => keytar.setPassword(hostile as never, 'a', 'p'), "Parameter 'service' must be a string");
+    typeError(() => keytar.setPassword('s', hostile as never, 'p'), "Parameter 'username' must be a string");
+    typeError(() => keytar.setPassword('s', 'a', 987654321 as never), "Parameter 'password' must be a string");
+    typeError(() => keytar.getPassword('s', 42 as never), "Parameter 'username' must be a string");
+    typeError(() => keytar.deletePassword(true as never, 'a'), "Parameter 'service' must be a string");
+    typeError(() => keytar.findPassword(Symbol('s') as never), "Parameter 'service' must be a string");
+    typeError(() => keytar.findCredentials(['s'] as never), "Parameter 'service' must be a string");
   });
 
   it('setPassword writes exactly keytar’s item, which libsecret’s generic-schema lookup reads', async () => {
