@@ -1,0 +1,72 @@
+// The library on another JavaScript runtime (Bun, Deno, another Node): the core API, the password API and the keytar
+// drop-in against the Secret Service on DBUS_SESSION_BUS_ADDRESS (run it under `secretstorage headless --`, which
+// starts a private bus with gnome-keyring). Imports the package by its name, through its exports map, as a user does.
+// Prints one line per check and exits 1 on the first failure.
+import { dbusInit, getDefaultCollection, searchItems } from 'secretstorage';
+import {
+  closeSharedConnections,
+  deletePassword,
+  findCredentials,
+  getPassword,
+  setPassword,
+} from 'secretstorage/keyring';
+import keytar from 'secretstorage/keytar';
+
+const runtime =
+  typeof globalThis.Bun !== 'undefined'
+    ? `Bun ${globalThis.Bun.version}`
+    : typeof globalThis.Deno !== 'undefined'
+      ? `Deno ${globalThis.Deno.version.deno}`
+      : `Node ${process.versions.node}`;
+const service = `smoke-${process.pid}-${Date.now()}`;
+
+function check(condition, what) {
+  if (!condition) {
+    console.error(`FAIL ${runtime}: ${what}`);
+    process.exit(1);
+  }
+  console.log(`ok ${runtime}: ${what}`);
+}
+
+const conn = await dbusInit();
+try {
+  const collection = getDefaultCollection(conn);
+  const item = await collection.createItem(`${service} item`, { service, kind: 'core' }, 'core secret ✓');
+  const [found] = await searchItems(conn, { service, kind: 'core' });
+  check(found?.itemPath === item.itemPath, 'core API: createItem, then searchItems finds it');
+  check((await found.getSecret()).toString() === 'core secret ✓', 'core API: getSecret over an encrypted session');
+  await item.delete();
+  check((await searchItems(conn, { service, kind: 'core' })).length === 0, 'core API: delete');
+} finally {
+  await conn.close();
+}
+
+await setPassword(service, 'alice', 'password ✓');
+check((await getPassword(service, 'alice')) === 'password ✓', 'password API: setPassword, getPassword');
+check(
+  (await findCredentials(service)).some((credential) => credential.username === 'alice'),
+  'password API: findCredentials',
+);
+check((await deletePassword(service, 'alice')) === true, 'password API: deletePassword');
+await closeSharedConnections();
+
+await keytar.setPassword(service, 'bob', 'keytar ✓');
+check((await keytar.getPassword(service, 'bob')) === 'keytar ✓', 'keytar: setPassword, getPassword');
+check((await keytar.findPassword(service)) === 'keytar ✓', 'keytar: findPassword');
+check(
+  JSON.stringify(await keytar.findCredentials(service)) === JSON.stringify([{ account: 'bob', password: 'keytar ✓' }]),
+  'keytar: findCredentials',
+);
+check((await keytar.deletePassword(service, 'bob')) === true, 'keytar: deletePassword');
+let thrown;
+try {
+  keytar.getPassword({}, 'bob');
+} catch (error) {
+  thrown = error;
+}
+check(
+  thrown instanceof TypeError && thrown.message === "Parameter 'service' must be a string",
+  "keytar: keytar's TypeError",
+);
+await closeSharedConnections();
+console.log(`all checks passed on ${runtime}`);
