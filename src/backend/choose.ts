@@ -1,23 +1,21 @@
 /**
- * The one place that decides which backend a facade (password API, keytar drop-in, user-secrets, CLI) uses:
+ * The one place that decides which backend a facade (password API, keytar drop-in, user-secrets, CLI) uses, as
+ * libsecret's `secret-backend.c` and oo7's `Keyring::new()` decide:
  *
  * - `file`, when asked for (the `backend` option, or `SECRETSTORAGE_BACKEND=file` for programs that cannot change
  *   their code): the keyring file at `filePath` / `SECRETSTORAGE_FILE_PATH` (default: libsecret's and oo7's
  *   `$XDG_DATA_HOME/keyrings/default.keyring`), opened with the password `filePassword` /
- *   `SECRETSTORAGE_FILE_PASSWORD`. Never chosen silently, and never without a password: there is no plain-text
- *   mode.
+ *   `SECRETSTORAGE_FILE_PASSWORD`. Never chosen silently, and never without a password: there is no plain-text mode.
+ * - In a Flatpak or Snap sandbox, unless told otherwise: the sandbox's keyring file, with its key from the Secret
+ *   portal (a per-application secret); when the sandbox has no portal to ask, the Secret Service, as oo7 falls back.
  * - `secret-service` otherwise, and when the caller passes a connection or an address (over the variable; together
  *   with the `file` option, that is an error).
- *
- * In a Flatpak or Snap, libsecret and oo7 open the sandbox's keyring file with a key from the Secret portal. That
- * needs a file descriptor passed over D-Bus, which this library's connection cannot do yet (Node's sockets send no
- * SCM_RIGHTS): a sandboxed process uses the Secret Service (reachable when the sandbox allows
- * `org.freedesktop.secrets`), or the sandbox's keyring file when it is given the file's password, and {@link
- * describeBackendChoice} says so.
  */
 import { loadNodeCrypto } from '../crypto/node-crypto.js';
 import { InvalidArgumentError } from '../errors.js';
+import { wipe } from '../crypto/bytes.js';
 import { KeyringFile } from '../keyring-file/keyring-file.js';
+import { PortalUnavailableError, retrievePortalSecret } from '../keyring-file/portal-secret.js';
 import { defaultKeyringFilePath, detectSandbox, type Sandbox } from '../keyring-file/location.js';
 
 export type BackendName = 'auto' | 'secret-service' | 'file';
@@ -40,11 +38,18 @@ export interface BackendOptions {
   address?: string;
 }
 
+/** Where a keyring file's key comes from: a password, or the Secret portal's secret for this application. */
+export type FileKey = { kind: 'password'; password: string } | { kind: 'portal' };
+
 export type BackendChoice =
   | { kind: 'secret-service'; reason: string; sandbox?: Sandbox }
-  | { kind: 'file'; path: string; password: string; reason: string; sandbox?: Sandbox };
+  | { kind: 'file'; path: string; key: FileKey; reason: string; sandbox?: Sandbox };
 
 const NAMES: readonly BackendName[] = ['auto', 'secret-service', 'file'];
+
+function filePathOf(options: BackendOptions, env: NodeJS.ProcessEnv): string {
+  return options.filePath ?? (env[FILE_PATH_ENV] || defaultKeyringFilePath(env));
+}
 
 function backendName(value: unknown, argument: string): BackendName {
   if (value === undefined || value === '') return 'auto';
@@ -87,50 +92,104 @@ export function chooseBackend(options: BackendOptions = {}): BackendChoice {
           'filePassword). There is no unencrypted keyring file.',
       );
     }
-    const path = options.filePath ?? (env[FILE_PATH_ENV] || defaultKeyringFilePath(env));
-    return { kind: 'file', path, password, reason: `${why}: the keyring file ${path}`, ...inSandbox };
+    const path = filePathOf(options, env);
+    return {
+      kind: 'file',
+      path,
+      key: { kind: 'password', password },
+      reason: `${why}: the keyring file ${path}`,
+      ...inSandbox,
+    };
   }
   if (name === 'secret-service') return { kind: 'secret-service', reason: `${why}`, ...inSandbox };
   if (sandbox) {
+    const path = filePathOf(options, env);
     return {
-      kind: 'secret-service',
+      kind: 'file',
+      path,
+      key: { kind: 'portal' },
       reason:
-        `this process runs in a ${sandbox === 'flatpak' ? 'Flatpak' : 'Snap'} sandbox, where libsecret and oo7 use ` +
-        "the sandbox's keyring file with a key from the Secret portal; this library cannot ask the portal (it " +
-        'needs a file descriptor passed over D-Bus), so it uses the Secret Service, which the sandbox must allow ' +
-        `(--talk-name=org.freedesktop.secrets), or the keyring file with ${BACKEND_ENV}=file and ${FILE_PASSWORD_ENV}`,
+        `this process runs in a ${sandbox === 'flatpak' ? 'Flatpak' : 'Snap'} sandbox (${sandbox === 'flatpak' ? '/.flatpak-info' : 'SNAP_NAME'}), ` +
+        `where libsecret and oo7 use the sandbox's keyring file ${path} with its key from the Secret portal`,
       sandbox,
     };
   }
   return { kind: 'secret-service', reason: `no backend was asked for (${BACKEND_ENV} is not set)` };
 }
 
-/** A keyring file per path and password, kept so that its key (PBKDF2, deliberately slow) is derived once. */
+/** A keyring file per path and key, kept so that its key (PBKDF2, deliberately slow) is derived once. */
 const openFiles = new Map<string, KeyringFile>();
+/** The portal's secret per keyring file: asked for once per process, as libsecret and oo7 do. */
+const portalFiles = new Map<string, Promise<KeyringFile>>();
 
 export type Backend =
-  { kind: 'secret-service'; choice: BackendChoice } | { kind: 'file'; choice: BackendChoice; file: KeyringFile };
+  | { kind: 'secret-service'; choice: BackendChoice }
+  | { kind: 'file'; choice: BackendChoice & { kind: 'file' }; file: KeyringFile };
+
+async function fileWithPassword(path: string, password: string): Promise<KeyringFile> {
+  const crypto = await loadNodeCrypto();
+  const id = `${path}\0${crypto.createHash('sha256').update(password).digest('hex')}`;
+  let file = openFiles.get(id);
+  if (!file) {
+    file = new KeyringFile(path, new TextEncoder().encode(password));
+    openFiles.set(id, file);
+  }
+  return file;
+}
+
+function fileFromPortal(path: string, env: NodeJS.ProcessEnv): Promise<KeyringFile> {
+  let file = portalFiles.get(path);
+  if (!file) {
+    file = retrievePortalSecret({ env }).then((secret) => {
+      try {
+        return new KeyringFile(path, secret);
+      } finally {
+        wipe(secret);
+      }
+    });
+    // A failure is not kept: the next operation asks again.
+    file.catch(() => portalFiles.delete(path));
+    portalFiles.set(path, file);
+  }
+  return file;
+}
 
 /**
- * The backend `options` select, ready to use (see {@link chooseBackend}).
- * @throws as {@link chooseBackend}.
+ * The backend `options` select, ready to use (see {@link chooseBackend}). In a sandbox without a Secret portal, the
+ * Secret Service, with the reason saying so.
+ * @throws as {@link chooseBackend}; PromptDismissedException, TimeoutException or SecretStorageError when the portal
+ *   refused or failed.
  */
 export async function openBackend(options: BackendOptions = {}): Promise<Backend> {
   const choice = chooseBackend(options);
   if (choice.kind !== 'file') return { kind: 'secret-service', choice };
-  const crypto = await loadNodeCrypto();
-  const id = `${choice.path}\0${crypto.createHash('sha256').update(choice.password).digest('hex')}`;
-  let file = openFiles.get(id);
-  if (!file) {
-    file = new KeyringFile(choice.path, new TextEncoder().encode(choice.password));
-    openFiles.set(id, file);
+  if (choice.key.kind === 'password') {
+    return { kind: 'file', choice, file: await fileWithPassword(choice.path, choice.key.password) };
   }
-  return { kind: 'file', choice, file };
+  try {
+    return { kind: 'file', choice, file: await fileFromPortal(choice.path, options.env ?? process.env) };
+  } catch (error) {
+    if (!(error instanceof PortalUnavailableError)) throw error;
+    return {
+      kind: 'secret-service',
+      choice: {
+        kind: 'secret-service',
+        reason: `${choice.reason}, but ${error.message.replace(/^T/, 't').replace(/\.$/, '')}: oo7 then uses the Secret Service too`,
+        ...(choice.sandbox ? { sandbox: choice.sandbox } : {}),
+      },
+    };
+  }
 }
 
 /** Forgets the keyring files' passwords and keys kept by {@link openBackend}. */
 export async function closeKeyringFiles(): Promise<void> {
-  const files = [...openFiles.values()];
+  const files = [
+    ...openFiles.values(),
+    ...(await Promise.allSettled(portalFiles.values())).flatMap((settled) =>
+      settled.status === 'fulfilled' ? [settled.value] : [],
+    ),
+  ];
   openFiles.clear();
+  portalFiles.clear();
   await Promise.all(files.map((file) => file.close()));
 }

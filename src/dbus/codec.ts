@@ -23,6 +23,7 @@ const FIELDS = [
   ['destination', 6, 's'],
   ['sender', 7, 's'],
   ['signature', 8, 'g'],
+  ['unixFds', 9, 'u'],
 ] as const;
 const FIELD_BY_CODE = new Map<number, string>(FIELDS.map(([name, code]) => [code, name]));
 /** The header as the spec lays it out: byte order, type, flags, version, body length, serial, fields. */
@@ -120,6 +121,7 @@ export function decodeMessage(fixedHeader: Buffer, rest: Buffer): DecodedHeader 
     errorName: raw.errorName as string | undefined,
     replySerial: raw.replySerial as number | undefined,
     signature: typeof raw.signature === 'string' ? raw.signature : '',
+    ...(typeof raw.unixFds === 'number' && raw.unixFds > 0 ? { unixFds: raw.unixFds } : {}),
     body: [],
   };
   return {

@@ -21,6 +21,7 @@ import { NameOwnerRecord, type OwnerChangeListener } from './name-owners.js';
 import { SASL_BEGIN } from './sasl.js';
 import { headerMatches, isBusName, isUniqueName, matchRule, type SignalFilter } from './signal-filter.js';
 import { connectTransport, describeTransport } from './transport.js';
+import { takeReceivedUnixFd, writeWithUnixFd } from './unix-fds.js';
 
 const BUS_NAME = 'org.freedesktop.DBus';
 const BUS_PATH = '/org/freedesktop/DBus';
@@ -67,6 +68,8 @@ export interface Reply {
 interface PendingCall {
   /** The encoded call, kept until it is written (calls wait when `maxInFlightCalls` are already out). */
   encoded?: Buffer;
+  /** A socket whose descriptor goes with the call (its `h` value 0). */
+  fd?: Socket;
   serial: number;
   /** Who may answer: the bus, or a unique name; for a well-known name, see `owners`. */
   answerer: string;
@@ -99,6 +102,11 @@ export interface OpenOptions {
   maxInFlightCalls?: number;
   /** Gets a line for each message dropped as forged or unwanted (never a body, so never a secret). */
   log?: (line: string) => void;
+  /**
+   * Pass file descriptors (D-Bus `h`): a Unix socket only, opened as an IPC pipe (see unix-fds.ts). Needed for
+   * {@link DBusConnection.callWithUnixFd} and to receive descriptors with incoming messages (one per message).
+   */
+  unixFds?: boolean;
 }
 
 const CLOSED_BY_CALLER = new ConnectionClosedError(
@@ -123,6 +131,8 @@ export class DBusConnection {
   private framesThisTick = 0;
   /** Bytes that go out in front of the next frame: SASL's BEGIN, sent with Hello in one write. */
   private preamble?: Buffer;
+  /** The bus agreed to pass file descriptors on this connection. */
+  private unixFds = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -156,8 +166,13 @@ export class DBusConnection {
 
   private static async openTransport(transport: Transport, options: OpenOptions): Promise<DBusConnection> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const { socket, incoming } = await connectTransport(transport, { timeoutMs, authMethods: options.authMethods });
+    const { socket, incoming } = await connectTransport(transport, {
+      timeoutMs,
+      authMethods: options.authMethods,
+      unixFds: options.unixFds,
+    });
     const connection = new DBusConnection(socket, '');
+    connection.unixFds = options.unixFds ?? false;
     connection.preamble = Buffer.from(SASL_BEGIN, 'latin1');
     connection.maxInFlight = Math.max(1, options.maxInFlightCalls ?? 128);
     connection.log = options.log;
@@ -227,6 +242,11 @@ export class DBusConnection {
     }
     // Everything is decided on the header; a body is decoded only once someone wants it.
     const { message } = decoded;
+    if (message.unixFds !== undefined && this.unixFds) {
+      // libuv accepts one descriptor per read, set on the handle before the read is handed over: this message's.
+      const fd = takeReceivedUnixFd(this.socket);
+      if (fd) message.fds = [fd];
+    }
     const decodeBody = (): Error | undefined => {
       try {
         decoded.decodeBody();
@@ -390,10 +410,29 @@ export class DBusConnection {
   }
 
   /**
+   * {@link call} with the descriptor of `fd` attached, as the `h` value 0 of the body. `fd` can be closed once the
+   * promise settles (the receiver has its own copy).
+   * @throws as {@link call}; NoBackendError when the connection was not opened with `unixFds`.
+   */
+  callWithUnixFd(call: MethodCall, fd: Socket, options: CallOptions = {}): Promise<Reply> {
+    if (!this.unixFds) {
+      return Promise.reject(
+        new NoBackendError('This D-Bus connection cannot pass file descriptors; open it with { unixFds: true }.'),
+      );
+    }
+    return this.callAndSee(call, options, undefined, fd);
+  }
+
+  /**
    * {@link call}, with `see` run on a successful reply as soon as it is read, before any later message of the same
    * read is dispatched (a promise's reactions would run only after all of them).
    */
-  private callAndSee(call: MethodCall, options: CallOptions, see?: (reply: Reply) => void): Promise<Reply> {
+  private callAndSee(
+    call: MethodCall,
+    options: CallOptions,
+    see?: (reply: Reply) => void,
+    fd?: Socket,
+  ): Promise<Reply> {
     const what = options.describe ?? `${call.interface ?? ''}.${call.member}`;
     if (this.closedWith) return Promise.reject(this.closedError());
     const serial = this.serial++;
@@ -408,6 +447,7 @@ export class DBusConnection {
         member: call.member,
         signature: call.signature,
         body: call.body,
+        ...(fd ? { unixFds: 1 } : {}),
       });
     } catch (error) {
       // Nothing was sent. A value D-Bus cannot carry is the caller's (the bus would disconnect us for it); a value of
@@ -430,6 +470,7 @@ export class DBusConnection {
       const pending: PendingCall = {
         serial,
         encoded,
+        fd,
         answerer,
         owners,
         resolve: see
@@ -470,8 +511,18 @@ export class DBusConnection {
 
   private transmit(pending: PendingCall): void {
     this.inFlight++;
-    this.writeFrame(pending.encoded!);
+    const { encoded, fd } = pending;
     pending.encoded = undefined;
+    pending.fd = undefined;
+    if (!fd) return this.writeFrame(encoded!);
+    writeWithUnixFd(this.socket, encoded!, fd).then(
+      () => encoded!.fill(0),
+      (error: Error) => {
+        encoded!.fill(0);
+        this.settle(pending);
+        pending.reject(new ConnectionClosedError(`Could not send ${pending.what}: ${error.message}`));
+      },
+    );
   }
 
   /** Forgets a call (answered or timed out) and lets the next queued call go out. */

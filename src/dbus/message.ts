@@ -23,6 +23,8 @@ export interface OutgoingMessage {
   errorName?: string;
   replySerial?: number;
   signature?: string;
+  /** How many file descriptors go with the message (the `h` values index them). */
+  unixFds?: number;
   body?: unknown[];
 }
 
@@ -38,6 +40,10 @@ export interface IncomingMessage {
   errorName?: string;
   replySerial?: number;
   signature: string;
+  /** How many file descriptors came with the message (absent: none). */
+  unixFds?: number;
+  /** Those descriptors, as sockets, on a connection opened with `unixFds`; `h` values index them. */
+  fds?: import('node:net').Socket[];
   body: unknown[];
 }
 

@@ -87,13 +87,15 @@ async function cookieResponse(challengeHex: string): Promise<string> {
 }
 
 /**
- * Authenticates on a freshly connected socket; resolves with the server's GUID once a mechanism is accepted. The caller
- * then sends {@link SASL_BEGIN} followed by its first message.
+ * Authenticates on a freshly connected socket; resolves with the server's GUID once a mechanism is accepted (and, with
+ * `unixFds`, once the server agreed to pass file descriptors). The caller then sends {@link SASL_BEGIN} followed by its
+ * first message.
  */
 export async function authenticate(
   socket: Socket,
   incoming: IncomingBytes,
   methods: string[] = DEFAULT_AUTH_METHODS,
+  options: { unixFds?: boolean } = {},
 ): Promise<string> {
   const reader = new LineReader(socket, incoming);
   const uid = typeof process.getuid === 'function' ? String(process.getuid()) : '0';
@@ -131,7 +133,16 @@ export async function authenticate(
         rejections.push(`${method} (not implemented)`);
         continue;
       }
-      if (line.startsWith('OK ')) return line.slice(3).trim();
+      if (line.startsWith('OK ')) {
+        const guid = line.slice(3).trim();
+        if (options.unixFds) {
+          // Asked for after authentication, before BEGIN (spec: "NEGOTIATE_UNIX_FD").
+          send('NEGOTIATE_UNIX_FD');
+          const answer = await reader.next();
+          if (answer !== 'AGREE_UNIX_FD') throw new Error(`the server does not pass file descriptors (${answer})`);
+        }
+        return guid;
+      }
       rejections.push(`${method} (${line.split(' ')[0]})`);
     }
     throw new Error(`no authentication mechanism was accepted: ${rejections.join(', ')}`);

@@ -8,6 +8,7 @@ import { timerDelay } from '../timer-delay.js';
 import type { Transport } from './address.js';
 import { IncomingBytes } from './incoming.js';
 import { authenticate } from './sasl.js';
+import { connectUnixFdSocket } from './unix-fds.js';
 
 function nodeMajor(): number {
   return Number(process.versions.node.split('.')[0]);
@@ -63,8 +64,9 @@ export interface Connected {
  */
 export function connectTransport(
   transport: Transport,
-  options: { timeoutMs: number; authMethods?: string[] },
+  options: { timeoutMs: number; authMethods?: string[]; unixFds?: boolean },
 ): Promise<Connected> {
+  if (options.unixFds) return connectUnixFdTransport(transport, options);
   const where = describeTransport(transport);
   return new Promise<Connected>((resolve, reject) => {
     const incoming = new IncomingBytes();
@@ -101,4 +103,42 @@ export function connectTransport(
       );
     });
   });
+}
+
+/**
+ * {@link connectTransport} for a connection that passes file descriptors: a Unix socket (a TCP bus cannot), opened as
+ * an IPC pipe (see unix-fds.ts), with NEGOTIATE_UNIX_FD after authentication.
+ * @throws NoBackendError when the transport is not a Unix socket, this runtime cannot pass descriptors, or the bus
+ *   refuses them.
+ */
+async function connectUnixFdTransport(
+  transport: Transport,
+  options: { timeoutMs: number; authMethods?: string[] },
+): Promise<Connected> {
+  const where = describeTransport(transport);
+  if (transport.kind === 'tcp') {
+    throw new NoBackendError(`${where} is a TCP bus, which cannot pass file descriptors; a Unix socket is needed.`);
+  }
+  const incoming = new IncomingBytes();
+  const path = transport.kind === 'unix-path' ? transport.path : `\0${transport.name}`;
+  let socket: Socket | undefined;
+  const timer = setTimeout(() => socket?.destroy(), timerDelay(options.timeoutMs));
+  timer.unref();
+  try {
+    socket = await connectUnixFdSocket(path, incoming.onread);
+    const closed = new Promise<never>((_, reject) =>
+      socket!.once('close', () => reject(new Error('the bus closed the connection during the handshake'))),
+    );
+    closed.catch(() => undefined);
+    await Promise.race([authenticate(socket, incoming, options.authMethods, { unixFds: true }), closed]);
+    return { socket, incoming };
+  } catch (error) {
+    socket?.destroy();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new NoBackendError(`cannot open ${where} for passing file descriptors: ${code ?? (error as Error).message}`, {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
 }

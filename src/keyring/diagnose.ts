@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dbusInit, type Connection } from '../connection.js';
 import { ALGORITHM_DH, SECRETS_BUS_NAME } from '../defines.js';
-import { chooseBackend, openBackend, type BackendOptions } from '../backend/choose.js';
+import { openBackend, type BackendOptions } from '../backend/choose.js';
 import { FILE_BACKEND_HINT } from '../defines.js';
 import { KeyringFileError, NoBackendError } from '../errors.js';
 import { defaultCollectionPath, getAllCollections } from '../service.js';
@@ -228,48 +228,48 @@ function checkPrompts(report: Diagnosis): void {
  * holds and who may read it. True when the file backend was chosen (the bus checks are then beside the point).
  */
 async function checkBackend(options: DiagnoseOptions, env: NodeJS.ProcessEnv, report: Diagnosis): Promise<boolean> {
-  const backendOptions = { ...options, env };
-  let choice;
+  let backend;
   try {
-    choice = chooseBackend(backendOptions);
+    backend = await openBackend({ ...options, env });
   } catch (error) {
     report.verdict = 'incomplete';
     add(report, { id: 'backend', status: 'problem', summary: (error as Error).message });
     return true;
   }
+  const { choice } = backend;
   report.backend = {
     kind: choice.kind,
     reason: choice.reason,
     ...(choice.kind === 'file' ? { path: choice.path } : {}),
     ...(choice.sandbox ? { sandbox: choice.sandbox } : {}),
   };
-  if (choice.kind !== 'file') {
+  if (backend.kind !== 'file') {
     add(report, { id: 'backend', status: 'info', summary: `Backend: the Secret Service, because ${choice.reason}.` });
     return false;
   }
+  const { path } = backend.choice;
+  const key = backend.choice.key.kind === 'portal' ? "the Secret portal's key" : 'the password given';
   add(report, { id: 'backend', status: 'ok', summary: `Backend: a keyring file, because ${choice.reason}.` });
-  const backend = await openBackend(backendOptions);
-  if (backend.kind !== 'file') return true;
   try {
     const { exists, items, mode } = await backend.file.inspect();
     if (!exists) {
       add(report, {
         id: 'keyring-file',
         status: 'info',
-        summary: `${choice.path} does not exist yet; the first password stored creates it (mode 0600).`,
+        summary: `${path} does not exist yet; the first password stored creates it (mode 0600).`,
       });
     } else {
       add(report, {
         id: 'keyring-file',
         status: 'ok',
-        summary: `${choice.path} opens with the password given and holds ${items} item${items === 1 ? '' : 's'}.`,
+        summary: `${path} opens with ${key} and holds ${items} item${items === 1 ? '' : 's'}.`,
       });
       if (mode !== undefined && (mode & 0o077) !== 0) {
         add(report, {
           id: 'keyring-file-mode',
           status: 'warning',
-          summary: `${choice.path} has mode 0${mode.toString(8)}: other users may copy it and try passwords on it.`,
-          fix: `chmod 600 ${choice.path}`,
+          summary: `${path} has mode 0${mode.toString(8)}: other users may copy it and try passwords on it.`,
+          fix: `chmod 600 ${path}`,
         });
       }
     }

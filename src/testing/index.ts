@@ -36,3 +36,4 @@ export {
 } from './mock-service.js';
 export { mockScenarios } from './mock-scenarios.js';
 export type { IncomingMessage, MessageType } from '../dbus/message.js';
+export { startMockSecretPortal, type MockSecretPortal, type MockSecretPortalOptions } from './mock-portal.js';

@@ -1,0 +1,150 @@
+/**
+ * A sandboxed application's keyring file, its key from the Secret portal, as libsecret and oo7 do it: the portal is
+ * the project's mock (`startMockSecretPortal`) on a private dbus-daemon, since a real xdg-desktop-portal serves only
+ * applications inside a sandbox and cannot run here. The file descriptor really crosses the bus (SCM_RIGHTS through
+ * dbus-daemon). A Snap (`SNAP_NAME`) stands for the sandbox: libsecret treats it as it treats a Flatpak, and tests
+ * cannot create `/.flatpak-info` on a shared machine (detectSandbox is checked against a folder of its own).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closeKeyringFiles, openBackend } from '../../src/backend/choose.js';
+import { NoBackendError, PromptDismissedException } from '../../src/errors.js';
+import { diagnose, getPassword, storePassword } from '../../src/keyring/index.js';
+import { defaultKeyringFilePath, detectSandbox } from '../../src/keyring-file/location.js';
+import { retrievePortalSecret } from '../../src/keyring-file/portal-secret.js';
+import { startMockSecretPortal, type MockSecretPortal } from '../../src/testing/mock-portal.js';
+import { startPrivateBus, type PrivateBus } from '../../src/testing/private-bus.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'secretstorage-portal-test-'));
+let bus: PrivateBus;
+let portal: MockSecretPortal;
+// 64 printable bytes, so that secret-tool can be given the same secret as SECRET_FILE_TEST_PASSWORD.
+const PORTAL_SECRET = 'portal-secret-'.padEnd(64, 'x');
+
+beforeAll(async () => {
+  bus = await startPrivateBus();
+  portal = await startMockSecretPortal({ address: bus.address, secret: Buffer.from(PORTAL_SECRET) });
+});
+afterAll(async () => {
+  await portal?.stop();
+  await bus?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await closeKeyringFiles();
+  portal.response = 0;
+});
+
+let counter = 0;
+const sandboxEnv = () => ({
+  HOME: dir,
+  SNAP_NAME: 'test-app',
+  DBUS_SESSION_BUS_ADDRESS: bus.address,
+  XDG_DATA_HOME: join(dir, `data${++counter}`),
+});
+
+describe('the Secret portal (mock) through a real dbus-daemon', () => {
+  it('RetrieveSecret passes a descriptor; the secret written into it comes back; cancel and absence are typed', async () => {
+    const secret = await retrievePortalSecret({ address: bus.address });
+    expect(Buffer.from(secret).toString()).toBe(PORTAL_SECRET);
+    portal.response = 1;
+    await expect(retrievePortalSecret({ address: bus.address })).rejects.toThrow(PromptDismissedException);
+    const empty = await startPrivateBus();
+    try {
+      await expect(retrievePortalSecret({ address: empty.address })).rejects.toThrow(/no Secret portal/);
+    } finally {
+      await empty.stop();
+    }
+  });
+
+  it('a portal written with GDBus (GLib) receives the descriptor and its secret comes back', async () => {
+    const other = await startPrivateBus();
+    const script = fileURLToPath(new URL('../fixtures/gdbus-secret-portal.py', import.meta.url));
+    const fromGlib = 'from GLib '.padEnd(64, '-');
+    const gdbus = spawn('/usr/bin/python3', [script, other.address, fromGlib], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        gdbus.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('READY') && resolve());
+        gdbus.once('exit', (code) => reject(new Error(`the GDBus portal exited (${code})`)));
+      });
+      const secret = await retrievePortalSecret({ address: other.address });
+      expect(Buffer.from(secret).toString()).toBe(fromGlib);
+    } finally {
+      gdbus.kill();
+      await other.stop();
+    }
+  });
+
+  it('in a sandbox, the password API uses the sandbox keyring file with the portal key, asking the portal once', async () => {
+    const env = sandboxEnv();
+    const before = portal.calls;
+    await storePassword('app', 'me', 'sandboxed ✓', { env });
+    expect(await getPassword('app', 'me', { env })).toBe('sandboxed ✓');
+    expect(portal.calls).toBe(before + 1);
+    const path = defaultKeyringFilePath(env);
+    expect(path).toBe(join(env.XDG_DATA_HOME, 'keyrings', 'default.keyring'));
+    expect(existsSync(path)).toBe(true);
+    // libsecret derives the file key from the portal's secret as from a password: secret-tool, given the same bytes,
+    // reads the item.
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'secret-tool',
+        ['lookup', 'service', 'app', 'username', 'me'],
+        {
+          env: {
+            PATH: process.env.PATH,
+            SECRET_BACKEND: 'file',
+            SECRET_FILE_TEST_PATH: path,
+            SECRET_FILE_TEST_PASSWORD: PORTAL_SECRET,
+          },
+        },
+        (error, out) => (error ? reject(error) : resolve(out)),
+      ),
+    );
+    expect(stdout).toBe('sandboxed ✓');
+    const report = await diagnose({ env });
+    expect(report.backend).toMatchObject({ kind: 'file', path, sandbox: 'snap' });
+    expect(report.checks.find((check) => check.id === 'keyring-file')?.summary).toMatch(
+      /opens with the Secret portal's key and holds 1 item/,
+    );
+  });
+
+  it('a cancelled portal request fails the operation and creates no file', async () => {
+    const env = sandboxEnv();
+    portal.response = 1;
+    await expect(storePassword('app', 'me', 'x', { env })).rejects.toThrow(PromptDismissedException);
+    expect(existsSync(defaultKeyringFilePath(env))).toBe(false);
+  });
+
+  it('in a sandbox with no portal on the bus, the Secret Service is used (as oo7 falls back), and diagnose says why', async () => {
+    const empty = await startPrivateBus();
+    try {
+      const env = { ...sandboxEnv(), DBUS_SESSION_BUS_ADDRESS: empty.address };
+      const backend = await openBackend({ env });
+      expect(backend.kind).toBe('secret-service');
+      expect(backend.choice.reason).toMatch(/sandbox.*no Secret portal/);
+      await expect(getPassword('app', 'me', { env })).rejects.toThrow(NoBackendError);
+      const report = await diagnose({ env });
+      expect(report.backend).toMatchObject({ kind: 'secret-service', sandbox: 'snap' });
+    } finally {
+      await empty.stop();
+    }
+  });
+
+  it('SECRETSTORAGE_BACKEND=secret-service overrides the sandbox; a Flatpak is recognised by /.flatpak-info', async () => {
+    const backend = await openBackend({ env: { ...sandboxEnv(), SECRETSTORAGE_BACKEND: 'secret-service' } });
+    expect(backend.kind).toBe('secret-service');
+    const root = join(dir, 'root');
+    mkdirSync(root, { recursive: true });
+    expect(detectSandbox({}, root)).toBeUndefined();
+    writeFileSync(join(root, '.flatpak-info'), '[Application]\nname=org.example.App\n');
+    expect(detectSandbox({}, root)).toBe('flatpak');
+    expect(detectSandbox({ SNAP_NAME: 'x' }, join(dir, 'none'))).toBe('snap');
+  });
+});
