@@ -3,7 +3,8 @@
  * either byte order. Framing (how many bytes make one message) is done by the connection's reader, which hands each
  * complete message here; the body is decoded separately so that a bad body can still be matched to its call.
  */
-import { Reader } from './reader.js';
+import { isBusName, isInterfaceName, isMemberName } from './names.js';
+import { MAX_VALUES_PER_MESSAGE, Reader } from './reader.js';
 import { parseSignature, Variant } from './signature.js';
 import { Writer } from './writer.js';
 import type { DBusVariant, IncomingMessage, OutgoingMessage } from './message.js';
@@ -25,7 +26,6 @@ const FIELDS = [
   ['signature', 8, 'g'],
   ['unixFds', 9, 'u'],
 ] as const;
-const FIELD_BY_CODE = new Map<number, string>(FIELDS.map(([name, code]) => [code, name]));
 /** The header as the spec lays it out: byte order, type, flags, version, body length, serial, fields. */
 const HEADER_TYPES = parseSignature('yyyyuua(yv)');
 const BYTE_TYPE = HEADER_TYPES[0];
@@ -81,36 +81,62 @@ export function encodeMessage(message: OutgoingMessage): Buffer {
   return writer.result();
 }
 
-/** The header fields of a message, decoded before its body so that a bad body can still be matched to its call. */
+/** A message's header, decoded before (and often instead of) its body. */
 export interface DecodedHeader {
+  /** The message, its `body` empty until {@link decodeBody} fills it. */
   message: IncomingMessage;
-  decodeBody(): void;
+  littleEndian: boolean;
+  bodyLength: number;
 }
 
+/** Each known header field's code, its property and the type its variant must hold. */
+const FIELD_TYPES = new Map<number, readonly [string, string]>(
+  FIELDS.map(([name, code, type]) => [code, [name, type]]),
+);
+
+/** Whether a header field's value has the field's syntax (paths and signatures are checked by the reader). */
+const FIELD_SYNTAX: Record<string, (value: string) => boolean> = {
+  interface: isInterfaceName,
+  member: isMemberName,
+  errorName: isInterfaceName,
+  destination: isBusName,
+  sender: isBusName,
+};
+
 /**
- * Decodes one complete message: `fixedHeader` is its first 16 bytes, `rest` the header fields, padding and body.
- * Header fields are decoded at once (throwing on malformed data); the body only when `decodeBody()` is called.
+ * Decodes a message's header: `fixedHeader` is its first 16 bytes, `fields` the header fields (without the padding
+ * after them). Every field is checked: its type, its syntax, and that the message type has the fields it needs.
+ * @throws Error naming what is malformed.
  */
-export function decodeMessage(fixedHeader: Buffer, rest: Buffer): DecodedHeader {
+export function decodeHeader(fixedHeader: Buffer, fields: Buffer): DecodedHeader {
   const littleEndian = fixedHeader[0] === LITTLE_ENDIAN;
   if (!littleEndian && fixedHeader[0] !== 0x42) throw new Error('an invalid byte-order mark');
-  const fieldsLength = littleEndian ? fixedHeader.readUInt32LE(12) : fixedHeader.readUInt32BE(12);
   const bodyLength = littleEndian ? fixedHeader.readUInt32LE(4) : fixedHeader.readUInt32BE(4);
-  const bodyStart = ((fieldsLength + 7) >> 3) << 3;
-  if (bodyStart + bodyLength !== rest.length) throw new Error('the message length does not match its header');
-  // `rest` starts at message offset 16 (a multiple of 8), so alignment can be counted from its start; the fields
+  // `fields` starts at message offset 16 (a multiple of 8), so alignment can be counted from its start; the fields
   // array's length word is the fixed header's last 4 bytes, hence the reader over the fields alone.
-  const fields = new Reader(rest, littleEndian, 0, fieldsLength);
+  const reader = new Reader(fields, littleEndian, 0, fields.length);
   const raw: Record<string, unknown> = {};
-  while (fields.remaining > 0) {
-    fields.align(8);
-    const code = fields.read(BYTE_TYPE) as number;
-    const value = fields.read(VARIANT_TYPE) as Variant;
-    const name = FIELD_BY_CODE.get(code);
-    if (name) raw[name] = value.value;
+  while (reader.remaining > 0) {
+    reader.align(8);
+    const code = reader.read(BYTE_TYPE) as number;
+    const value = reader.read(VARIANT_TYPE) as Variant;
+    const known = FIELD_TYPES.get(code);
+    if (!known) continue; // the spec: unknown fields are ignored
+    const [name, type] = known;
+    if (value.signature !== type) throw new Error(`a ${name} header field of type ${value.signature}`);
+    if (name in raw) throw new Error(`two ${name} header fields`);
+    if (FIELD_SYNTAX[name] && !FIELD_SYNTAX[name](value.value as string)) {
+      throw new Error(`a ${name} header field of invalid syntax`);
+    }
+    raw[name] = value.value;
   }
+  const type = fixedHeader[1];
+  const missing = (REQUIRED_FIELDS[type] ?? []).filter((name) => raw[name] === undefined);
+  if (missing.length) throw new Error(`a message of type ${type} without ${missing.join(', ')}`);
+  const signature = typeof raw.signature === 'string' ? raw.signature : '';
+  if (!signature && bodyLength !== 0) throw new Error('a body without a signature');
   const message: IncomingMessage = {
-    type: fixedHeader[1],
+    type,
     flags: fixedHeader[2],
     serial: littleEndian ? fixedHeader.readUInt32LE(8) : fixedHeader.readUInt32BE(8),
     sender: raw.sender as string | undefined,
@@ -120,22 +146,54 @@ export function decodeMessage(fixedHeader: Buffer, rest: Buffer): DecodedHeader 
     member: raw.member as string | undefined,
     errorName: raw.errorName as string | undefined,
     replySerial: raw.replySerial as number | undefined,
-    signature: typeof raw.signature === 'string' ? raw.signature : '',
+    signature,
     ...(typeof raw.unixFds === 'number' && raw.unixFds > 0 ? { unixFds: raw.unixFds } : {}),
     body: [],
   };
+  if (message.serial === 0) throw new Error('a serial of 0');
+  return { message, littleEndian, bodyLength };
+}
+
+/** The header fields each message type must have (spec: "Message Types"). */
+const REQUIRED_FIELDS: Record<number, string[]> = {
+  1: ['path', 'member'],
+  2: ['replySerial'],
+  3: ['errorName', 'replySerial'],
+  4: ['path', 'interface', 'member'],
+};
+
+/**
+ * Decodes a message's body into `header.message.body`: `body` is exactly its bytes (it starts 8-aligned in the
+ * message, so alignment counts from its start). At most {@link MAX_VALUES_PER_MESSAGE} values.
+ * @throws Error naming what is malformed or over the limit.
+ */
+export function decodeBody(header: DecodedHeader, body: Buffer): void {
+  const { message } = header;
+  if (body.length !== header.bodyLength) throw new Error('the body length does not match its header');
+  if (!message.signature) return;
+  const types = parseSignature(message.signature);
+  const reader = new Reader(body, header.littleEndian, 0, body.length, 0, MAX_VALUES_PER_MESSAGE);
+  message.body = types.map((type) => reader.read(type));
+  if (reader.remaining !== 0) {
+    throw new Error(`the body's contents do not match its declared length (${header.bodyLength} bytes)`);
+  }
+}
+
+/**
+ * Decodes one complete message: `fixedHeader` is its first 16 bytes, `rest` the header fields, padding and body.
+ * Header fields are decoded at once (throwing on malformed data); the body only when `decodeBody()` is called.
+ * (The connection reads header and body apart, see framing.ts; this is for whole messages at hand.)
+ */
+export function decodeMessage(fixedHeader: Buffer, rest: Buffer): { message: IncomingMessage; decodeBody(): void } {
+  if (fixedHeader.length !== 16) throw new Error('a fixed header that is not 16 bytes');
+  const littleEndian = fixedHeader[0] === LITTLE_ENDIAN;
+  const fieldsLength = littleEndian ? fixedHeader.readUInt32LE(12) : fixedHeader.readUInt32BE(12);
+  const bodyStart = fieldsLength + ((8 - (fieldsLength % 8)) % 8);
+  if (bodyStart > rest.length) throw new Error('the message length does not match its header');
+  const header = decodeHeader(fixedHeader, rest.subarray(0, fieldsLength));
+  if (bodyStart + header.bodyLength !== rest.length) throw new Error('the message length does not match its header');
   return {
-    message,
-    decodeBody() {
-      if (!message.signature) {
-        if (bodyLength !== 0) throw new Error('a body without a signature');
-        return;
-      }
-      const types = parseSignature(message.signature);
-      const body = new Reader(rest, littleEndian, bodyStart, rest.length, bodyStart);
-      message.body = types.map((type) => body.read(type));
-      if (body.remaining !== 0)
-        throw new Error(`the body's contents do not match its declared length (${bodyLength} bytes)`);
-    },
+    message: header.message,
+    decodeBody: () => decodeBody(header, rest.subarray(bodyStart)),
   };
 }

@@ -12,14 +12,15 @@ import {
   TimeoutException,
 } from '../errors.js';
 import { parseAddress, type Transport } from './address.js';
-import { decodeMessage, encodeMessage } from './codec.js';
+import { decodeBody, decodeHeader, encodeMessage, type DecodedHeader } from './codec.js';
 import { UnsendableValueError } from './writer.js';
 import { timerDelay } from '../timer-delay.js';
-import { readFrames } from './framing.js';
+import { readFrames, type BodyTaker, type FrameStats } from './framing.js';
 import { MessageType, NO_REPLY_EXPECTED, type IncomingMessage } from './message.js';
 import { NameOwnerRecord, type OwnerChangeListener } from './name-owners.js';
 import { SASL_BEGIN } from './sasl.js';
-import { headerMatches, isBusName, isUniqueName, matchRule, type SignalFilter } from './signal-filter.js';
+import { isBusName, isUniqueName } from './names.js';
+import { headerMatches, matchRule, type SignalFilter } from './signal-filter.js';
 import { connectTransport, describeTransport } from './transport.js';
 import { takeReceivedUnixFd, writeWithUnixFd } from './unix-fds.js';
 
@@ -109,6 +110,16 @@ export interface OpenOptions {
   unixFds?: boolean;
 }
 
+/** Decodes a body, returning the error instead of throwing it. */
+function tryDecodeBody(header: DecodedHeader, body: Buffer): Error | undefined {
+  try {
+    decodeBody(header, body);
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 const CLOSED_BY_CALLER = new ConnectionClosedError(
   'The D-Bus connection was closed by close(); open a new one with dbusInit().',
 );
@@ -125,6 +136,8 @@ export class DBusConnection {
   private readonly signalListeners = new Set<{ filter: SignalFilter; listener: SignalListener }>();
   private readonly nameOwners = new Map<string, NameOwnerRecord>();
   private log?: (line: string) => void;
+  /** What the frame reader has read and skipped so far (for tests and diagnostics). */
+  readonly wireStats: FrameStats = { messages: 0, bodyBytesRead: 0, bytesSkipped: 0, largestBuffer: 0 };
   private readonly methodHandlers = new Set<MethodHandler>();
   private readonly closeListeners = new Set<(error?: Error) => void>();
   private closedWith?: Error;
@@ -178,9 +191,10 @@ export class DBusConnection {
     connection.log = options.log;
     connection.watchSocket();
     readFrames(incoming, options.maxMessageBytes ?? MAX_MESSAGE_BYTES, {
-      onFrame: (fixedHeader, rest) => connection.dispatch(fixedHeader, rest),
+      onHeader: (fixedHeader, fields) => connection.dispatch(fixedHeader, fields),
       onFatal: (error) => connection.shutdown(error),
       stopped: () => connection.closed,
+      stats: connection.wireStats,
     });
     try {
       const reply = await connection.call(
@@ -231,66 +245,79 @@ export class DBusConnection {
     );
   }
 
-  private dispatch(fixedHeader: Buffer, rest: Buffer): void {
-    let decoded;
-    try {
-      decoded = decodeMessage(fixedHeader, rest);
-    } catch (error) {
-      // The frame length was sound, so the stream stays in sync: drop only this message.
-      this.log?.(`dropped a message with a malformed header (${(error as Error).message})`);
-      return;
+  /**
+   * Decides on a message's header alone what becomes of it; returns the function that takes its body when someone
+   * wants it, or undefined to have the body skipped unread (see framing.ts).
+   */
+  private dispatch(fixedHeader: Buffer, fields: Buffer | undefined): BodyTaker | undefined {
+    if (!fields) {
+      this.log?.('dropped a message with over 64 KiB of header fields, unread');
+      if (this.unixFds) takeReceivedUnixFd(this.socket)?.destroy();
+      return undefined;
     }
-    // Everything is decided on the header; a body is decoded only once someone wants it.
-    const { message } = decoded;
+    let header: DecodedHeader;
+    try {
+      header = decodeHeader(fixedHeader, fields);
+    } catch (error) {
+      // The frame length was sound, so the stream stays in sync: drop only this message (and any descriptor with it).
+      this.log?.(`dropped a message with a malformed header (${(error as Error).message})`);
+      if (this.unixFds) takeReceivedUnixFd(this.socket)?.destroy();
+      return undefined;
+    }
+    const taker = this.dispatchHeader(header);
+    if (header.message.fds && !taker) for (const fd of header.message.fds) fd.destroy(); // unwanted: not kept open
+    return taker;
+  }
+
+  private dispatchHeader(header: DecodedHeader): BodyTaker | undefined {
+    const { message } = header;
     if (message.unixFds !== undefined && this.unixFds) {
       // libuv accepts one descriptor per read, set on the handle before the read is handed over: this message's.
       const fd = takeReceivedUnixFd(this.socket);
       if (fd) message.fds = [fd];
     }
-    const decodeBody = (): Error | undefined => {
-      try {
-        decoded.decodeBody();
-        return undefined;
-      } catch (error) {
-        return error as Error;
-      }
-    };
     switch (message.type) {
       case MessageType.MethodReturn:
       case MessageType.Error:
-        return this.dispatchReply(message, decodeBody);
+        return this.dispatchReply(header);
       case MessageType.Signal:
-        return this.dispatchSignal(message, decodeBody);
+        return this.dispatchSignal(header);
       case MessageType.MethodCall:
-        return this.dispatchMethodCall(message, decodeBody);
+        return this.dispatchMethodCall(header);
+      default:
+        return undefined; // the spec: unknown message types are ignored
     }
   }
 
-  private dispatchReply(message: IncomingMessage, decodeBody: () => Error | undefined): void {
+  private dispatchReply(header: DecodedHeader): BodyTaker | undefined {
+    const { message } = header;
     const call = message.replySerial === undefined ? undefined : this.pending.get(message.replySerial);
-    if (!call || call.encoded) return;
+    if (!call || call.encoded) return undefined;
     if (!this.mayAnswer(call, message.sender)) {
       // Forged (any client can send a reply with a guessed serial): it neither answers nor fails the call.
       this.log?.(`dropped a reply to ${call.what} from ${message.sender ?? 'no sender'}, which the call did not go to`);
-      return;
+      return undefined;
     }
-    this.settle(call);
-    const bodyError = decodeBody();
-    if (bodyError !== undefined) {
-      call.reject(new ProtocolError(`The reply to ${call.what} could not be decoded (${bodyError.message}).`));
-    } else if (message.type === MessageType.Error) {
-      const text = typeof message.body[0] === 'string' ? message.body[0] : '';
-      call.reject(new DBusMethodError(message.errorName ?? 'org.freedesktop.DBus.Error.Failed', text));
-    } else if (call.options.replySignature !== undefined && message.signature !== call.options.replySignature) {
-      call.reject(
-        new ProtocolError(
-          `The reply to ${call.what} has signature "${message.signature}" where "${call.options.replySignature}" was ` +
-            'expected; the service does not follow the Secret Service spec.',
-        ),
-      );
-    } else {
-      call.resolve({ signature: message.signature, body: message.body, sender: message.sender });
-    }
+    return (body) => {
+      if (this.pending.get(call.serial) !== call) return; // timed out or aborted while the body arrived
+      this.settle(call);
+      const bodyError = tryDecodeBody(header, body);
+      if (bodyError !== undefined) {
+        call.reject(new ProtocolError(`The reply to ${call.what} could not be decoded (${bodyError.message}).`));
+      } else if (message.type === MessageType.Error) {
+        const text = typeof message.body[0] === 'string' ? message.body[0] : '';
+        call.reject(new DBusMethodError(message.errorName ?? 'org.freedesktop.DBus.Error.Failed', text));
+      } else if (call.options.replySignature !== undefined && message.signature !== call.options.replySignature) {
+        call.reject(
+          new ProtocolError(
+            `The reply to ${call.what} has signature "${message.signature}" where "${call.options.replySignature}" ` +
+              'was expected; the service does not follow the Secret Service spec.',
+          ),
+        );
+      } else {
+        call.resolve({ signature: message.signature, body: message.body, sender: message.sender });
+      }
+    };
   }
 
   /**
@@ -313,7 +340,8 @@ export class DBusConnection {
     return current !== undefined && current !== '' && current === sender;
   }
 
-  private dispatchSignal(message: IncomingMessage, decodeBody: () => Error | undefined): void {
+  private dispatchSignal(header: DecodedHeader): BodyTaker | undefined {
+    const { message } = header;
     const isOwnerChange =
       message.sender === BUS_NAME &&
       message.path === BUS_PATH &&
@@ -323,53 +351,61 @@ export class DBusConnection {
     const wanted = [...this.signalListeners].filter(
       ({ filter }) => this.isFrom(filter, message.sender) && headerMatches(filter, message),
     );
-    if (!wanted.length && !isOwnerChange) return;
-    const bodyError = decodeBody();
-    if (bodyError !== undefined) {
-      this.log?.(`dropped a ${message.interface}.${message.member} signal whose body is malformed`);
-      return;
-    }
-    if (isOwnerChange) {
-      const [name, oldOwner, newOwner] = message.body as [string, string, string];
-      this.nameOwners.get(name)?.announce(oldOwner, newOwner);
-    }
-    // A listener that throws must not take the reader (and the process) down with it.
-    for (const { listener } of wanted) {
-      try {
-        listener(message);
-      } catch {
-        // The listener's own bug; other listeners still get the signal.
+    if (!wanted.length && !isOwnerChange) return undefined;
+    return (body) => {
+      const bodyError = tryDecodeBody(header, body);
+      if (bodyError !== undefined) {
+        this.log?.(`dropped a ${message.interface}.${message.member} signal whose body is malformed`);
+        return;
       }
-    }
+      if (isOwnerChange) {
+        const [name, oldOwner, newOwner] = message.body as [string, string, string];
+        this.nameOwners.get(name)?.announce(oldOwner, newOwner);
+      }
+      // A listener that throws must not take the reader (and the process) down with it.
+      for (const { listener } of wanted) {
+        try {
+          listener(message);
+        } catch {
+          // The listener's own bug; other listeners still get the signal.
+        }
+      }
+    };
   }
 
-  private dispatchMethodCall(message: IncomingMessage, decodeBody: () => Error | undefined): void {
+  private dispatchMethodCall(header: DecodedHeader): BodyTaker | undefined {
+    const { message } = header;
     const unknownMethod = () => {
       if (!(message.flags & NO_REPLY_EXPECTED)) {
         this.replyError(message, 'org.freedesktop.DBus.Error.UnknownMethod', `No such method ${message.member}`);
       }
     };
     // A client serves no methods: the call is refused without reading its body.
-    if (this.methodHandlers.size === 0) return unknownMethod();
-    if (decodeBody() !== undefined) {
-      if (!(message.flags & NO_REPLY_EXPECTED)) {
-        this.replyError(message, 'org.freedesktop.DBus.Error.InvalidArgs', 'The message body is malformed.');
-      }
-      return;
+    if (this.methodHandlers.size === 0) {
+      unknownMethod();
+      return undefined;
     }
-    for (const handler of this.methodHandlers) {
-      try {
-        if (handler(message)) return;
-      } catch (error) {
-        this.replyError(
-          message,
-          'org.freedesktop.DBus.Error.Failed',
-          `The service failed: ${(error as Error).message}`,
-        );
+    return (body) => {
+      if (tryDecodeBody(header, body) !== undefined) {
+        if (!(message.flags & NO_REPLY_EXPECTED)) {
+          this.replyError(message, 'org.freedesktop.DBus.Error.InvalidArgs', 'The message body is malformed.');
+        }
         return;
       }
-    }
-    unknownMethod();
+      for (const handler of this.methodHandlers) {
+        try {
+          if (handler(message)) return;
+        } catch (error) {
+          this.replyError(
+            message,
+            'org.freedesktop.DBus.Error.Failed',
+            `The service failed: ${(error as Error).message}`,
+          );
+          return;
+        }
+      }
+      unknownMethod();
+    };
   }
 
   private write(fields: Parameters<typeof encodeMessage>[0]): void {
@@ -682,8 +718,14 @@ export class DBusConnection {
     return () => record.listeners.delete(listener);
   }
 
-  /** Calls `listener` once when the connection ends, with the reason (none for `close()`). */
+  /** Calls `listener` once when the connection ends (or has ended), with the reason (none for `close()`). */
   onClose(listener: (error?: Error) => void): () => void {
+    const reason = this.closedWith;
+    if (reason) {
+      // Already ended (possibly while open() resolved): the listener still hears why, once.
+      queueMicrotask(() => listener(reason === CLOSED_BY_CALLER ? undefined : reason));
+      return () => undefined;
+    }
     this.closeListeners.add(listener);
     return () => this.closeListeners.delete(listener);
   }

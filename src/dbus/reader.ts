@@ -2,11 +2,21 @@
  * Unmarshalling, in either byte order, checking every length against the bytes actually received: a hostile message
  * can only ever produce an Error, never a hang, an unbounded allocation or a read past the end.
  */
+import { isObjectPath } from './names.js';
 import { ALIGNMENT, MAX_ARRAY_BYTES, MAX_DEPTH, Variant, parseSignature, type DBusType } from './signature.js';
+
+/**
+ * The most values one message may decode to. Far above any Secret Service reply (a GetSecrets of 100,000 items is
+ * 600,000), and it bounds what one message can make this process allocate: without it, 128 MiB of one-byte variants
+ * become 32 million objects.
+ */
+export const MAX_VALUES_PER_MESSAGE = 2_097_152;
 
 /** Reads values from a message, checking every length against the bytes actually present. */
 export class Reader {
   offset: number;
+  /** Values read so far (each element, member and variant counts). */
+  values = 0;
 
   constructor(
     private readonly buffer: Buffer,
@@ -15,6 +25,8 @@ export class Reader {
     private readonly end = buffer.length,
     /** Offset of the message start within `buffer`, for alignment. */
     private readonly base = 0,
+    /** At most this many values. */
+    private readonly maxValues = Infinity,
   ) {
     this.offset = start;
   }
@@ -60,6 +72,7 @@ export class Reader {
 
   read(type: DBusType, depth = 0): unknown {
     if (depth > MAX_DEPTH) throw new Error('values nested deeper than the spec allows');
+    if (++this.values > this.maxValues) throw new Error(`more than ${this.maxValues} values in one message`);
     switch (type.code) {
       case 'y':
         this.need(1);
@@ -119,10 +132,17 @@ export class Reader {
         return value;
       }
       case 's':
-      case 'o':
         return this.string(4);
-      case 'g':
-        return this.string(1);
+      case 'o': {
+        const path = this.string(4);
+        if (!isObjectPath(path)) throw new Error('an object path of invalid syntax');
+        return path;
+      }
+      case 'g': {
+        const signature = this.string(1);
+        parseSignature(signature); // throws for one the spec does not allow
+        return signature;
+      }
       case 'v': {
         const signature = this.string(1);
         const [inner, ...rest] = parseSignature(signature);

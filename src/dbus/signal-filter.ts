@@ -3,7 +3,7 @@
  * optionally a path, interface and member. The same filter becomes the bus match rule, built only from values checked
  * against the spec's syntax, so that nothing (a path a service sent back, say) can add keys to the rule.
  */
-import { isObjectPath } from './writer.js';
+import { isBusName, isInterfaceName, isMemberName, isObjectPath } from './names.js';
 
 export interface SignalFilter {
   /**
@@ -14,28 +14,6 @@ export interface SignalFilter {
   path?: string;
   interface?: string;
   member?: string;
-}
-
-const UNIQUE_NAME = /^:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+$/;
-const WELL_KNOWN_NAME = /^[A-Za-z_-][A-Za-z0-9_-]*(?:\.[A-Za-z_-][A-Za-z0-9_-]*)+$/;
-const INTERFACE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
-const MEMBER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A bus name (unique `:1.42` or well-known `org.freedesktop.secrets`), at most 255 characters. */
-export function isBusName(value: string): boolean {
-  return value.length <= 255 && (UNIQUE_NAME.test(value) || WELL_KNOWN_NAME.test(value));
-}
-
-export function isUniqueName(value: string): boolean {
-  return value.length <= 255 && UNIQUE_NAME.test(value);
-}
-
-export function isInterfaceName(value: string): boolean {
-  return value.length <= 255 && INTERFACE_NAME.test(value);
-}
-
-export function isMemberName(value: string): boolean {
-  return value.length <= 255 && MEMBER_NAME.test(value);
 }
 
 /**

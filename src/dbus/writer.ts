@@ -1,16 +1,11 @@
 /** Marshalling: values written little-endian with the spec's alignment into a growing buffer. */
+import { isObjectPath } from './names.js';
 import { ALIGNMENT, MAX_ARRAY_BYTES, Variant, parseSignature, type DBusType } from './signature.js';
 
 /** A value the caller gave that D-Bus cannot carry (as opposed to a value of the wrong type: a bug). */
 export class UnsendableValueError extends Error {}
 
-/** The D-Bus object path syntax: `/`, or `/`-separated non-empty elements of `[A-Za-z0-9_]`. */
-const OBJECT_PATH = /^\/(?:[A-Za-z0-9_]+(?:\/[A-Za-z0-9_]+)*)?$/;
-
-/** Whether `value` is a D-Bus object path (what the writer refuses to send as an `o` otherwise). */
-export function isObjectPath(value: string): boolean {
-  return OBJECT_PATH.test(value);
-}
+export { isObjectPath };
 
 /** Strings up to this many characters are checked and copied in JavaScript when they are plain ASCII. */
 const SHORT_STRING = 128;

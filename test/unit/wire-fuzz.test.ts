@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeMessage, encodeMessage } from '../../src/dbus/codec.js';
+import { decodeBody, decodeHeader, decodeMessage, encodeMessage } from '../../src/dbus/codec.js';
 import { DBusConnection } from '../../src/dbus/connection.js';
 import { MessageType } from '../../src/dbus/message.js';
 import { ConnectionClosedError, ProtocolError, TimeoutException } from '../../src/errors.js';
@@ -255,7 +255,10 @@ describe('the frame reader under any cut of the byte stream', () => {
           const incoming = new IncomingBytes();
           const received: Buffer[] = [];
           readFrames(incoming, 1 << 20, {
-            onFrame: (fixedHeader, rest) => received.push(Buffer.concat([fixedHeader, rest])),
+            onHeader: (fixedHeader, fields) => {
+              const head = Buffer.concat([fixedHeader, fields!, Buffer.alloc((8 - (fields!.length % 8)) % 8)]);
+              return (body) => received.push(Buffer.concat([head, body]));
+            },
             onFatal: (error) => {
               throw error;
             },
@@ -297,11 +300,14 @@ describe('the frame reader under any cut of the byte stream', () => {
     const frames: Buffer[] = [];
     const decoded: unknown[] = [];
     readFrames(incoming, 1 << 20, {
-      onFrame: (fixedHeader, rest) => {
-        frames.push(fixedHeader, rest);
-        const { message: reply, decodeBody } = decodeMessage(fixedHeader, rest);
-        decodeBody();
-        decoded.push(reply.body[0]);
+      onHeader: (fixedHeader, fields) => {
+        frames.push(fields!);
+        const header = decodeHeader(fixedHeader, fields!);
+        return (body) => {
+          frames.push(body);
+          decodeBody(header, body);
+          decoded.push(header.message.body[0]);
+        };
       },
       onFatal: (error) => {
         throw error;
@@ -345,7 +351,7 @@ describe('the frame reader under any cut of the byte stream', () => {
       const incoming = new IncomingBytes();
       const fatal: Error[] = [];
       readFrames(incoming, 1024, {
-        onFrame: () => expect.fail('no frame'),
+        onHeader: () => expect.fail('no frame'),
         onFatal: (error) => fatal.push(error),
         stopped: () => fatal.length > 0,
       });

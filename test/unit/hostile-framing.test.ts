@@ -1,0 +1,323 @@
+/**
+ * Hostile lengths, depths and types from a socket endpoint: whatever the bytes, the only outcomes are messages, or a
+ * ProtocolError that ends the stream (and closes the connection); nothing throws out of the reader, and what the
+ * reader allocates does not depend on what a message announces.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createServer, type Server, type Socket } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeBody, encodeMessage, type DecodedHeader } from '../../src/dbus/codec.js';
+import { DBusConnection } from '../../src/dbus/connection.js';
+import { FIXED_HEADER_BYTES, MAX_HEADER_FIELDS_BYTES, readFrames, type FrameStats } from '../../src/dbus/framing.js';
+import { IncomingBytes } from '../../src/dbus/incoming.js';
+import { MessageType } from '../../src/dbus/message.js';
+import { MAX_VALUES_PER_MESSAGE } from '../../src/dbus/reader.js';
+import { ConnectionClosedError, ProtocolError, TimeoutException } from '../../src/errors.js';
+
+/** Lengths a hostile endpoint would try: huge, negative as int32, wrapping past 2^32, tiny, and anything. */
+const hostileLength = fc.oneof(
+  fc.constantFrom(0, 1, 7, 8, 15, 16, 0x7ffffff8, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffff0, 0xffffffff),
+  fc.integer({ min: 0, max: 0xffffffff }),
+  fc.integer({ min: 0, max: 256 }),
+);
+
+function fixedHeader(littleEndian: boolean, type: number, version: number, bodyLength: number, fieldsLength: number) {
+  const header = Buffer.alloc(FIXED_HEADER_BYTES);
+  header[0] = littleEndian ? 0x6c : 0x42;
+  header[1] = type;
+  header[3] = version;
+  if (littleEndian) {
+    header.writeUInt32LE(bodyLength, 4);
+    header.writeUInt32LE(1, 8);
+    header.writeUInt32LE(fieldsLength, 12);
+  } else {
+    header.writeUInt32BE(bodyLength, 4);
+    header.writeUInt32BE(1, 8);
+    header.writeUInt32BE(fieldsLength, 12);
+  }
+  return header;
+}
+
+const hostileHeader = fc
+  .record({
+    littleEndian: fc.boolean(),
+    type: fc.integer({ min: 0, max: 255 }),
+    version: fc.oneof(fc.constant(1), fc.integer({ min: 0, max: 255 })),
+    bodyLength: hostileLength,
+    fieldsLength: hostileLength,
+  })
+  .map(({ littleEndian, type, version, bodyLength, fieldsLength }) =>
+    fixedHeader(littleEndian, type, version, bodyLength, fieldsLength),
+  );
+
+describe('the frame reader against hostile lengths', () => {
+  it('ends in a ProtocolError or reads on; never throws, never allocates what a header announces', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            hostileHeader,
+            fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
+          ),
+          {
+            maxLength: 6,
+          },
+        ),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 4096, max: 134217728 }),
+        (pieces, cut, maxMessageBytes) => {
+          const incoming = new IncomingBytes();
+          const fatal: Error[] = [];
+          const stats: FrameStats = { messages: 0, bodyBytesRead: 0, bytesSkipped: 0, largestBuffer: 0 };
+          let headersAfterFatal = 0;
+          readFrames(incoming, maxMessageBytes, {
+            onHeader: () => {
+              if (fatal.length) headersAfterFatal++;
+              return undefined; // nobody wants a body: it is skipped unread
+            },
+            onFatal: (error) => fatal.push(error),
+            stopped: () => false,
+            stats,
+          });
+          const stream = Buffer.concat(pieces);
+          for (let at = 0; at < stream.length; at += cut) {
+            const chunk = Buffer.from(stream.subarray(at, at + cut));
+            expect(() => incoming.onread.callback(chunk.length, chunk)).not.toThrow();
+          }
+          expect(fatal.length).toBeLessThanOrEqual(1);
+          for (const error of fatal) expect(error).toBeInstanceOf(ProtocolError);
+          expect(headersAfterFatal).toBe(0);
+          // Header fields are read (up to their cap); bodies nobody wants are not: memory is bounded by the cap.
+          expect(stats.largestBuffer).toBeLessThanOrEqual(MAX_HEADER_FIELDS_BYTES + 7);
+          expect(stats.bodyBytesRead).toBe(0);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a header whose lengths overflow int32 or exceed the limit is a ProtocolError, before any allocation', () => {
+    for (const [bodyLength, fieldsLength] of [
+      [0, 0x80000000],
+      [0x80000000, 0],
+      [0xffffffff, 0xffffffff],
+      [0x7ffffff9, 0x7ffffff9],
+      [0, 0xfffffff9],
+    ]) {
+      for (const littleEndian of [true, false]) {
+        const incoming = new IncomingBytes();
+        const fatal: Error[] = [];
+        const stats: FrameStats = { messages: 0, bodyBytesRead: 0, bytesSkipped: 0, largestBuffer: 0 };
+        readFrames(incoming, 134217728, {
+          onHeader: () => expect.fail('no header'),
+          onFatal: (error) => fatal.push(error),
+          stopped: () => false,
+          stats,
+        });
+        const header = fixedHeader(littleEndian, 4, 1, bodyLength, fieldsLength);
+        incoming.onread.callback(header.length, header);
+        expect(fatal).toHaveLength(1);
+        expect(fatal[0]).toBeInstanceOf(ProtocolError);
+        expect(fatal[0].message).toMatch(/above the 134217728-byte limit/);
+        expect(stats.largestBuffer).toBe(0);
+      }
+    }
+  });
+});
+
+/** The header of a reply whose body has `signature` and `length` bytes. */
+function bodyOf(signature: string, length: number, littleEndian = true): DecodedHeader {
+  const message = { type: MessageType.MethodReturn, serial: 2, flags: 0, replySerial: 1, signature, body: [] };
+  return { message, littleEndian, bodyLength: length };
+}
+
+describe('the reader against hostile depths, types and counts', () => {
+  /** Any valid signature the parser accepts, nested. */
+  const signature: fc.Arbitrary<string> = fc.letrec((tie) => ({
+    type: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom('y', 'b', 'n', 'q', 'i', 'u', 'x', 't', 'd', 's', 'o', 'g', 'h', 'v'),
+      tie('type').map((inner) => `a${inner}`),
+      fc.array(tie('type'), { minLength: 1, maxLength: 3 }).map((members) => `(${members.join('')})`),
+      fc.tuple(fc.constantFrom('s', 'o', 'u', 'y'), tie('type')).map(([key, value]) => `a{${key}${value}}`),
+    ),
+  })).type as fc.Arbitrary<string>;
+
+  it('any signature over any bytes decodes or throws an Error, within the value cap', () => {
+    fc.assert(
+      fc.property(signature, fc.uint8Array({ maxLength: 512 }), fc.boolean(), (sig, bytes, littleEndian) => {
+        if (sig.length > 255) return;
+        const header = bodyOf(sig, bytes.length, littleEndian);
+        try {
+          decodeBody(header, Buffer.from(bytes));
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('variants nested 10,000 deep are refused, not followed', () => {
+    // Each level: signature "v" (length 1, 'v', NUL), then the next; innermost a byte.
+    const levels = 10_000;
+    const nested = Buffer.alloc(levels * 3 + 4);
+    for (let i = 0; i < levels; i++) nested.set([1, 0x76, 0], i * 3);
+    nested.set([1, 0x79, 0, 42], levels * 3);
+    const header = bodyOf('v', nested.length);
+    expect(() => decodeBody(header, nested)).toThrow(/nested deeper/);
+  });
+
+  it(`a body of more than ${MAX_VALUES_PER_MESSAGE} values is refused once the cap is reached`, () => {
+    // Two arrays of one-byte variants, 4 bytes each (signature length, 'y', NUL, value): 3 million values.
+    const count = 1_500_000;
+    const array = Buffer.alloc(4 + count * 4);
+    array.writeUInt32LE(count * 4, 0);
+    for (let i = 0; i < count; i++) array.set([1, 0x79, 0, 7], 4 + i * 4);
+    const bodyBytes = Buffer.concat([array, array]);
+    const header = bodyOf('avav', bodyBytes.length);
+    expect(() => decodeBody(header, bodyBytes)).toThrow(`more than ${MAX_VALUES_PER_MESSAGE} values in one message`);
+  });
+
+  it('object paths and signatures are checked on read', () => {
+    for (const [sig, value] of [
+      ['o', "/a',arg0='x"],
+      ['o', 'relative/path'],
+      ['o', '/trailing/'],
+      ['g', 'a{vs}'],
+      ['g', 'z'],
+    ]) {
+      const bytes =
+        sig === 'o'
+          ? Buffer.concat([Buffer.alloc(4), Buffer.from(`${value}\0`)])
+          : Buffer.concat([Buffer.from([value.length]), Buffer.from(`${value}\0`)]);
+      if (sig === 'o') bytes.writeUInt32LE(value.length, 0);
+      const header = bodyOf(sig, bytes.length, true);
+      expect(() => decodeBody(header, bytes), `${sig} ${value}`).toThrow();
+    }
+  });
+});
+
+/**
+ * A fake bus that answers Hello and then sends `next` (hostile bytes) to the client: the connection must end with a
+ * ProtocolError as the cause of its ConnectionClosedError, or go on, and never throw out of its reader.
+ */
+class HostileEndpoint {
+  server!: Server;
+  dir!: string;
+  next: Buffer = Buffer.alloc(0);
+  private readonly sockets = new Set<Socket>();
+
+  async start(): Promise<string> {
+    this.dir = await mkdtemp(join(tmpdir(), 'hostile-endpoint-'));
+    this.server = createServer((socket) => this.serve(socket));
+    const path = join(this.dir, 'bus');
+    await new Promise<void>((resolve) => this.server.listen(path, resolve));
+    return `unix:path=${path}`;
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let buffered = Buffer.alloc(0);
+    let authenticated = false;
+    let answeredAuth = false;
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (!authenticated) {
+        const text = buffered.toString('latin1');
+        if (!answeredAuth && text.includes('\r\n')) {
+          answeredAuth = true;
+          socket.write('OK 0123456789abcdef0123456789abcdef\r\n');
+        }
+        const begin = text.indexOf('BEGIN\r\n');
+        if (begin < 0) return;
+        buffered = buffered.subarray(begin + 7);
+        authenticated = true;
+      }
+      if (buffered.length < 16) return;
+      const serial = buffered.readUInt32LE(8);
+      buffered = Buffer.alloc(0);
+      socket.write(
+        Buffer.concat([
+          encodeMessage({
+            type: MessageType.MethodReturn,
+            serial: 1,
+            replySerial: serial,
+            sender: 'org.freedesktop.DBus',
+            signature: 's',
+            body: [':1.5'],
+          }),
+          this.next,
+        ]),
+      );
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+describe('a connection to a hostile socket endpoint', () => {
+  const endpoint = new HostileEndpoint();
+  let address: string;
+  beforeAll(async () => {
+    address = await endpoint.start();
+  });
+  afterAll(async () => {
+    await endpoint.stop();
+  });
+
+  it('fieldsLength 0x80000000 in one 16-byte header closes the connection with a ProtocolError, nothing uncaught', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      endpoint.next = fixedHeader(true, 2, 1, 0, 0x80000000);
+      const conn = await DBusConnection.open(address);
+      const closed = new Promise<Error | undefined>((resolve) => conn.onClose(resolve));
+      const reason = await closed;
+      expect(reason).toBeInstanceOf(ProtocolError);
+      expect(conn.closed).toBe(true);
+      await expect(conn.call({ path: '/x', member: 'Ping' })).rejects.toBeInstanceOf(ConnectionClosedError);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+  });
+
+  it('for any hostile header after Hello: closed with a ProtocolError, or still open; never an uncaught error', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await fc.assert(
+        fc.asyncProperty(hostileHeader, fc.uint8Array({ maxLength: 48 }), async (header, tail) => {
+          endpoint.next = Buffer.concat([header, tail]);
+          const conn = await DBusConnection.open(address);
+          let reason: Error | undefined;
+          conn.onClose((error) => (reason = error));
+          try {
+            await conn.call({ path: '/x', member: 'Ping' }, { timeoutMs: 50 });
+          } catch (error) {
+            const typed = [TimeoutException, ConnectionClosedError].some((type) => error instanceof type);
+            expect(typed).toBe(true);
+          }
+          if (conn.closed) expect(reason).toBeInstanceOf(ProtocolError);
+          await conn.close();
+        }),
+        { numRuns: 40 },
+      );
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+  }, 60_000);
+});
