@@ -100,6 +100,11 @@ export class KeyringFile {
     this.password = Uint8Array.from(password);
   }
 
+  /** Shows the path only: the password and keys never appear in logs or the REPL. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `KeyringFile { path: ${JSON.stringify(this.path)} }`;
+  }
+
   /** Forgets the password and the derived keys. */
   async close(): Promise<void> {
     wipe(this.password);

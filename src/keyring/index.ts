@@ -42,3 +42,12 @@ export {
   type Verdict,
   type CollectionState,
 } from './diagnose.js';
+export { copySecrets, type CopyDirection, type CopyOptions, type CopyResult } from './copy.js';
+export type { BackendName } from '../backend/choose.js';
+export {
+  KeyringFileError,
+  KeyringFileFormatError,
+  KeyringFileIntegrityError,
+  KeyringFileKeyError,
+  KeyringFileVersionError,
+} from '../errors.js';
