@@ -47,6 +47,13 @@ export type BackendChoice =
 
 const NAMES: readonly BackendName[] = ['auto', 'secret-service', 'file'];
 
+/** The password as a key whose `password` is not enumerable: neither `inspect` nor `JSON.stringify` shows it. */
+function passwordKey(password: string): FileKey {
+  const key = { kind: 'password' } as FileKey & { kind: 'password' };
+  Object.defineProperty(key, 'password', { value: password, enumerable: false });
+  return key;
+}
+
 function filePathOf(options: BackendOptions, env: NodeJS.ProcessEnv): string {
   return options.filePath ?? (env[FILE_PATH_ENV] || defaultKeyringFilePath(env));
 }
@@ -96,7 +103,7 @@ export function chooseBackend(options: BackendOptions = {}): BackendChoice {
     return {
       kind: 'file',
       path,
-      key: { kind: 'password', password },
+      key: passwordKey(password),
       reason: `${why}: the keyring file ${path}`,
       ...inSandbox,
     };

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeKeyringFiles } from '../../src/backend/choose.js';
@@ -102,6 +103,40 @@ describe('the CLI over a keyring file, with no bus', () => {
     const report = await diagnose({ env: { HOME: dir } });
     expect(report.backend).toMatchObject({ kind: 'secret-service' });
     expect(report.checks.find((check) => check.id === 'bus-address')?.fix).toMatch(/SECRETSTORAGE_BACKEND=file/);
+  });
+});
+
+describe('where only Node is installed', () => {
+  it('the demo (examples/demo.mjs, on the build) says so and runs on a throwaway keyring file', async () => {
+    const nodeOnly = join(dir, 'node-only-bin');
+    (await import('node:fs')).mkdirSync(nodeOnly, { recursive: true });
+    (await import('node:fs')).symlinkSync(process.execPath, join(nodeOnly, 'node'));
+    const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
+      execFile(
+        join(nodeOnly, 'node'),
+        [fileURLToPath(new URL('../../examples/demo.mjs', import.meta.url))],
+        { env: { HOME: dir, PATH: nodeOnly } },
+        (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve({ stdout: out })),
+      ),
+    );
+    expect(stdout).toMatch(/Using a throwaway keyring file, .*demo\.keyring/);
+    expect(stdout).toMatch(/dbus-daemon is not installed/);
+    expect(stdout).toMatch(/Secret {3}mysecretpassword/);
+    expect(stdout).toMatch(/search now finds 0 items/);
+  });
+
+  it('neither the password nor a secret shows in an inspected keyring file or a diagnose report', async () => {
+    const path = freshPath();
+    const env = fileEnv(path, 'very-secret-password');
+    await storePassword('svc', 'u', 'stored-secret', { env });
+    const { openBackend } = await import('../../src/backend/choose.js');
+    const backend = await openBackend({ env });
+    const shown = (await import('node:util')).inspect(backend, { depth: 5 });
+    expect(shown).not.toMatch(/very-secret-password|stored-secret/);
+    expect(JSON.stringify(backend.choice)).not.toContain('very-secret-password');
+    expect(JSON.stringify(await diagnose({ env }))).not.toMatch(/very-secret-password|stored-secret/);
+    if (backend.kind === 'file')
+      expect((await import('node:util')).inspect(backend.file)).toBe(`KeyringFile { path: ${JSON.stringify(path)} }`);
   });
 });
 
