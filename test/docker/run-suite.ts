@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { dbusInit, getAllCollections } from '../../src/index.js';
 import { REPO_ROOT, finished } from '../helpers/processes.js';
 
 export interface SuiteResult {
@@ -10,6 +11,8 @@ export interface SuiteResult {
   code: number | null;
   /** stdout and stderr, for the assertion message. */
   output: string;
+  /** Collections and items in the keyring before the suite ran, and after: each file removes what it created. */
+  keyringSize: { before: number; after: number };
 }
 
 /**
@@ -78,6 +81,7 @@ function inheritedByTheSuite(name: string): boolean {
 export async function runIntegrationSuite(address: string): Promise<SuiteResult> {
   const unbuilt = missingBuild();
   if (unbuilt) throw new Error(`The integration suite cannot run: ${unbuilt}.`);
+  const before = await keyringSize(address);
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => inheritedByTheSuite(name)));
   const vitest = join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
   const files = filesUsingTheKeyringFixture();
@@ -89,5 +93,17 @@ export async function runIntegrationSuite(address: string): Promise<SuiteResult>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { code, stdout, stderr } = await finished(child);
-  return { files, code, output: `${stdout}\n${stderr}` };
+  return { files, code, output: `${stdout}\n${stderr}`, keyringSize: { before, after: await keyringSize(address) } };
+}
+
+/** Collections and items in the keyring at `address`. */
+async function keyringSize(address: string): Promise<number> {
+  const conn = await dbusInit({ address });
+  try {
+    let count = 0;
+    for (const collection of await getAllCollections(conn)) count += 1 + (await collection.getAllItems()).length;
+    return count;
+  } finally {
+    await conn.close();
+  }
 }
