@@ -6,7 +6,9 @@
  * - the codec and the transfer crypto with no I/O (profile/isolated.mjs);
  * - one call to gnome-keyring from raw bytes up to the public API, and the client's CPU by component
  *   (profile/round-trips.mjs);
- * - JIT warm-up over many gets, and a cold process step by step (profile/fresh-process.mjs).
+ * - JIT warm-up over many gets, and a cold process step by step (profile/fresh-process.mjs);
+ * - the mean and the tail of a get in a fresh process: client CPU by thread, allocation and collections per pass,
+ *   and each get's time on a CPU and waiting for one, client and daemons (profile/tail.mjs).
  * usage: npm run bench:profile [-- --n 2000]
  */
 import { parseArgs } from 'node:util';
@@ -17,6 +19,7 @@ import { coldSection, warmUpSection } from './profile/fresh-process.mjs';
 import { isolatedWorkSection } from './profile/isolated.mjs';
 import { PROFILE_ATTRIBUTES } from './profile/messages.mjs';
 import { cpuProfileSection, roundTripSection } from './profile/round-trips.mjs';
+import { tailSection } from './profile/tail.mjs';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '2000' } } });
 const n = Number(values.n);
@@ -37,7 +40,9 @@ try {
   process.stdout.write(`${await roundTripSection(keyring.address, n)}\n\n`);
   process.stdout.write(`${await cpuProfileSection(keyring.address, n)}\n\n`);
   process.stdout.write(`${warmUpSection(keyring.address)}\n\n`);
-  process.stdout.write(`${coldSection(keyring.address)}\n`);
+  process.stdout.write(`${coldSection(keyring.address)}\n\n`);
+  const pids = { keyring: keyring.processes.keyring.pid ?? 0, bus: keyring.processes.bus.pid ?? 0 };
+  process.stdout.write(`${tailSection(keyring.address, pids)}\n`);
 } finally {
   await keyring.stop();
 }
