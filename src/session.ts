@@ -2,7 +2,7 @@
  * A transfer session with the service: `OpenSession` negotiation (DH first, `plain` only after NotSupported, per
  * the connection's `encryption` mode) and the encoding and decoding of `(oayays)` secret structs.
  */
-import { decryptSecret, encryptSecret } from './crypto/aes-cbc.js';
+import { cbcDecrypter, encryptSecret, type CbcDecrypter } from './crypto/aes-cbc.js';
 import { wipe } from './crypto/bytes.js';
 import { generateKeyPair, parseServerPublicKey } from './crypto/dh.js';
 import { loadNodeCrypto } from './crypto/node-crypto.js';
@@ -43,6 +43,8 @@ export class Session {
   #key?: Uint8Array;
   #pendingKey?: PendingKey;
   #keyFailure?: unknown;
+  /** The key's decryption context, set up at the first secret read and freed with the key. */
+  #decrypter?: CbcDecrypter;
 
   /**
    * With a {@link PendingKey}, the key is derived on the next turn of the event loop or at first use, whichever comes
@@ -109,7 +111,8 @@ export class Session {
       // The reader's own copy (src/dbus/reader.ts), handed on as is: one copy of the secret, not two.
       return { value: Buffer.isBuffer(value) ? value : Buffer.from(value), contentType };
     }
-    const plaintext = decryptSecret(this.activeKey(), parameters, value);
+    const key = this.activeKey();
+    const plaintext = (this.#decrypter ??= cbcDecrypter(key)).decrypt(parameters, value);
     const result = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.length);
     return { value: result, contentType };
   }
@@ -145,6 +148,8 @@ export class Session {
   forget(): void {
     this.#pendingKey?.discard();
     this.#pendingKey = undefined;
+    this.#decrypter?.close();
+    this.#decrypter = undefined;
     wipe(this.#key);
     this.#key = undefined;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { decryptSecret, encryptSecret } from '../../src/crypto/aes-cbc.js';
+import { cbcDecrypter, decryptSecret, encryptSecret } from '../../src/crypto/aes-cbc.js';
 import { bigIntToBytes } from '../../src/crypto/bytes.js';
 import {
   DH_GENERATOR,
@@ -129,6 +129,7 @@ describe('dh-ietf1024-sha256-aes128-cbc-pkcs7 vectors', () => {
       expect(toHex(deriveSessionKey(hex(v.serverPrivate), hex(v.clientPublic)))).toBe(v.aesKey);
       expect(toHex(encryptSecret(hex(v.aesKey), hex(v.plaintext), hex(v.iv)).ciphertext)).toBe(v.ciphertext);
       expect(toHex(decryptSecret(hex(v.aesKey), hex(v.iv), hex(v.ciphertext)))).toBe(v.plaintext);
+      expect(toHex(cbcDecrypter(hex(v.aesKey)).decrypt(hex(v.iv), hex(v.ciphertext)))).toBe(v.plaintext);
     });
   }
 
@@ -248,6 +249,48 @@ describe('AES-CBC with strict PKCS#7', () => {
         },
       ),
     );
+  });
+
+  it("a session's decrypter (one context, CBC chained by hand) decrypts as decryptSecret, secret after secret", () => {
+    const decrypter = cbcDecrypter(key);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (plain, iv) => {
+        const { ciphertext } = encryptSecret(key, plain, iv);
+        expect(toHex(decrypter.decrypt(iv, ciphertext))).toBe(toHex(plain));
+        expect(toHex(decrypter.decrypt(iv, ciphertext))).toBe(toHex(decryptSecret(key, iv, ciphertext)));
+      }),
+    );
+  });
+
+  it("a session's decrypter refuses what decryptSecret refuses, with the same errors, and nothing once closed", () => {
+    const decrypter = cbcDecrypter(key);
+    const { iv, ciphertext } = encryptSecret(key, new Uint8Array([1, 2, 3]));
+    expect(() => decrypter.decrypt(iv.subarray(0, 15), ciphertext)).toThrow(/16-byte|IV/);
+    expect(() => decrypter.decrypt(iv, new Uint8Array(0))).toThrow(ProtocolError);
+    expect(() => decrypter.decrypt(iv, ciphertext.subarray(0, 15))).toThrow(ProtocolError);
+    const fixed = encryptSecret(key, new Uint8Array([1, 2, 3]), new Uint8Array(16).fill(3));
+    expect(() => cbcDecrypter(new Uint8Array(16).fill(8)).decrypt(fixed.iv, fixed.ciphertext)).toThrow(/padding/);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 80 }), (anyIv, anyCiphertext) => {
+        let expected: unknown;
+        try {
+          expected = toHex(decryptSecret(key, anyIv, anyCiphertext));
+        } catch (error) {
+          expected = (error as Error).message;
+        }
+        let actual: unknown;
+        try {
+          actual = toHex(decrypter.decrypt(anyIv, anyCiphertext));
+        } catch (error) {
+          actual = (error as Error).message;
+        }
+        expect(actual).toBe(expected);
+      }),
+    );
+    // Still in step after all those refusals.
+    expect([...decrypter.decrypt(iv, ciphertext)]).toEqual([1, 2, 3]);
+    decrypter.close();
+    expect(() => decrypter.decrypt(iv, ciphertext)).toThrow(/closed/);
   });
 
   it('decoding arbitrary bytes either fails with ProtocolError or returns bytes', () => {

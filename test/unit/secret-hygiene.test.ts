@@ -39,8 +39,13 @@ vi.spyOn(crypto, 'createCipheriv').mockImplementation(((...args: Parameters<type
   seen.cipherKeys.push(args[1] as Uint8Array); // the session's own key (it is passed as is), to watch it being wiped
   return recording(createCipheriv(...args), seen.padded, []);
 }) as typeof createCipheriv);
-vi.spyOn(crypto, 'createDecipheriv').mockImplementation(((...args: Parameters<typeof createDecipheriv>) =>
-  recording(createDecipheriv(...args), [], seen.decrypted)) as typeof createDecipheriv);
+/** Every decipher made, newest last. */
+const contexts: ReturnType<typeof createDecipheriv>[] = [];
+vi.spyOn(crypto, 'createDecipheriv').mockImplementation(((...args: Parameters<typeof createDecipheriv>) => {
+  const decipher = recording(createDecipheriv(...args), [], seen.decrypted);
+  contexts.push(decipher);
+  return decipher;
+}) as typeof createDecipheriv);
 
 vi.mock('../../src/crypto/dh.js', async (original) => {
   const real = await original<typeof import('../../src/crypto/dh.js')>();
@@ -54,7 +59,7 @@ vi.mock('../../src/crypto/dh.js', async (original) => {
   };
 });
 
-const { decryptSecret, encryptSecret } = await import('../../src/crypto/aes-cbc.js');
+const { cbcDecrypter, decryptSecret, encryptSecret } = await import('../../src/crypto/aes-cbc.js');
 const { generateKeyPair } = await import('../../src/crypto/dh.js');
 const { deriveSessionKey } = await import('../../src/crypto/session-key.js');
 const { Session, openSession } = await import('../../src/session.js');
@@ -77,6 +82,26 @@ describe('key material and plaintext copies are zeroed after use', () => {
     expect(isZero(seen.padded.at(-1)!)).toBe(true);
     expect(new TextDecoder().decode(decryptSecret(key, iv, ciphertext))).toBe('plaintext');
     expect(isZero(seen.decrypted.at(-1)!)).toBe(true);
+    // A session's decrypter: the blocks its one context returns (the plaintext once chained) are zeroed too.
+    const decrypter = cbcDecrypter(key);
+    expect(new TextDecoder().decode(decrypter.decrypt(iv, ciphertext))).toBe('plaintext');
+    expect(seen.decrypted.at(-1)).toHaveLength(16);
+    expect(isZero(seen.decrypted.at(-1)!)).toBe(true);
+    decrypter.close();
+  });
+
+  it("a session's decryption context is freed with its key on forget()", async () => {
+    const { session } = await openWithFakeService();
+    const key = keyOf(session)!;
+    const { iv, ciphertext } = encryptSecret(key, new TextEncoder().encode('read me'));
+    const struct = [session.path, Buffer.from(iv), Buffer.from(ciphertext), 'text/plain'];
+    expect(session.decode(struct, 'test').value.toString()).toBe('read me');
+    expect(session.decode(struct, 'test').value.toString()).toBe('read me'); // the same context, again
+    const final = vi.spyOn(contexts.at(-1)!, 'final');
+    session.forget();
+    expect(final).toHaveBeenCalledOnce();
+    expect(isZero(key)).toBe(true);
+    expect(() => session.decode(struct, 'test')).toThrow(/closed/);
   });
 
   const openWithFakeService = async () => {
