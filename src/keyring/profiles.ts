@@ -103,14 +103,32 @@ export function usernameOf(attributes: Record<string, string>, profile: Attribut
  * `xdg:schema=org.freedesktop.Secret.Generic` to items stored without a schema, so that one is ignored.
  */
 export function isExactlyProfile(
-  attributes: Record<string, string>,
+  read: Record<string, string>,
   profile: AttributeProfile,
   service: string,
   username: string,
 ): boolean {
+  const attributes = withoutEntryFields(read);
   const expected = profile.writeAttributes(service, username);
   const keys = Object.keys(attributes).filter(
     (key) => !(key === XDG_SCHEMA && attributes[key] === GENERIC_SCHEMA && !(XDG_SCHEMA in expected)),
   );
   return keys.length === Object.keys(expected).length && keys.every((key) => attributes[key] === expected[key]);
+}
+
+/** The fields of a KeePassXC entry, which KeePassXC reports as attributes of every item it serves. */
+const KEEPASSXC_ENTRY_FIELDS = ['Title', 'UserName', 'URL', 'Notes', 'Path', 'Uuid'] as const;
+/** Where KeePassXC keeps a secret's content type when it is not text/plain. */
+const KEEPASSXC_CONTENT_TYPE = 'FDO_SECRETS_CONTENT_TYPE';
+
+/**
+ * An item's attributes without KeePassXC's entry fields: on KeePassXC every item has them (its own `Uuid` among them),
+ * so two copies of one tool's item would never look identical. Only an item that has all six is treated so, which
+ * no tool this API knows writes; an item with only some of them keeps them.
+ */
+export function withoutEntryFields(attributes: Record<string, string>): Record<string, string> {
+  if (!KEEPASSXC_ENTRY_FIELDS.every((field) => field in attributes)) return attributes;
+  const own = { ...attributes };
+  for (const field of [...KEEPASSXC_ENTRY_FIELDS, KEEPASSXC_CONTENT_TYPE]) delete own[field];
+  return own;
 }

@@ -6,6 +6,16 @@ import { NoBackendError } from '../errors.js';
 const PACKAGES: Record<string, { debian: string; fedora: string; arch: string }> = {
   'dbus-daemon': { debian: 'dbus', fedora: 'dbus-daemon', arch: 'dbus' },
   'gnome-keyring-daemon': { debian: 'gnome-keyring', fedora: 'gnome-keyring', arch: 'gnome-keyring' },
+  Xvfb: { debian: 'xvfb', fedora: 'xorg-x11-server-Xvfb', arch: 'xorg-server-xvfb' },
+  xdotool: { debian: 'xdotool', fedora: 'xdotool', arch: 'xdotool' },
+  keepassxc: { debian: 'keepassxc', fedora: 'keepassxc', arch: 'keepassxc' },
+  'keepassxc-cli': { debian: 'keepassxc', fedora: 'keepassxc', arch: 'keepassxc' },
+  // Without QCA's OpenSSL plugin every DH session fails ("createDLGroup failed: maybe libqca-ossl is missing").
+  kwalletd5: {
+    debian: 'libkf5wallet-bin libqca-qt5-2-plugins',
+    fedora: 'kf5-kwallet qca-qt5-ossl',
+    arch: 'kwallet5 qca-qt5',
+  },
 };
 
 /** The error for a program that is not installed, naming the package on Debian/Ubuntu, Fedora and Arch. */

@@ -2,14 +2,24 @@
  * Per-file fixture: a private dbus-daemon with a real, unlocked gnome-keyring, started before the file's tests and
  * stopped after them. `transport: 'tcp'` connects over 127.0.0.1 with ANONYMOUS authentication instead of the socket.
  * With SECRETSTORAGE_TEST_ADDRESS set (e.g. a container's `tcp:host=…,port=…`), every file uses that bus instead, and
- * tests that need the keyring's processes (`k.keyring`) are skipped.
+ * tests that need the keyring's processes (`k.keyring`) are skipped. With SECRETSTORAGE_TEST_PROVIDER=kwallet or
+ * keepassxc (`npm run test:providers`), each file starts that server instead of gnome-keyring (startHeadlessProvider),
+ * and the tests that need gnome-keyring's processes are skipped the same way.
  */
 import { afterAll, beforeAll, beforeEach, type TestContext } from 'vitest';
 import { dbusInit, getAllCollections, type Connection, type DbusInitOptions } from '../../src/index.js';
 import { startHeadlessKeyring, type HeadlessKeyring } from '../../src/testing/headless-keyring.js';
+import {
+  SECRET_SERVICE_PROVIDERS,
+  startHeadlessProvider,
+  type HeadlessProvider,
+  type SecretServiceProvider,
+} from '../../src/testing/headless-provider.js';
 
 export interface KeyringFixture {
   keyring: HeadlessKeyring;
+  /** The KWallet or KeePassXC the file runs against (SECRETSTORAGE_TEST_PROVIDER); undefined for gnome-keyring. */
+  provider?: HeadlessProvider;
   /** The address tests connect to (Unix socket or TCP). */
   address: string;
   /** A connection opened for the file; closed after it. */
@@ -27,6 +37,18 @@ export interface KeyringFixture {
 /** An existing bus with a Secret Service that the integration tests run against instead of their own. */
 export const externalBusAddress = process.env.SECRETSTORAGE_TEST_ADDRESS || undefined;
 
+/** The server the integration tests run against: SECRETSTORAGE_TEST_PROVIDER, gnome-keyring by default. */
+export const testProvider = ((): SecretServiceProvider => {
+  const name = process.env.SECRETSTORAGE_TEST_PROVIDER || 'gnome-keyring';
+  if (!SECRET_SERVICE_PROVIDERS.includes(name as SecretServiceProvider)) {
+    throw new Error(`SECRETSTORAGE_TEST_PROVIDER=${name}: use one of ${SECRET_SERVICE_PROVIDERS.join(', ')}.`);
+  }
+  return name as SecretServiceProvider;
+})();
+
+/** Whether the files start a server other than gnome-keyring, whose processes `k.keyring` would be. */
+export const otherProvider = !externalBusAddress && testProvider !== 'gnome-keyring';
+
 /**
  * The daemon is restarted when it exits without being asked to, and each such exit is printed with what gnome-keyring
  * said, so that a failure it causes is explained (`restartKeyring: false`, neither: for files that kill it on purpose).
@@ -35,16 +57,31 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp'; restartKeyring
   const fixture = {} as KeyringFixture;
   const extra: Connection[] = [];
   let currentTest: TestContext | undefined;
+  // KeePassXC 2.7.4 dies (SIGSEGV) on the first call from a client whose process it cannot look up: TCP, ANONYMOUS.
+  const unsupported =
+    otherProvider && testProvider === 'keepassxc' && options.transport === 'tcp'
+      ? 'KeePassXC crashes on a call from an anonymous TCP client (see docs/servers.md)'
+      : undefined;
   beforeEach((context) => {
     currentTest = context;
+    if (unsupported) context.skip(unsupported);
   });
   beforeAll(async () => {
-    if (externalBusAddress) {
-      fixture.address = externalBusAddress;
+    if (unsupported) return;
+    if (externalBusAddress || otherProvider) {
+      const why = externalBusAddress
+        ? 'SECRETSTORAGE_TEST_ADDRESS points at an external bus'
+        : `the file runs against ${testProvider}`;
+      if (externalBusAddress) {
+        fixture.address = externalBusAddress;
+      } else {
+        fixture.provider = await startHeadlessProvider({ provider: testProvider, tcp: options.transport === 'tcp' });
+        fixture.address = options.transport === 'tcp' ? fixture.provider.tcpAddress! : fixture.provider.address;
+      }
       Object.defineProperty(fixture, 'keyring', {
         get() {
-          currentTest?.skip('needs its own keyring processes; SECRETSTORAGE_TEST_ADDRESS points at an external bus');
-          throw new Error('k.keyring is not available against an external bus (SECRETSTORAGE_TEST_ADDRESS).');
+          currentTest?.skip(`needs gnome-keyring's processes; ${why}`);
+          throw new Error(`k.keyring is not available: ${why}.`);
         },
       });
     } else {
@@ -69,7 +106,7 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp'; restartKeyring
       return conn;
     };
     fixture.peerStep = async (step) => {
-      if (externalBusAddress) return step();
+      if (externalBusAddress || otherProvider) return step();
       await fixture.keyring.keyringReady();
       const exits = fixture.keyring.keyringExits.length;
       try {
@@ -84,14 +121,15 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp'; restartKeyring
   });
   let before: KeyringContents | undefined;
   beforeAll(async () => {
-    if (externalBusAddress) before = await keyringContents(fixture.conn);
+    if (externalBusAddress && fixture.conn) before = await keyringContents(fixture.conn);
   });
   afterAll(async () => {
     // On a shared keyring, what a file created would stay for every later file: gnome-keyring rewrites the whole
     // keyring file on each change, so later files would get slower the more ran before them.
     if (before && fixture.conn) await removeAddedSince(fixture.conn, before);
     await Promise.all(extra.map((conn) => conn.close()));
-    if (!externalBusAddress) await fixture.keyring?.stop();
+    if (fixture.provider) await fixture.provider.stop();
+    else if (!externalBusAddress) await fixture.keyring?.stop();
   });
   return fixture;
 }
@@ -133,3 +171,42 @@ async function removeAddedSince(conn: Connection, before: KeyringContents): Prom
     }
   }
 }
+
+/**
+ * Why a test cannot run against the server the files run against (SECRETSTORAGE_TEST_PROVIDER), or undefined when it
+ * can: for `it.skipIf(...)`-style use as `it.runIf(!skipOn(...))`, or `describe.skipIf`. Each reason is a row of
+ * docs/servers.md.
+ */
+export function skipOn(reasons: Partial<Record<SecretServiceProvider, string>>): string | undefined {
+  return otherProvider ? reasons[testProvider] : undefined;
+}
+
+/** Attributes that a server adds to every item by itself (KeePassXC: its entry's fields). */
+const SERVER_ATTRIBUTES: Record<SecretServiceProvider, readonly string[]> = {
+  'gnome-keyring': [],
+  kwallet: [],
+  keepassxc: ['Title', 'UserName', 'URL', 'Notes', 'Path', 'Uuid', 'FDO_SECRETS_CONTENT_TYPE'],
+};
+
+/** An item's attributes without those the server adds by itself, for comparing with what a test stored. */
+export function storedAttributes(attributes: Record<string, string>): Record<string, string> {
+  const added = otherProvider ? SERVER_ATTRIBUTES[testProvider] : [];
+  return Object.fromEntries(Object.entries(attributes).filter(([key]) => !added.includes(key)));
+}
+
+/** The path of the default collection of the server the files run against. */
+export const DEFAULT_COLLECTION: string = {
+  'gnome-keyring': '/org/freedesktop/secrets/collection/login',
+  kwallet: '/org/freedesktop/secrets/collection/kdewallet',
+  keepassxc: '/org/freedesktop/secrets/collection/passwords',
+}[otherProvider ? testProvider : 'gnome-keyring'];
+
+/**
+ * Set when the server has no way to create or unlock a collection with a password (gnome-keyring's internal
+ * interface): the tests that build locked collections that way cannot run; providers.test.ts locks and unlocks
+ * KWallet's and KeePassXC's collections through their dialogs instead.
+ */
+export const noPasswordCollections = !!skipOn({
+  kwallet: 'no CreateWithMasterPassword / UnlockWithMasterPassword',
+  keepassxc: 'no CreateWithMasterPassword / UnlockWithMasterPassword',
+});

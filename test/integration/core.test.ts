@@ -20,11 +20,14 @@ import {
   setAlias,
 } from '../../src/index.js';
 import { startPrivateBus } from '../../src/testing/private-bus.js';
-import { uniqueAttributes, useKeyring } from '../helpers/keyring.js';
+import { skipOn, storedAttributes, uniqueAttributes, useKeyring } from '../helpers/keyring.js';
 
-/** gnome-keyring adds `xdg:schema` to items when it reloads its keyring file (it may do so at any time). */
+/**
+ * gnome-keyring adds `xdg:schema` to items when it reloads its keyring file (it may do so at any time), KeePassXC its
+ * entry fields to every item.
+ */
 function withoutSchema(attributes: Record<string, string>): Record<string, string> {
-  const { 'xdg:schema': _schema, ...rest } = attributes;
+  const { 'xdg:schema': _schema, ...rest } = storedAttributes(attributes);
   return rest;
 }
 
@@ -133,7 +136,9 @@ describe.each(['unix', 'tcp'] as const)('against gnome-keyring over %s', (transp
     ).rejects.toBeInstanceOf(ItemNotFoundException);
   });
 
-  it('reads many secrets in one GetSecrets call, and 200 concurrent creates and reads lose nothing', async () => {
+  it.skipIf(
+    !!skipOn({ keepassxc: 'KeePassXC 2.7.4 crashes (SIGSEGV) now and then under 200 concurrent CreateItem calls' }),
+  )('reads many secrets in one GetSecrets call, and 200 concurrent creates and reads lose nothing', async () => {
     const collection = getDefaultCollection(k.conn);
     const base = uniqueAttributes();
     const items = await Promise.all(
@@ -151,24 +156,29 @@ describe.each(['unix', 'tcp'] as const)('against gnome-keyring over %s', (transp
 });
 
 describe('collections and aliases on gnome-keyring', () => {
+  // The login and session collections, and their labels, are gnome-keyring's.
+  const gnomePaths = !!skipOn({ kwallet: 'no login/session collections', keepassxc: 'no login/session collections' });
   const k = useKeyring();
 
-  it('lists collections, resolves the default alias and falls back with getAnyCollection', async () => {
-    const paths = (await getAllCollections(k.conn)).map((c) => c.collectionPath);
-    expect(paths).toContain('/org/freedesktop/secrets/collection/login');
-    expect(paths).toContain('/org/freedesktop/secrets/collection/session');
-    const byAlias = await getCollectionByAlias(k.conn, 'default');
-    expect(byAlias.collectionPath).toBe('/org/freedesktop/secrets/collection/login');
-    const def = getDefaultCollection(k.conn);
-    expect(def.collectionPath).toBe('/org/freedesktop/secrets/aliases/default');
-    expect(await def.getPath()).toBe('/org/freedesktop/secrets/collection/login');
-    expect(def.collectionPath).toBe('/org/freedesktop/secrets/collection/login');
-    expect((await getAnyCollection(k.conn)).collectionPath).toBe(byAlias.collectionPath);
-    expect(await def.getLabel()).toBe('Login');
-    await expect(getCollectionByAlias(k.conn, 'no-such-alias')).rejects.toBeInstanceOf(ItemNotFoundException);
-  });
+  it.skipIf(gnomePaths)(
+    'lists collections, resolves the default alias and falls back with getAnyCollection',
+    async () => {
+      const paths = (await getAllCollections(k.conn)).map((c) => c.collectionPath);
+      expect(paths).toContain('/org/freedesktop/secrets/collection/login');
+      expect(paths).toContain('/org/freedesktop/secrets/collection/session');
+      const byAlias = await getCollectionByAlias(k.conn, 'default');
+      expect(byAlias.collectionPath).toBe('/org/freedesktop/secrets/collection/login');
+      const def = getDefaultCollection(k.conn);
+      expect(def.collectionPath).toBe('/org/freedesktop/secrets/aliases/default');
+      expect(await def.getPath()).toBe('/org/freedesktop/secrets/collection/login');
+      expect(def.collectionPath).toBe('/org/freedesktop/secrets/collection/login');
+      expect((await getAnyCollection(k.conn)).collectionPath).toBe(byAlias.collectionPath);
+      expect(await def.getLabel()).toBe('Login');
+      await expect(getCollectionByAlias(k.conn, 'no-such-alias')).rejects.toBeInstanceOf(ItemNotFoundException);
+    },
+  );
 
-  it('sets the default alias and changes collection labels', async () => {
+  it.skipIf(gnomePaths)('sets the default alias and changes collection labels', async () => {
     const session = new Collection(k.conn, '/org/freedesktop/secrets/collection/session');
     const login = new Collection(k.conn, '/org/freedesktop/secrets/collection/login');
     await setAlias(k.conn, 'default', session);

@@ -31,18 +31,19 @@ import {
   type KeyringOptions,
 } from '../../src/keyring/index.js';
 import { startPrivateBus } from '../../src/testing/private-bus.js';
-import { useKeyring } from '../helpers/keyring.js';
+import { DEFAULT_COLLECTION, noPasswordCollections, skipOn, storedAttributes, useKeyring } from '../helpers/keyring.js';
 import { LOCKED_VAULT, useMock } from '../helpers/mock.js';
 
 const GENERIC = 'org.freedesktop.Secret.Generic';
-const LOGIN = '/org/freedesktop/secrets/collection/login';
+const LOGIN = DEFAULT_COLLECTION;
 let counter = 0;
 
 /**
  * The attributes as the writer sent them: gnome-keyring adds xdg:schema=org.freedesktop.Secret.Generic to items
  * stored without one (when it reloads its file), so that one is dropped unless the writer sent it.
  */
-function asWritten(attributes: Record<string, string>, sent: Record<string, string>): Record<string, string> {
+function asWritten(read: Record<string, string>, sent: Record<string, string>): Record<string, string> {
+  const attributes = storedAttributes(read);
   const { 'xdg:schema': schema, ...rest } = attributes;
   return schema === undefined || (schema === GENERIC && !('xdg:schema' in sent)) ? rest : attributes;
 }
@@ -134,47 +135,53 @@ describe('the password API on gnome-keyring', () => {
     expect(left.some((item) => item.equals(napiStyle))).toBe(true);
   });
 
-  it('the default profile updates its item outside the default collection when the default collection has none', async () => {
-    const service = uniqueService();
-    const other = await lockedCollection('Elsewhere');
-    const elsewhere = await other.createItem('keyring-rs style', { service, username: 'kim' }, 'old');
-    const moved = await storePassword(service, 'kim', 'new', on());
-    // Updated where it is: a second item in the default collection would leave 'old' readable beside it.
-    expect(moved).toMatchObject({ action: 'updated', itemPath: elsewhere.itemPath, updated: 1 });
-    expect(await itemsOf(service)).toHaveLength(1);
-    expect(await getPassword(service, 'kim', on())).toBe('new');
-    // With an item of its own in the default collection, that one is what Python keyring reads and what is updated.
-    const own = await storePassword(service, 'kim', 'login', on({ collection: 'default' }));
-    expect(own.action).toBe('created');
-    const again = await storePassword(service, 'kim', 'newer', on());
-    expect(again).toMatchObject({ action: 'updated', itemPath: own.itemPath, updated: 1 });
-    expect((await elsewhere.getSecret()).toString()).toBe('new');
-    // Locked elsewhere: not unlocked (that needs a prompt, impossible headless); a new item in the default collection.
-    const lockedService = uniqueService();
-    await other.createItem('locked copy', { service: lockedService, username: 'kim' }, 'old');
-    await other.lock();
-    const created = await storePassword(lockedService, 'kim', 'new', on());
-    expect(created.action).toBe('created');
-    expect(created.itemPath.startsWith(`${LOGIN}/`)).toBe(true);
-    await other.unlock({ password: 'collection-password' });
-  });
+  it.skipIf(noPasswordCollections)(
+    'the default profile updates its item outside the default collection when the default collection has none',
+    async () => {
+      const service = uniqueService();
+      const other = await lockedCollection('Elsewhere');
+      const elsewhere = await other.createItem('keyring-rs style', { service, username: 'kim' }, 'old');
+      const moved = await storePassword(service, 'kim', 'new', on());
+      // Updated where it is: a second item in the default collection would leave 'old' readable beside it.
+      expect(moved).toMatchObject({ action: 'updated', itemPath: elsewhere.itemPath, updated: 1 });
+      expect(await itemsOf(service)).toHaveLength(1);
+      expect(await getPassword(service, 'kim', on())).toBe('new');
+      // With an item of its own in the default collection, that one is what Python keyring reads and what is updated.
+      const own = await storePassword(service, 'kim', 'login', on({ collection: 'default' }));
+      expect(own.action).toBe('created');
+      const again = await storePassword(service, 'kim', 'newer', on());
+      expect(again).toMatchObject({ action: 'updated', itemPath: own.itemPath, updated: 1 });
+      expect((await elsewhere.getSecret()).toString()).toBe('new');
+      // Locked elsewhere: not unlocked (that needs a prompt, impossible headless); a new item in the default collection.
+      const lockedService = uniqueService();
+      await other.createItem('locked copy', { service: lockedService, username: 'kim' }, 'old');
+      await other.lock();
+      const created = await storePassword(lockedService, 'kim', 'new', on());
+      expect(created.action).toBe('created');
+      expect(created.itemPath.startsWith(`${LOGIN}/`)).toBe(true);
+      await other.unlock({ password: 'collection-password' });
+    },
+  );
 
-  it('reads find any tool’s item in any collection, and rank the profile’s own item first', async () => {
-    const service = uniqueService();
-    const other = await lockedCollection('Other');
-    await other.createItem('keytar style', { service, account: 'dave', 'xdg:schema': GENERIC }, 'from-keytar');
-    expect(await getPassword(service, 'dave', on())).toBe('from-keytar');
-    expect(await getPassword(service, 'dave', on({ profile: 'keyring-rs' }))).toBe('from-keytar');
-    await getDefaultCollection(k.conn).createItem(
-      'python style',
-      { service, username: 'dave', application: 'x' },
-      'from-python',
-    );
-    expect(await getPassword(service, 'dave', on({ profile: 'keytar' }))).toBe('from-keytar');
-    expect(await getPassword(service, 'dave', on({ profile: 'python-keyring' }))).toBe('from-python');
-    expect(await getPassword(service, 'nobody', on())).toBeNull();
-    expect(await getPassword(uniqueService(), 'dave', on())).toBeNull();
-  });
+  it.skipIf(noPasswordCollections)(
+    'reads find any tool’s item in any collection, and rank the profile’s own item first',
+    async () => {
+      const service = uniqueService();
+      const other = await lockedCollection('Other');
+      await other.createItem('keytar style', { service, account: 'dave', 'xdg:schema': GENERIC }, 'from-keytar');
+      expect(await getPassword(service, 'dave', on())).toBe('from-keytar');
+      expect(await getPassword(service, 'dave', on({ profile: 'keyring-rs' }))).toBe('from-keytar');
+      await getDefaultCollection(k.conn).createItem(
+        'python style',
+        { service, username: 'dave', application: 'x' },
+        'from-python',
+      );
+      expect(await getPassword(service, 'dave', on({ profile: 'keytar' }))).toBe('from-keytar');
+      expect(await getPassword(service, 'dave', on({ profile: 'python-keyring' }))).toBe('from-python');
+      expect(await getPassword(service, 'nobody', on())).toBeNull();
+      expect(await getPassword(uniqueService(), 'dave', on())).toBeNull();
+    },
+  );
 
   it('getCredential and findCredentials return one credential per user, in user-name order', async () => {
     const service = uniqueService();
@@ -206,63 +213,72 @@ describe('the password API on gnome-keyring', () => {
     expect(await getPassword(service, 'frank', on())).toBe('c');
   });
 
-  it('the collection option: writes go there, reads and deletes look only there', async () => {
-    const service = uniqueService();
-    const session = '/org/freedesktop/secrets/collection/session';
-    const stored = await storePassword(service, 'gina', 'in-session', on({ collection: session }));
-    expect(stored.itemPath.startsWith(`${session}/`)).toBe(true);
-    expect(await getPassword(service, 'gina', on({ collection: 'default' }))).toBeNull();
-    expect(await getPassword(service, 'gina', on({ collection: session }))).toBe('in-session');
-    expect(await getPassword(service, 'gina', on())).toBe('in-session');
-    await setPassword(service, 'gina', 'in-login', on({ collection: 'default' }));
-    expect(await deletePassword(service, 'gina', on({ collection: session }))).toBe(true);
-    expect(await getPassword(service, 'gina', on())).toBe('in-login');
-    await expect(getPassword(service, 'gina', on({ collection: 'no-such-alias' }))).rejects.toBeInstanceOf(
-      ItemNotFoundException,
-    );
-  });
+  it.skipIf(!!skipOn({ kwallet: 'one collection only', keepassxc: 'one collection only' }))(
+    'the collection option: writes go there, reads and deletes look only there',
+    async () => {
+      const service = uniqueService();
+      const session = '/org/freedesktop/secrets/collection/session';
+      const stored = await storePassword(service, 'gina', 'in-session', on({ collection: session }));
+      expect(stored.itemPath.startsWith(`${session}/`)).toBe(true);
+      expect(await getPassword(service, 'gina', on({ collection: 'default' }))).toBeNull();
+      expect(await getPassword(service, 'gina', on({ collection: session }))).toBe('in-session');
+      expect(await getPassword(service, 'gina', on())).toBe('in-session');
+      await setPassword(service, 'gina', 'in-login', on({ collection: 'default' }));
+      expect(await deletePassword(service, 'gina', on({ collection: session }))).toBe(true);
+      expect(await getPassword(service, 'gina', on())).toBe('in-login');
+      await expect(getPassword(service, 'gina', on({ collection: 'no-such-alias' }))).rejects.toBeInstanceOf(
+        ItemNotFoundException,
+      );
+    },
+  );
 
-  it('a locked collection fails with LockedException saying why and how, never with null (gnome-keyring dismisses the prompt headless)', async () => {
-    const service = uniqueService();
-    const vault = await lockedCollection('Vault');
-    await vault.createItem('locked', { service, username: 'hank' }, 'hidden');
-    await vault.lock();
-    const vaultPath = await vault.getPath();
-    for (const attempt of [
-      () => getPassword(service, 'hank', on()),
-      () => findCredentials(service, on()),
-      () => getCredential(service, undefined, on()),
-      () => setPassword(service, 'hank', 'new', on({ profile: 'keyring-rs' })),
-      () => setPassword(uniqueService(), 'hank', 'new', on({ collection: vaultPath })),
-      () => deletePassword(service, 'hank', on()),
-    ]) {
-      const error = await attempt().catch((e: unknown) => e);
+  it.skipIf(noPasswordCollections)(
+    'a locked collection fails with LockedException saying why and how, never with null (gnome-keyring dismisses the prompt headless)',
+    async () => {
+      const service = uniqueService();
+      const vault = await lockedCollection('Vault');
+      await vault.createItem('locked', { service, username: 'hank' }, 'hidden');
+      await vault.lock();
+      const vaultPath = await vault.getPath();
+      for (const attempt of [
+        () => getPassword(service, 'hank', on()),
+        () => findCredentials(service, on()),
+        () => getCredential(service, undefined, on()),
+        () => setPassword(service, 'hank', 'new', on({ profile: 'keyring-rs' })),
+        () => setPassword(uniqueService(), 'hank', 'new', on({ collection: vaultPath })),
+        () => deletePassword(service, 'hank', on()),
+      ]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(LockedException);
+        const message = (error as Error).message;
+        expect(message).toContain(`"Vault" (${vaultPath})`);
+        expect(message).toMatch(/prompt was dismissed/);
+        if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) expect(message).toMatch(/no graphical session/);
+        expect(message).toContain(`secretstorage unlock --collection ${vaultPath} --with-password`);
+        expect((error as Error).cause).toBeInstanceOf(PromptDismissedException);
+      }
+      await vault.unlock({ password: 'collection-password' });
+      expect(await getPassword(service, 'hank', on())).toBe('hidden');
+    },
+  );
+
+  it.skipIf(noPasswordCollections)(
+    'a delete that needs a locked collection deletes nothing when it stays locked',
+    async () => {
+      const service = uniqueService();
+      await setPassword(service, 'hank', 'unlocked copy', on());
+      const vault = await lockedCollection('Vault');
+      await vault.createItem('locked', { service, username: 'hank' }, 'locked copy');
+      await vault.lock();
+      const error = await deletePassword(service, 'hank', on()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LockedException);
-      const message = (error as Error).message;
-      expect(message).toContain(`"Vault" (${vaultPath})`);
-      expect(message).toMatch(/prompt was dismissed/);
-      if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) expect(message).toMatch(/no graphical session/);
-      expect(message).toContain(`secretstorage unlock --collection ${vaultPath} --with-password`);
-      expect((error as Error).cause).toBeInstanceOf(PromptDismissedException);
-    }
-    await vault.unlock({ password: 'collection-password' });
-    expect(await getPassword(service, 'hank', on())).toBe('hidden');
-  });
-
-  it('a delete that needs a locked collection deletes nothing when it stays locked', async () => {
-    const service = uniqueService();
-    await setPassword(service, 'hank', 'unlocked copy', on());
-    const vault = await lockedCollection('Vault');
-    await vault.createItem('locked', { service, username: 'hank' }, 'locked copy');
-    await vault.lock();
-    const error = await deletePassword(service, 'hank', on()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LockedException);
-    expect((error as Error).message).toMatch(/Nothing was deleted\.$/);
-    expect(await getPassword(service, 'hank', on())).toBe('unlocked copy');
-    await vault.unlock({ password: 'collection-password' });
-    expect(await deletePassword(service, 'hank', on())).toBe(true);
-    expect(await itemsOf(service)).toEqual([]);
-  });
+      expect((error as Error).message).toMatch(/Nothing was deleted\.$/);
+      expect(await getPassword(service, 'hank', on())).toBe('unlocked copy');
+      await vault.unlock({ password: 'collection-password' });
+      expect(await deletePassword(service, 'hank', on())).toBe(true);
+      expect(await itemsOf(service)).toEqual([]);
+    },
+  );
 
   it('opens its own connection from an address or an environment, and closes it', async () => {
     const service = uniqueService();

@@ -7,7 +7,7 @@ import {
   getSecrets,
   searchItems,
 } from '../../src/index.js';
-import { uniqueAttributes, useKeyring } from '../helpers/keyring.js';
+import { noPasswordCollections, uniqueAttributes, useKeyring } from '../helpers/keyring.js';
 
 describe('locked collections on gnome-keyring', () => {
   const k = useKeyring();
@@ -20,7 +20,7 @@ describe('locked collections on gnome-keyring', () => {
     return { collection, item, attributes };
   }
 
-  it('creates a collection with a password and no prompt', async () => {
+  it.skipIf(noPasswordCollections)('creates a collection with a password and no prompt', async () => {
     const path = await createCollectionWithPassword(k.conn, 'Made headless', 'pw');
     const collection = new Collection(k.conn, path);
     expect(await collection.getLabel()).toBe('Made headless');
@@ -28,41 +28,50 @@ describe('locked collections on gnome-keyring', () => {
     await collection.delete();
   });
 
-  it('lock() locks; reads and writes then raise LockedException from the server or the client check', async () => {
-    const { collection, item } = await lockedCollectionWithItem();
-    expect(await collection.isLocked()).toBe(true);
-    expect(await item.isLocked()).toBe(true);
-    await expect(collection.ensureNotLocked()).rejects.toBeInstanceOf(LockedException);
-    await expect(item.ensureNotLocked()).rejects.toBeInstanceOf(LockedException);
-    const fromServer = await item.getSecret().catch((error: unknown) => error);
-    expect(fromServer).toBeInstanceOf(LockedException);
-    expect((fromServer as LockedException).dbusName).toBe('org.freedesktop.Secret.Error.IsLocked');
-    await expect(collection.createItem('no', uniqueAttributes(), 'x')).rejects.toBeInstanceOf(LockedException);
-    await expect(item.setSecret('x')).rejects.toBeInstanceOf(LockedException);
-  });
+  it.skipIf(noPasswordCollections)(
+    'lock() locks; reads and writes then raise LockedException from the server or the client check',
+    async () => {
+      const { collection, item } = await lockedCollectionWithItem();
+      expect(await collection.isLocked()).toBe(true);
+      expect(await item.isLocked()).toBe(true);
+      await expect(collection.ensureNotLocked()).rejects.toBeInstanceOf(LockedException);
+      await expect(item.ensureNotLocked()).rejects.toBeInstanceOf(LockedException);
+      const fromServer = await item.getSecret().catch((error: unknown) => error);
+      expect(fromServer).toBeInstanceOf(LockedException);
+      expect((fromServer as LockedException).dbusName).toBe('org.freedesktop.Secret.Error.IsLocked');
+      await expect(collection.createItem('no', uniqueAttributes(), 'x')).rejects.toBeInstanceOf(LockedException);
+      await expect(item.setSecret('x')).rejects.toBeInstanceOf(LockedException);
+    },
+  );
 
-  it('searchItems lists unlocked items before locked ones; GetSecrets skips the locked', async () => {
-    const { item, attributes } = await lockedCollectionWithItem();
-    const unlockedItem = await new Collection(k.conn, '/org/freedesktop/secrets/collection/login').createItem(
-      'unlocked twin',
-      attributes,
-      'visible',
-    );
-    const found = await searchItems(k.conn, { test: attributes.test });
-    expect(found.map((i) => i.itemPath)).toEqual([unlockedItem.itemPath, item.itemPath]);
-    const secrets = await getSecrets(k.conn, found);
-    expect([...secrets.keys()]).toEqual([unlockedItem.itemPath]);
-    expect(secrets.get(unlockedItem.itemPath)?.toString()).toBe('visible');
-  });
+  it.skipIf(noPasswordCollections)(
+    'searchItems lists unlocked items before locked ones; GetSecrets skips the locked',
+    async () => {
+      const { item, attributes } = await lockedCollectionWithItem();
+      const unlockedItem = await new Collection(k.conn, '/org/freedesktop/secrets/collection/login').createItem(
+        'unlocked twin',
+        attributes,
+        'visible',
+      );
+      const found = await searchItems(k.conn, { test: attributes.test });
+      expect(found.map((i) => i.itemPath)).toEqual([unlockedItem.itemPath, item.itemPath]);
+      const secrets = await getSecrets(k.conn, found);
+      expect([...secrets.keys()]).toEqual([unlockedItem.itemPath]);
+      expect(secrets.get(unlockedItem.itemPath)?.toString()).toBe('visible');
+    },
+  );
 
-  it('unlock({ password }) unlocks without a prompt; a wrong password is refused', async () => {
-    const { collection, item } = await lockedCollectionWithItem();
-    const refused = await collection.unlock({ password: 'wrong' }).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(SecretStorageError);
-    expect((refused as Error).message).toMatch(/refused the password/);
-    expect(await collection.isLocked()).toBe(true);
-    await collection.unlock({ password: 'extra-password' });
-    expect(await collection.isLocked()).toBe(false);
-    expect((await item.getSecret()).toString()).toBe('extra secret');
-  });
+  it.skipIf(noPasswordCollections)(
+    'unlock({ password }) unlocks without a prompt; a wrong password is refused',
+    async () => {
+      const { collection, item } = await lockedCollectionWithItem();
+      const refused = await collection.unlock({ password: 'wrong' }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(SecretStorageError);
+      expect((refused as Error).message).toMatch(/refused the password/);
+      expect(await collection.isLocked()).toBe(true);
+      await collection.unlock({ password: 'extra-password' });
+      expect(await collection.isLocked()).toBe(false);
+      expect((await item.getSecret()).toString()).toBe('extra secret');
+    },
+  );
 });
