@@ -55,3 +55,5 @@ export const NOT_SUPPORTED_ERROR = 'org.freedesktop.DBus.Error.NotSupported';
 export const FILE_BACKEND_HINT =
   "With no Secret Service at all, an encrypted keyring file (libsecret's and oo7's format) works too: set " +
   'SECRETSTORAGE_BACKEND=file and SECRETSTORAGE_FILE_PASSWORD (docs/keyring-file.md).';
+/** What KWallet answers a Lock of a collection it already reports locked with ("Can't lock object"). */
+export const INVALID_ARGS_ERROR = 'org.freedesktop.DBus.Error.InvalidArgs';

@@ -3,7 +3,7 @@
  * activation, transfer algorithm, default collection, lock states, prompts), each problem with its fix. It reports
  * instead of throwing, because every failure is an answer.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { dbusInit, type Connection } from '../connection.js';
 import { ALGORITHM_DH, SECRETS_BUS_NAME } from '../defines.js';
@@ -12,11 +12,24 @@ import { FILE_BACKEND_HINT } from '../defines.js';
 import { KeyringFileError, NoBackendError } from '../errors.js';
 import { defaultCollectionPath, getAllCollections } from '../service.js';
 import { hasGraphicalSession, unlockHint } from '../unlock-for-use.js';
+import { gatherFindings, programOf } from './server-findings.js';
+import {
+  identifyServer,
+  lockedAdvice,
+  noCollectionAdvice,
+  restartAdvice,
+  transferAdvice,
+  type ServerFindings,
+  type ServerIdentity,
+} from './server-identity.js';
 
 export type CheckStatus = 'ok' | 'info' | 'warning' | 'problem';
 
 export interface DiagnosisCheck {
-  /** What was checked: `bus-address`, `bus`, `service`, `transfer`, `default-collection`, `collections`, `prompts`. */
+  /**
+   * What was checked: `bus-address`, `bus`, `service`, `transfer`, `collections`, `default-collection`, `server`,
+   * `prompts`.
+   */
   id: string;
   status: CheckStatus;
   /** What was found, in one sentence. */
@@ -47,6 +60,8 @@ export interface Diagnosis {
   serviceOwner?: string;
   serviceProgram?: string;
   serviceActivatable?: boolean;
+  /** Which server it is (gnome-keyring, KWallet, KeePassXC, oo7-daemon) and what tells it, when it was reached. */
+  server?: ServerIdentity;
   /** The transfer algorithm the service negotiated with this client. */
   algorithm?: string;
   defaultCollection?: CollectionState;
@@ -86,33 +101,23 @@ function findAddress(options: DiagnoseOptions, env: NodeJS.ProcessEnv, report: D
   return undefined;
 }
 
-/** The program name of the process owning `uniqueName`, when the bus and /proc tell it. */
-async function programOf(connection: Connection, uniqueName: string): Promise<string | undefined> {
-  try {
-    const pid = (await connection.callBus('GetConnectionUnixProcessID', 's', [uniqueName])) as number;
-    const comm =
-      readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] || readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    return `${comm.split('/').pop()}, pid ${pid}`;
-  } catch {
-    // TCP buses cannot tell the pid; another pid namespace hides /proc: the name alone still answers the question.
-    return undefined;
-  }
-}
-
 function add(report: Diagnosis, check: DiagnosisCheck): void {
   report.checks.push(check);
 }
 
-async function checkService(connection: Connection, report: Diagnosis): Promise<boolean> {
+async function checkService(connection: Connection, report: Diagnosis, findings: ServerFindings): Promise<boolean> {
   const name = report.serviceName;
   const owned = (await connection.callBus('NameHasOwner', 's', [name])) as boolean;
   const activatable = ((await connection.callBus('ListActivatableNames')) as string[]).includes(name);
   report.serviceActivatable = activatable;
   if (owned) {
     report.serviceOwner = (await connection.callBus('GetNameOwner', 's', [name])) as string;
-    report.serviceProgram = await programOf(connection, report.serviceOwner);
+    const owner = await programOf(connection, report.serviceOwner);
+    report.serviceProgram = owner ? `${owner.name}, pid ${owner.pid}` : undefined;
     const program = report.serviceProgram ? ` (${report.serviceProgram})` : '';
     add(report, { id: 'service', status: 'ok', summary: `${name} is owned by ${report.serviceOwner}${program}.` });
+    Object.assign(findings, await gatherFindings(connection, report.serviceOwner, owner?.name));
+    report.server = identifyServer(findings);
     return true;
   }
   if (activatable) {
@@ -151,9 +156,12 @@ async function checkTransfer(connection: Connection, report: Diagnosis): Promise
   }
 }
 
-async function checkCollections(connection: Connection, report: Diagnosis): Promise<void> {
+async function checkCollections(connection: Connection, report: Diagnosis, findings: ServerFindings): Promise<void> {
   const defaultPath = await defaultCollectionPath(connection);
   const collections = await getAllCollections(connection);
+  findings.collectionPaths = collections.map((collection) => collection.collectionPath);
+  report.server = identifyServer(findings);
+  const kind = report.server.kind;
   report.collections = await Promise.all(
     collections.map(async (collection): Promise<CollectionState> => {
       const path = collection.collectionPath;
@@ -180,9 +188,10 @@ async function checkCollections(connection: Connection, report: Diagnosis): Prom
         'No collection has the "default" alias: reads still search every collection, but keytar, Python keyring and ' +
         'this library store new passwords there and would have to create it through a prompt.',
       fix:
+        (report.collections.length === 0 ? noCollectionAdvice(kind) : undefined) ??
         'On a desktop, create a keyring in Passwords and Keys (Seahorse) and make it the default. Headless, start ' +
-        'gnome-keyring with `--unlock` and a password on stdin, which creates the "login" collection and makes it the ' +
-        'default.',
+          'gnome-keyring with `--unlock` and a password on stdin, which creates the "login" collection and makes it ' +
+          'the default.',
     });
   } else if (def.locked) {
     report.verdict = 'locked';
@@ -190,7 +199,9 @@ async function checkCollections(connection: Connection, report: Diagnosis): Prom
       id: 'default-collection',
       status: 'problem',
       summary: `The default collection "${def.label}" (${def.path}) is locked: reading and storing passwords needs an unlock prompt.`,
-      fix: `On a desktop, \`secretstorage unlock\` shows the keyring's prompt. ${unlockHint([def.path])}`,
+      fix:
+        lockedAdvice(kind) ??
+        `On a desktop, \`secretstorage unlock\` shows the keyring's prompt. ${unlockHint([def.path])}`,
     });
   } else {
     add(report, {
@@ -199,6 +210,25 @@ async function checkCollections(connection: Connection, report: Diagnosis): Prom
       summary: `The default collection is "${def.label}" (${def.path}), unlocked.`,
     });
   }
+}
+
+function checkServer(report: Diagnosis, findings: ServerFindings): void {
+  const server = report.server;
+  if (!server) return;
+  if (server.kind === 'unknown') {
+    const seen = findings.program ? `its program is ${findings.program}` : 'the bus does not tell its program';
+    add(report, {
+      id: 'server',
+      status: 'info',
+      summary: `Could not tell which Secret Service server this is (${seen}).`,
+    });
+    return;
+  }
+  add(report, {
+    id: 'server',
+    status: 'info',
+    summary: `The server is ${server.name} (${server.evidence.join('; ')}).`,
+  });
 }
 
 function checkPrompts(report: Diagnosis): void {
@@ -334,11 +364,12 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
     checkPrompts(report);
     return report;
   }
+  const findings: ServerFindings = {};
   try {
     add(report, { id: 'bus', status: 'ok', summary: `Connected to the bus as ${connection.uniqueName}.` });
-    if (await checkService(connection, report)) {
+    if (await checkService(connection, report, findings)) {
       await checkTransfer(connection, report);
-      await checkCollections(connection, report);
+      await checkCollections(connection, report, findings);
     }
   } catch (error) {
     if (report.verdict === 'ok') report.verdict = error instanceof NoBackendError ? 'no-service' : 'incomplete';
@@ -352,11 +383,13 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
       fix: failedActivation
         ? `Run the Exec= program of its D-Bus service file by hand to see why it fails (\`grep -rl ${report.serviceName} ` +
           `/usr/share/dbus-1/services\`), or start a Secret Service yourself. ${START_HEADLESS}`
-        : 'Restart the keyring daemon (e.g. `gnome-keyring-daemon --replace --components=secrets`) and run diagnose again.',
+        : (transferAdvice(report.server?.kind ?? 'unknown', (error as Error).message) ??
+          restartAdvice(report.server?.kind ?? 'unknown')),
     });
   } finally {
     await connection.close();
   }
+  checkServer(report, findings);
   checkPrompts(report);
   return report;
 }

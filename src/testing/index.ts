@@ -1,6 +1,7 @@
 /**
- * Test helpers, for users' own test suites and this project's: a private bus with a real gnome-keyring, and a mock
- * Secret Service for what a headless gnome-keyring cannot do (prompts, locked keyrings, other servers' quirks).
+ * Test helpers, for users' own test suites and this project's: a private bus with a real gnome-keyring, KWallet or
+ * KeePassXC (the last two under a virtual X display, their dialogs answered with xdotool), and a mock Secret Service
+ * for what a headless server cannot do (hostile replies, some prompts, other servers' quirks).
  */
 export {
   CRASH_LOOP,
@@ -37,3 +38,14 @@ export {
 export { mockScenarios } from './mock-scenarios.js';
 export type { IncomingMessage, MessageType } from '../dbus/message.js';
 export { startMockSecretPortal, type MockSecretPortal, type MockSecretPortalOptions } from './mock-portal.js';
+export {
+  SECRET_SERVICE_PROVIDERS,
+  startHeadlessProvider,
+  type HeadlessProvider,
+  type HeadlessProviderOptions,
+  type SecretServiceProvider,
+} from './headless-provider.js';
+export { KWALLET_WALLET, startKWallet, type KWallet, type KWalletOptions } from './kwallet.js';
+export { KEEPASSXC_DATABASE, startKeePassXC, type KeePassXC, type KeePassXCOptions } from './keepassxc.js';
+export { startXvfb, type VirtualDisplay } from './xvfb.js';
+export { answerDialog, findDialogs, UNLOCK_DIALOG_TITLES, type AnswerDialogOptions } from './dialogs.js';

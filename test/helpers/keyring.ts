@@ -210,3 +210,10 @@ export const noPasswordCollections = !!skipOn({
   kwallet: 'no CreateWithMasterPassword / UnlockWithMasterPassword',
   keepassxc: 'no CreateWithMasterPassword / UnlockWithMasterPassword',
 });
+
+/** How the server the files run against shows itself: its default collection's label, its program, its name. */
+export const SERVER_FACTS: { label: string; program: string; name: string } = {
+  'gnome-keyring': { label: 'Login', program: 'gnome-keyring-daemon', name: 'gnome-keyring' },
+  kwallet: { label: 'kdewallet', program: 'kwalletd5', name: 'KWallet' },
+  keepassxc: { label: 'Passwords', program: 'keepassxc', name: 'KeePassXC' },
+}[otherProvider ? testProvider : 'gnome-keyring'];

@@ -15,7 +15,7 @@ import {
   searchItems,
 } from '../../src/index.js';
 import keytar, * as named from '../../src/keytar.js';
-import { DEFAULT_COLLECTION, noPasswordCollections, storedAttributes, useKeyring } from '../helpers/keyring.js';
+import { DEFAULT_COLLECTION, noPasswordCollections, skipOn, storedAttributes, useKeyring } from '../helpers/keyring.js';
 import { python } from '../helpers/peer-tools.js';
 
 const GENERIC = 'org.freedesktop.Secret.Generic';
@@ -92,7 +92,12 @@ describe('secretstorage/keytar on gnome-keyring', () => {
     expect(await libsecret('get', service, 'alice')).toBe('pw ✓');
   });
 
-  it('reads, replaces and deletes what keytar (libsecret) stored, leaving one item', async () => {
+  it.skipIf(
+    !!skipOn({
+      keepassxc:
+        "libsecret's password_store over an existing item hangs on KeePassXC 2.7.4 (seen without this library)",
+    }),
+  )('reads, replaces and deletes what keytar (libsecret) stored, leaving one item', async () => {
     const service = uniqueService();
     expect(await libsecret('set', service, 'bob', 'by libsecret')).toBe(true);
     expect(await keytar.getPassword(service, 'bob')).toBe('by libsecret');

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// `npm run test:providers`: the provider-independent integration tests (core API, locking, password API, keytar,
+// CLI) and each server's own tests, against KWallet and against KeePassXC, each started by the tests on a private bus
+// under Xvfb (SECRETSTORAGE_TEST_PROVIDER, see test/helpers/keyring.ts). gnome-keyring is what `npm test` runs.
+// Arguments: the providers to run (default both).
+import { spawnSync } from 'node:child_process';
+
+const SHARED = [
+  'test/integration/core.test.ts',
+  'test/integration/locking.test.ts',
+  'test/integration/keyring.test.ts',
+  'test/integration/keytar.test.ts',
+  'test/integration/cli.test.ts',
+];
+const providers = process.argv.slice(2).length ? process.argv.slice(2) : ['kwallet', 'keepassxc'];
+let failed = false;
+for (const provider of providers) {
+  console.log(`\n=== ${provider} ===`);
+  const run = spawnSync('npx', ['vitest', 'run', ...SHARED, `test/providers/${provider}.test.ts`], {
+    stdio: 'inherit',
+    env: { ...process.env, SECRETSTORAGE_TEST_PROVIDER: provider },
+  });
+  if (run.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
