@@ -422,8 +422,11 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
   // The bus disconnects a client that sends a message to a malformed name: refuse it here instead.
   assertBusName(options.serviceName === undefined ? 'SECRET_SERVICE_BUS_NAME' : 'serviceName', serviceName);
   if (!address) {
+    const runtime = env.XDG_RUNTIME_DIR
+      ? `${env.XDG_RUNTIME_DIR}/bus does not exist`
+      : 'XDG_RUNTIME_DIR is not set either';
     throw new NoBackendError(
-      'No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not exist ' +
+      `No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and ${runtime} ` +
         '(typical of SSH sessions, containers and CI). Run your command under `dbus-run-session -- <command>` with a ' +
         `keyring daemon started inside it, or use \`npx secretstorage headless -- <command>\`, which does both. ${FILE_BACKEND_HINT}`,
     );

@@ -2,7 +2,7 @@
 import type { Command } from './command.js';
 
 export function completionScript(shell: string, program: string, commands: Command[]): string | undefined {
-  const names = [...commands.flatMap((command) => [command.name, ...(command.aliases ?? [])]), 'completion', 'help'];
+  const names = [...commands.flatMap((command) => [command.name, ...(command.aliases ?? [])]), 'help'];
   const fn = `_${program.replace(/[^A-Za-z0-9]/g, '_')}`;
   const optionCases = commands
     .map(
@@ -21,7 +21,6 @@ ${fn}() {
   fi
   case "\${COMP_WORDS[1]}" in
 ${optionCases}
-    completion) opts="bash zsh fish" ;;
   esac
   COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
 }

@@ -20,6 +20,7 @@ import {
   ImportConflictError,
   UnrepresentableValueError,
 } from '../user-secrets/errors.js';
+import { NoDefaultCollectionError } from '../keyring/errors.js';
 import { UsageError } from './usage-error.js';
 
 export const EXIT = {
@@ -45,6 +46,8 @@ export const EXIT = {
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof InvalidArgumentError) return EXIT.usage;
+  // No default collection and none can be created: "no such collection" (1), though its creation prompt was dismissed.
+  if (error instanceof NoDefaultCollectionError) return EXIT.notFound;
   if (
     error instanceof LockedException ||
     error instanceof PromptDismissedException ||

@@ -135,3 +135,48 @@ export async function exitNotFound<T>(work: Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** secret-tool's commands and the password command a user of `get SERVICE USERNAME` may have meant instead. */
+const PASSWORD_EQUIVALENT: Record<string, string> = { lookup: 'get', store: 'set', clear: 'delete' };
+
+/**
+ * For one or two arguments to lookup, store or clear (`lookup myapp alice`, a `get` habit), the password command
+ * that takes them as a service and a user name, as a clause to add to a message; else ''.
+ */
+export function passwordCommandHint(command: string, args: string[]): string {
+  const password = PASSWORD_EQUIVALENT[command];
+  if (!password || args.length === 0 || args.length > 2) return '';
+  return `; for a password by service and user name: secretstorage ${password} ${args.map(shellQuote).join(' ')}`;
+}
+
+/**
+ * secret-tool's `ATTRIBUTE VALUE …` arguments as an attributes object.
+ * @throws UsageError for no pairs or an odd count, with the pairs spelled out and, for a lone SERVICE, the password
+ *   command that takes it (`lookup myapp` → `get myapp`).
+ */
+export function parseAttributePairs(command: string, args: string[]): Record<string, string> {
+  if (args.length === 0 || args.length % 2 === 1) {
+    throw new UsageError(
+      `${command} takes ATTRIBUTE VALUE pairs, as secret-tool does ` +
+        `(secretstorage ${command} service SERVICE username USERNAME)${passwordCommandHint(command, args)}.`,
+    );
+  }
+  const attributes: Record<string, string> = {};
+  for (let index = 0; index < args.length; index += 2) {
+    if (args[index] === '') throw new UsageError(`${command}: an attribute name cannot be empty.`);
+    attributes[args[index]] = args[index + 1];
+  }
+  return attributes;
+}
+
+/** What lookup and clear say when nothing matched: the attributes, and the password command for two arguments. */
+export function nothingMatched(command: string, args: string[]): string {
+  const pairs = [];
+  for (let index = 0; index < args.length; index += 2) pairs.push(`${args[index]}=${shellQuote(args[index + 1])}`);
+  return `No item has the attributes ${pairs.join(' ')}${passwordCommandHint(command, args)}.`;
+}
+
+/** `value` as a shell word: bare when it is safe, else in single quotes. */
+export function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}

@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import type { CliIO, Command } from './command.js';
 import { commands } from './commands/index.js';
-import { completionScript } from './completion.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { CliExit } from './usage-error.js';
 
@@ -33,17 +32,19 @@ function version(): string {
 }
 
 function mainHelp(program: string): string {
-  const width = Math.max(...commands.map((command) => command.name.length), 10);
-  const list = commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n');
-  return `Usage: ${program} <command> [options]
+  const label = (command: Command) =>
+    command.aliases?.length ? `${command.name} (${command.aliases.join(', ')})` : command.name;
+  const width = Math.max(...commands.map((command) => label(command).length), 10);
+  const list = commands.map((command) => `  ${label(command).padEnd(width)}  ${command.summary}`).join('\n');
+  return `Usage: ${program} [options] <command> [options]
 
 The FreeDesktop Secret Service (gnome-keyring, KWallet, KeePassXC, oo7) from the command line.
 Secrets are read from stdin or a no-echo prompt, never from the command line.
 
-Commands:
+Commands (aliases in parentheses):
 ${list}
-  ${'completion'.padEnd(width)}  Print a shell completion script (bash, zsh or fish)
 
+Options such as --json, --collection and --timeout go before or after the command.
 Run '${program} <command> --help' for a command's options.
 
 ${EXIT_CODES_HELP}
@@ -54,40 +55,74 @@ export function findCommand(name: string): Command | undefined {
   return commands.find((command) => command.name === name || command.aliases?.includes(name));
 }
 
+/** The options that take a value, so that the value is not taken for the command name when they come first. */
+const VALUE_OPTIONS = new Set([
+  '--collection',
+  '-c',
+  '--timeout',
+  '--profile',
+  '--attr',
+  '--address',
+  '--project',
+  '-p',
+  '--id',
+]);
+
+/**
+ * Splits `[options] COMMAND [arguments]`: options given before the command are handed to it like the ones after
+ * (`--json get myapp alice` is `get --json myapp alice`).
+ */
+function splitLeadingOptions(argv: string[]): { leading: string[]; name?: string; rest: string[] } {
+  let index = 0;
+  while (index < argv.length && argv[index].startsWith('-') && argv[index] !== '--') {
+    index += VALUE_OPTIONS.has(argv[index]) ? 2 : 1;
+  }
+  return { leading: argv.slice(0, index), name: argv[index], rest: argv.slice(index + 1) };
+}
+
 /** Runs the CLI with `argv` (without node and the script) and resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO, program = 'secretstorage'): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  const { leading, name, rest } = splitLeadingOptions(argv);
+  if (name === undefined || name === 'help') {
+    if (leading.includes('--version') || leading.includes('-V')) {
+      io.stdout.write(`${version()}\n`);
+      return EXIT.ok;
+    }
     const target = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
     io.stdout.write(target ? target.help : mainHelp(program));
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (name === '--version' || name === '-V') {
-    io.stdout.write(`${version()}\n`);
-    return EXIT.ok;
-  }
-  if (name === 'completion') {
-    const script = completionScript(rest[0] ?? 'bash', program, commands);
-    if (!script) {
-      io.stderr.write(`${program}: completion: unknown shell ${JSON.stringify(rest[0])}; use bash, zsh or fish.\n`);
-      return EXIT.usage;
+    const asked = name === 'help' || leading.includes('--help') || leading.includes('-h');
+    if (!asked && leading.length > 0) {
+      io.stderr.write(`${program}: no command after ${leading.join(' ')}.\n`);
     }
-    io.stdout.write(script);
-    return EXIT.ok;
+    return asked ? EXIT.ok : EXIT.usage;
   }
   const command = findCommand(name);
   if (!command) {
     io.stderr.write(`${program}: unknown command "${name}". Run '${program} --help' for the list.\n`);
     return EXIT.usage;
   }
+  return runCommand(command, [...leading, ...rest], io, `${program} ${command.name}`, `${program} ${command.name}`);
+}
+
+/**
+ * Runs one command with its arguments: its help for --help, else the command, printing a failure as one line
+ * prefixed with `prefix` (or JSON with --json) and resolving with the exit code.
+ */
+export async function runCommand(
+  command: Command,
+  args: string[],
+  io: CliIO,
+  prefix: string,
+  helpCommand: string,
+): Promise<number> {
   // Arguments after `--` belong to another program (`headless -- CMD --help`), not to the command.
-  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  const own = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
   if (own.includes('--help') || own.includes('-h')) {
     io.stdout.write(command.helpFor?.(own) ?? command.help);
     return EXIT.ok;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(args, io);
   } catch (error) {
     const code = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
@@ -95,8 +130,8 @@ export async function runCli(argv: string[], io: CliIO, program = 'secretstorage
       const kind = error instanceof CliExit ? cliExitKind(code) : error instanceof Error ? error.name : 'Error';
       io.stderr.write(`${JSON.stringify({ error: { code, kind, message } })}\n`);
     } else {
-      io.stderr.write(`${program} ${command.name}: ${message}\n`);
-      if (code === EXIT.usage) io.stderr.write(`Run '${program} ${command.name} --help' for usage.\n`);
+      io.stderr.write(`${prefix}: ${message}\n`);
+      if (code === EXIT.usage) io.stderr.write(`Run '${helpCommand} --help' for usage.\n`);
     }
     if (process.env.SECRETSTORAGE_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return code;

@@ -80,20 +80,28 @@ export interface UnlockCollectionOptions extends CollectionOptions {
   password?: string | Uint8Array;
 }
 
+export interface UnlockCollectionResult {
+  /** The collection's object path. */
+  path: string;
+  /**
+   * Whether it was locked. When it was not, nothing was sent, not even `password`: gnome-keyring accepts any
+   * password for a collection that is already unlocked, so sending it would check nothing.
+   */
+  wasLocked: boolean;
+}
+
 /**
- * Unlocks `options.collection` (default: the `default` alias), through the service's prompt or with `password`;
- * resolves with its path.
+ * Unlocks `options.collection` (default: the `default` alias), through the service's prompt or with `password`,
+ * unless it is unlocked already.
  * @throws LockedException or TimeoutException when the prompt failed (the message says why and what to do);
  *   SecretStorageError when the password is refused or the service cannot take one; ItemNotFoundException.
  */
-export function unlockCollection(options: UnlockCollectionOptions = {}): Promise<string> {
+export function unlockCollection(options: UnlockCollectionOptions = {}): Promise<UnlockCollectionResult> {
   return runOperation(options, 'unlock', async ({ connection, prompt }) => {
     const path = (await readScope(connection, options.collection ?? 'default'))!;
-    if (options.password !== undefined) {
-      await unlockWithPassword(connection, path, options.password);
-    } else if (await new Collection(connection, path).isLocked()) {
-      await unlockForUse(connection, [path], 'Unlocking', prompt);
-    }
-    return path;
+    if (!(await new Collection(connection, path).isLocked())) return { path, wasLocked: false };
+    if (options.password !== undefined) await unlockWithPassword(connection, path, options.password);
+    else await unlockForUse(connection, [path], 'Unlocking', prompt);
+    return { path, wasLocked: true };
   });
 }

@@ -32,6 +32,7 @@ export {
   type LockResult,
   type CollectionOptions,
   type UnlockCollectionOptions,
+  type UnlockCollectionResult,
 } from './collections.js';
 export {
   diagnose,
@@ -51,3 +52,11 @@ export {
   KeyringFileKeyError,
   KeyringFileVersionError,
 } from '../errors.js';
+export {
+  lookupSecret,
+  storeSecret,
+  clearSecrets,
+  type AttributeOptions,
+  type StoreSecretOptions,
+} from './attribute-items.js';
+export { NoDefaultCollectionError } from './errors.js';

@@ -1,4 +1,5 @@
 /** Turning the `collection` option (an alias or an object path) into the collection an operation uses. */
+import { NoDefaultCollectionError } from './errors.js';
 import { Collection, createCollectionPath } from '../collection.js';
 import type { Connection } from '../connection.js';
 import { PromptDismissedException, TimeoutException } from '../errors.js';
@@ -27,8 +28,9 @@ export async function readScope(connection: Connection, collection: string | und
  * The collection a write goes to: `collection`, else the `default` alias, which is created (with the service's
  * prompt) when no collection has it, as libsecret and Python keyring do. `defaultPath`: the `default` alias's
  * collection when the caller already looked it up.
- * @throws ItemNotFoundException for an unknown alias other than `default`; PromptDismissedException or
- *   TimeoutException when the default collection is missing and its creation prompt failed.
+ * @throws ItemNotFoundException for an unknown alias other than `default`; NoDefaultCollectionError (a
+ *   PromptDismissedException) or TimeoutException when the default collection is missing and its creation prompt
+ *   failed.
  */
 export async function writeTarget(
   connection: Connection,
@@ -52,7 +54,7 @@ export async function writeTarget(
     const why = hasGraphicalSession()
       ? 'its creation prompt was not completed'
       : 'creating one needs a prompt, and this process has no graphical session to show it in';
-    const Type = error instanceof TimeoutException ? TimeoutException : PromptDismissedException;
+    const Type = error instanceof TimeoutException ? TimeoutException : NoDefaultCollectionError;
     throw new Type(
       `There is no default collection to store the password in, and ${why}. Start the keyring with a login ` +
         'collection (`printf %s "$PASSWORD" | gnome-keyring-daemon --unlock --components=secrets`), or pass ' +

@@ -5,6 +5,7 @@
 export { initUserSecrets, integrateWithDotenv } from './load.js';
 export type { InitUserSecretsOptions, InitUserSecretsResult, IntegrateWithDotenvResult } from './load.js';
 export { UserSecretsManager } from './manager.js';
+export { findProject, type FoundProject } from './find-project.js';
 export type { LoadOptions, UserSecretsInfo, UserSecretsOptions } from './manager.js';
 export { applySecrets } from './environment.js';
 export type { ApplySecretsOptions, ApplySecretsResult, Environment } from './environment.js';

@@ -10,6 +10,7 @@ import type { Environment } from './environment.js';
 import { applySecrets } from './environment.js';
 import { UserSecretsError } from './errors.js';
 import { UserSecretsManager, type UserSecretsOptions } from './manager.js';
+import { findProject } from './find-project.js';
 import { envFilePath } from './project-id.js';
 
 export interface InitUserSecretsOptions extends Omit<UserSecretsOptions, 'init'> {
@@ -21,6 +22,8 @@ export interface InitUserSecretsOptions extends Omit<UserSecretsOptions, 'init'>
 
 export interface InitUserSecretsResult {
   id: string;
+  /** The `.env` file the id was read from or written to (found from the current directory upwards by default). */
+  envFile: string;
   /** Variable names set from user secrets. */
   loaded: string[];
   /** Variable names left alone because they already existed. */
@@ -37,7 +40,7 @@ export async function initUserSecrets(options: InitUserSecretsOptions = {}): Pro
   const manager = await UserSecretsManager.open({ ...options, init: options.id === undefined });
   try {
     const { applied, kept } = await manager.load({ env: options.env, override: options.override });
-    return { id: manager.id, loaded: applied, kept };
+    return { id: manager.id, envFile: envFilePath(manager.projectDir), loaded: applied, kept };
   } finally {
     await manager.close();
   }
@@ -58,7 +61,8 @@ export interface IntegrateWithDotenvResult extends InitUserSecretsResult {
  */
 export async function integrateWithDotenv(options: InitUserSecretsOptions = {}): Promise<IntegrateWithDotenvResult> {
   const env = options.env ?? process.env;
-  const envFile = envFilePath(resolve(options.projectDir ?? process.cwd()));
+  const projectDir = options.projectDir === undefined ? (await findProject()).projectDir : resolve(options.projectDir);
+  const envFile = envFilePath(projectDir);
   let text: string;
   try {
     text = await readFile(envFile, 'utf8');
@@ -73,13 +77,13 @@ export async function integrateWithDotenv(options: InitUserSecretsOptions = {}):
   }
   const parser = await dotenvParser();
   const fromFile = new Map(Object.entries(parser.parse(text)));
-  const manager = await UserSecretsManager.open({ ...options, init: false });
+  const manager = await UserSecretsManager.open({ ...options, projectDir, init: false });
   try {
     const secrets = new Map(Object.entries(await manager.getAll()));
     const existing = new Set(Object.keys(env).filter((name) => env[name] !== undefined));
     const fromDotenv = applySecrets(env, fromFile, { existing }).applied;
     const { applied, kept } = applySecrets(env, secrets, { existing, override: options.override });
-    return { id: manager.id, loaded: applied, kept, fromDotenv, parser: parser.name };
+    return { id: manager.id, envFile, loaded: applied, kept, fromDotenv, parser: parser.name };
   } finally {
     await manager.close();
   }

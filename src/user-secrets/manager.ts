@@ -11,6 +11,7 @@ import type { PromptOptions } from '../prompt.js';
 import { applySecrets, type ApplySecretsResult, type Environment } from './environment.js';
 import { assertStorableValue, assertValidKey } from './keys.js';
 import { FileSecretsStore } from './file-store.js';
+import { findProject } from './find-project.js';
 import { KeyringStore, USER_SECRETS_SCHEMA } from './keyring-store.js';
 import type { SecretsStore } from './secrets-store.js';
 import { envFilePath, initProjectId, normaliseProjectId, requireProjectId, type IdKey } from './project-id.js';
@@ -21,7 +22,10 @@ export interface UserSecretsOptions extends Pick<BackendOptions, 'backend' | 'fi
    * backend the secrets live in a keyring file instead of the Secret Service (docs/keyring-file.md).
    */
   backendEnv?: NodeJS.ProcessEnv;
-  /** The project directory whose `.env` holds the id (default: the current directory). */
+  /**
+   * The project directory whose `.env` holds the id. Default: found from the current directory upwards, as
+   * {@link findProject} does (the nearest `.env` with an id, up to the repository root).
+   */
   projectDir?: string;
   /** Use this id (a UUID) instead of the one in `.env`. */
   id?: string;
@@ -75,7 +79,8 @@ export class UserSecretsManager implements AsyncDisposable {
    *   for an id that is not a UUID, NoBackendError when there is no session bus.
    */
   static async open(options: UserSecretsOptions = {}): Promise<UserSecretsManager> {
-    const projectDir = resolve(options.projectDir ?? process.cwd());
+    const projectDir =
+      options.projectDir === undefined ? (await findProject()).projectDir : resolve(options.projectDir);
     let id: string;
     let idSource: IdKey | 'option';
     if (options.id !== undefined) {

@@ -65,7 +65,7 @@ describe('secretstorage get / set / delete / search / collections', () => {
     const bash = await cli(['completion', 'bash'], {});
     expect(bash.code).toBe(0);
     for (const name of KEYRING_COMMANDS) expect(bash.stdout).toContain(name);
-    expect(bash.stdout).toMatch(/get\|lookup\) opts="[^"]*--profile[^"]*--no-newline/);
+    expect(bash.stdout).toMatch(/get\) opts="[^"]*--profile[^"]*--no-newline/);
     expect(bash.stdout).toMatch(/unlock\) opts="[^"]*--with-password/);
     const fish = await cli(['completion', 'fish'], {});
     expect(fish.stdout).toContain("__fish_seen_subcommand_from search' -l show-secrets");

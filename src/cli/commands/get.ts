@@ -23,7 +23,6 @@ const OPTIONS = {
 
 export const getCommand: Command = {
   name: 'get',
-  aliases: ['lookup'],
   summary: 'Print the password for a service and user',
   options: optionNames(OPTIONS),
   help: `Usage: secretstorage get SERVICE [USERNAME] [options]

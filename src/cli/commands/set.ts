@@ -23,7 +23,6 @@ const OPTIONS = {
 
 export const setCommand: Command = {
   name: 'set',
-  aliases: ['store'],
   summary: 'Store a password for a service and user (from stdin or a prompt)',
   options: optionNames(OPTIONS),
   help: `Usage: secretstorage set SERVICE USERNAME [options] < password

@@ -21,13 +21,15 @@ export const unlockCommand: Command = {
   help: `Usage: secretstorage unlock [--collection C] [--with-password] [options]
 
 Unlocks the collection C (default: the "default" alias). Without --with-password the keyring shows its own unlock
-prompt, which needs a graphical session; headless, gnome-keyring dismisses it at once and this exits 3.
+prompt, which needs a graphical session; headless, gnome-keyring dismisses it at once and this exits 3. A collection
+that is already unlocked is left as it is ("already unlocked"; a password given is not checked then, since the
+keyring only checks one when it unlocks with it).
 
 Options:
   --with-password     unlock with the collection's password, read from stdin or a no-echo prompt, without the
                       keyring's dialog (gnome-keyring and oo7-daemon only)
 ${COMMON_HELP}
-                      ({"unlocked": path})
+                      ({"unlocked": path, "wasLocked", "passwordChecked"})
 
 Exit codes: 0 unlocked, 1 no such collection, 2 usage, 3 prompt dismissed or impossible, 4 no keyring service,
 7 password refused.
@@ -44,9 +46,20 @@ Examples:
       password = await readSecret(io, { prompt: `Password for the collection ${values.collection ?? 'default'}: ` });
     }
     try {
-      const path = await exitNotFound(unlockCollection({ ...options, ...(password ? { password } : {}) }));
-      if (values.json) writeJson(io, { unlocked: path });
-      else io.stdout.write(`unlocked ${path}\n`);
+      const { path, wasLocked } = await exitNotFound(
+        unlockCollection({ ...options, ...(password ? { password } : {}) }),
+      );
+      if (values.json) {
+        writeJson(io, { unlocked: path, wasLocked, ...(password ? { passwordChecked: wasLocked } : {}) });
+      } else {
+        io.stdout.write(`${wasLocked ? 'unlocked' : 'already unlocked'} ${path}\n`);
+        if (password && !wasLocked) {
+          io.stderr.write(
+            'secretstorage unlock: the password was not checked: the collection was already unlocked, and the ' +
+              'keyring checks a password only when it unlocks with it.\n',
+          );
+        }
+      }
     } finally {
       password?.fill(0);
     }

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { shellQuote } from '../keyring-args.js';
 import { UsageError, parseArgsError } from '../usage-error.js';
 import { COMMON_HELP, COMMON_OPTIONS, projectDirOf, type Context, type Subcommand } from './user-secrets/context.js';
 import { subcommands } from './user-secrets/index.js';
@@ -31,6 +32,22 @@ function splitArguments(args: string[]): { leading: string[]; name?: string; own
     own: dashes === -1 ? rest : rest.slice(0, dashes),
     command: dashes === -1 ? [] : rest.slice(dashes + 1),
   };
+}
+
+/**
+ * `run node -e …` without `--`: the command's own words would be taken for run's options and arguments.
+ * @throws UsageError showing the same command line with `--` where it belongs.
+ */
+function requireDashesBeforeCommand(args: string[]): void {
+  const ownOptions = new Set(['--override', '--verbose', '--json', ...VALUE_OPTIONS]);
+  let index = 0;
+  while (index < args.length && ownOptions.has(args[index].split('=')[0])) {
+    index += VALUE_OPTIONS.has(args[index]) ? 2 : 1; // --project=DIR carries its value
+  }
+  if (index >= args.length) return;
+  const options = args.slice(0, index).map(shellQuote);
+  const line = ['user-secrets', 'run', ...options, '--', ...args.slice(index).map(shellQuote)].join(' ');
+  throw new UsageError(`put the command to run after --, as in: ${line}`);
 }
 
 function parse(subcommand: Subcommand, args: string[]): Pick<Context, 'values' | 'positionals'> {
@@ -111,7 +128,9 @@ export const userSecretsCommand: Command = {
     const subcommand = findSubcommand(name);
     if (!subcommand)
       throw new UsageError(`unknown subcommand "${name}"; use one of ${subcommands.map((s) => s.name).join(', ')}.`);
+    if (subcommand.name === 'run' && command.length === 0) requireDashesBeforeCommand([...leading, ...own]);
     const { values, positionals } = parse(subcommand, [...leading, ...own]);
-    return subcommand.run({ io, values, positionals, command, projectDir: projectDirOf(values) });
+    const projectDir = await projectDirOf(values, io);
+    return subcommand.run({ io, values, positionals, command, projectDir });
   },
 };

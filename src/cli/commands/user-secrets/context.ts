@@ -5,6 +5,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import { dbusInit } from '../../../connection.js';
+import { findProject } from '../../../user-secrets/find-project.js';
 import { UserSecretsManager } from '../../../user-secrets/manager.js';
 import type { CliIO } from '../../command.js';
 import { parseTimeout } from '../../keyring-args.js';
@@ -19,7 +20,9 @@ export const COMMON_OPTIONS = {
 } as const satisfies Options;
 
 export const COMMON_HELP = `Common options (before or after the subcommand):
-  --project, -p DIR   the project directory whose .env holds ENV_SECRETS_ID (default: the current directory)
+  --project, -p DIR   the project directory whose .env holds ENV_SECRETS_ID (default: the nearest .env with an
+                      id from the current directory up to the repository root, else the nearest .env, else
+                      the repository root, else the current directory)
   --id UUID           use this project id instead of the one in .env
   --json              print JSON on stdout (errors as JSON on stderr)
   --timeout SECONDS   give up on an unlock prompt after this long`;
@@ -77,9 +80,15 @@ export async function withManager<T>(
   }
 }
 
-/** The project directory from --project, else the current directory. */
-export function projectDirOf(values: CommonValues): string {
-  return resolve(values.project ?? process.cwd());
+/**
+ * The project directory from --project, else found from the current directory upwards (the nearest `.env` with an
+ * id, up to the repository root), saying on stderr which `.env` that is when it is not the current directory's.
+ */
+export async function projectDirOf(values: CommonValues, io: CliIO): Promise<string> {
+  if (values.project !== undefined) return resolve(values.project);
+  const found = await findProject(process.cwd(), io.env);
+  if (found.projectDir !== resolve(process.cwd())) note(io, `user-secrets: using ${found.envFile}`);
+  return found.projectDir;
 }
 
 /** Writes a line to stderr: notes and confirmations, so stdout stays data only. */
