@@ -30,16 +30,24 @@ async function findPaths(
   return { unlocked: found.unlocked.filter(inScope), locked: found.locked.filter(inScope) };
 }
 
+export interface FoundSecret {
+  path: string;
+  /** All the item's attributes (a superset of the ones searched for). */
+  attributes: Record<string, string>;
+  /** The secret: the caller's to wipe. */
+  secret: Buffer;
+}
+
 /**
- * The secret of an item whose attributes include all of `attributes` (an unlocked one if there is one, else a locked
- * one unlocked through the service's prompt), or null when none matches. The Buffer is the caller's to wipe.
+ * An item whose attributes include all of `attributes` (an unlocked one if there is one, else a locked one unlocked
+ * through the service's prompt), with its attributes and secret, or null when none matches.
  * @throws LockedException or TimeoutException when the only matches are locked and the prompt failed; NoBackendError;
  *   InvalidArgumentError for attributes that are not a plain object of strings.
  */
-export async function lookupSecret(
+export async function lookupItem(
   attributes: Record<string, string>,
   options: AttributeOptions = {},
-): Promise<Buffer | null> {
+): Promise<FoundSecret | null> {
   const query = checkAttributes(attributes);
   return runOperation(options, 'lookup', async ({ connection, prompt, checkpoint }) => {
     const { unlocked, locked } = await findPaths(connection, query, options.collection);
@@ -49,8 +57,22 @@ export async function lookupSecret(
       await unlockForUse(connection, [path], 'Reading the secret', prompt);
       checkpoint();
     }
-    return new Item(connection, path).getSecret();
+    const item = new Item(connection, path);
+    const [itemAttributes, secret] = await Promise.all([item.getAttributes(), item.getSecret()]);
+    return { path, attributes: itemAttributes, secret };
   });
+}
+
+/**
+ * The secret of an item whose attributes include all of `attributes`, as {@link lookupItem} finds it, or null. The
+ * Buffer is the caller's to wipe.
+ * @throws what lookupItem throws.
+ */
+export async function lookupSecret(
+  attributes: Record<string, string>,
+  options: AttributeOptions = {},
+): Promise<Buffer | null> {
+  return (await lookupItem(attributes, options))?.secret ?? null;
 }
 
 /**

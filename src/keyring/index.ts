@@ -53,10 +53,12 @@ export {
   KeyringFileVersionError,
 } from '../errors.js';
 export {
+  lookupItem,
   lookupSecret,
   storeSecret,
   clearSecrets,
   type AttributeOptions,
+  type FoundSecret,
   type StoreSecretOptions,
 } from './attribute-items.js';
 export { NoDefaultCollectionError } from './errors.js';

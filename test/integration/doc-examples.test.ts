@@ -18,8 +18,21 @@ const blocks = allBlocks();
 const runnable = blocks.filter((block) => block.runnable);
 const name = (block: DocBlock) => `${block.document}:${block.line} (${block.lang})`;
 
-/** Values the shell examples read from the environment, as a reader would have them set. */
-const EXAMPLE_ENV = { TOKEN: 'example-token', OPENAI_API_KEY: 'sk-example-key' };
+/**
+ * Values the shell examples read from the environment, as a reader would have them set; and git configured as
+ * docs/git-credential.md tells the reader to, with no other configuration and no terminal prompt.
+ */
+const EXAMPLE_ENV = {
+  TOKEN: 'example-token',
+  OPENAI_API_KEY: 'sk-example-key',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_CONFIG_COUNT: '2',
+  GIT_CONFIG_KEY_0: 'credential.helper',
+  GIT_CONFIG_VALUE_0: '',
+  GIT_CONFIG_KEY_1: 'credential.helper',
+  GIT_CONFIG_VALUE_1: '!secretstorage git-credential',
+};
 
 /** What a reader's `server.js` stands for in the shell examples: a program that reads its secrets from the environment. */
 const SERVER_JS = "console.log(`server.js: OPENAI_API_KEY is ${process.env.OPENAI_API_KEY ? 'set' : 'missing'}`);\n";
@@ -59,7 +72,12 @@ function exampleEnv(dir: string, address: string): NodeJS.ProcessEnv {
   };
 }
 
-const FILE_NAMES: Record<string, string> = { js: 'example.mjs', mjs: 'example.mjs', ts: 'example.mts', sh: 'example.sh' };
+const FILE_NAMES: Record<string, string> = {
+  js: 'example.mjs',
+  mjs: 'example.mjs',
+  ts: 'example.mts',
+  sh: 'example.sh',
+};
 
 function command(block: DocBlock, file: string): [string, string[]] {
   switch (block.lang) {

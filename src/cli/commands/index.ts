@@ -7,6 +7,7 @@ import { copyCommand } from './copy.js';
 import { deleteCommand } from './delete.js';
 import { diagnoseCommand } from './diagnose.js';
 import { getCommand } from './get.js';
+import { gitCredentialCommand } from './git-credential.js';
 import { headlessCommand } from './headless.js';
 import { lockCommand } from './lock.js';
 import { lookupCommand } from './lookup.js';
@@ -31,5 +32,6 @@ export const commands: Command[] = [
   diagnoseCommand,
   userSecretsCommand,
   headlessCommand,
+  gitCredentialCommand,
   completionCommand(() => commands),
 ];

@@ -1,0 +1,88 @@
+/**
+ * The three operations of git's credential helper protocol over the Secret Service, storing exactly what
+ * git-credential-libsecret stores (libsecret-format.ts), so that switching between the two keeps every saved login.
+ * Each refuses the same incomplete input that program refuses, and answers `get` the same way.
+ */
+import { clearSecrets, lookupItem, storeSecret, type AttributeOptions } from '../keyring/attribute-items.js';
+import { decodeUtf8 } from '../utf8.js';
+import { credentialAttributes, credentialLabel, storedAttributes } from './libsecret-format.js';
+import type { GitCredential } from './protocol.js';
+
+/** What an operation did: `refused` is git-credential-libsecret's silent failure for input it cannot use. */
+export type HelperOutcome =
+  { status: 'refused'; reason: string } | { status: 'done'; answer?: Pick<GitCredential, 'username' | 'password'> };
+
+/**
+ * `get`: the login stored for the protocol, host (and port, path, user when given), as
+ * `{ username, password }`; the username given is echoed when nothing is stored, as git-credential-libsecret does.
+ * Refused without a protocol, or without both host and path.
+ * @throws NoBackendError, LockedException, TimeoutException.
+ */
+export async function getGitCredential(
+  credential: GitCredential,
+  options: AttributeOptions = {},
+): Promise<HelperOutcome> {
+  const { protocol, host, path } = credential;
+  // Present but empty counts as given, as in git-credential-libsecret (it tests for NULL).
+  if (protocol === undefined || (host === undefined && path === undefined)) {
+    return { status: 'refused', reason: 'get needs protocol and host (or path)' };
+  }
+  const found = await lookupItem(credentialAttributes(credential), options);
+  if (!found) return { status: 'done', answer: { username: credential.username } };
+  try {
+    // libsecret's secret_value_get_text: no password unless the secret is text.
+    const password = decodeUtf8(found.secret);
+    return {
+      status: 'done',
+      answer: {
+        username: found.attributes.user ?? credential.username,
+        ...(password === undefined ? {} : { password }),
+      },
+    };
+  } finally {
+    found.secret.fill(0);
+  }
+}
+
+/**
+ * `store`: saves the login in the default collection (or `options.collection`), replacing the item with the same
+ * attributes. Refused without protocol, host or path, username and password.
+ * @throws NoBackendError, LockedException, TimeoutException, NoDefaultCollectionError.
+ */
+export async function storeGitCredential(
+  credential: GitCredential,
+  options: AttributeOptions = {},
+): Promise<HelperOutcome> {
+  const { protocol, host, path, username, password } = credential;
+  if (
+    protocol === undefined ||
+    (host === undefined && path === undefined) ||
+    username === undefined ||
+    password === undefined
+  ) {
+    return { status: 'refused', reason: 'store needs protocol, host (or path), username and password' };
+  }
+  await storeSecret(credentialLabel(credential), storedAttributes(credential), password, {
+    ...options,
+    contentType: 'text/plain',
+  });
+  return { status: 'done' };
+}
+
+/**
+ * `erase`: deletes every item with the attributes given (any of protocol, host, port, path, user), whichever schema
+ * stored it, as libsecret's clear does. Refused for a pattern with none of protocol, host, path and username, which
+ * would match everything.
+ * @throws NoBackendError, LockedException, TimeoutException.
+ */
+export async function eraseGitCredential(
+  credential: GitCredential,
+  options: AttributeOptions = {},
+): Promise<HelperOutcome> {
+  const { protocol, host, path, username } = credential;
+  if (protocol === undefined && host === undefined && path === undefined && username === undefined) {
+    return { status: 'refused', reason: 'erase needs at least one of protocol, host, path and username' };
+  }
+  await clearSecrets(credentialAttributes(credential), options);
+  return { status: 'done' };
+}
