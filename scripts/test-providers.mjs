@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run test:providers`: the provider-independent integration tests (core API, locking, password API, keytar,
-// CLI) and each server's own tests, against KWallet and against KeePassXC, each started by the tests on a private bus
-// under Xvfb (SECRETSTORAGE_TEST_PROVIDER, see test/helpers/keyring.ts). gnome-keyring is what `npm test` runs.
+// CLI), each server's own tests and the check of the mock's scenario for it, against KWallet and against KeePassXC,
+// each started by the tests on a private bus under Xvfb (SECRETSTORAGE_TEST_PROVIDER, see test/helpers/keyring.ts).
+// gnome-keyring is what `npm test` runs.
 // Arguments: the providers to run (default both).
 import { spawnSync } from 'node:child_process';
 
@@ -16,7 +17,8 @@ const providers = process.argv.slice(2).length ? process.argv.slice(2) : ['kwall
 let failed = false;
 for (const provider of providers) {
   console.log(`\n=== ${provider} ===`);
-  const run = spawnSync('npx', ['vitest', 'run', ...SHARED, `test/providers/${provider}.test.ts`], {
+  const own = [`test/providers/${provider}.test.ts`, 'test/providers/mock-conformance.test.ts'];
+  const run = spawnSync('npx', ['vitest', 'run', ...SHARED, ...own], {
     stdio: 'inherit',
     env: { ...process.env, SECRETSTORAGE_TEST_PROVIDER: provider },
   });

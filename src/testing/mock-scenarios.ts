@@ -17,12 +17,29 @@ export const mockScenarios = {
   locked: { collections: [{ id: 'login', label: 'Login', aliases: ['default'], locked: true }] },
   /** A service that offers only the `plain` transfer algorithm (no DH): secrets travel unencrypted on the bus. */
   plainOnly: { algorithms: ['plain'] },
-  /** KeePassXC's ways: prompts on CreateItem and Lock, GetSecrets fails on a locked item, no password unlocking. */
+  /**
+   * KeePassXC's ways (2.7.4): prompts on CreateItem and Lock, no password unlocking. GetSecrets leaves out a locked
+   * item (KeePassXC unexports items while the database is locked); checked against a real KeePassXC by
+   * test/providers/mock-conformance.test.ts.
+   */
   keepassxc: {
     promptOnCreateItem: true,
     promptOnLock: true,
-    getSecretsFailsOnLocked: true,
     broadcastCompleted: true,
+    gnomeInternalInterface: false,
+  },
+  /**
+   * KWallet's ways (kwalletd5 5.103): its wallet `kdewallet` reported locked until a client unlocks it (through a
+   * prompt, which completes without a dialog while the wallet is open), Lock of a locked collection refused with
+   * InvalidArgs, GetSecrets returning secrets of a locked collection's items, the DH key in QCA's signed form (129
+   * bytes when its top bit is set), no gnome-keyring interface. Checked against a real kwalletd5 by
+   * test/providers/mock-conformance.test.ts.
+   */
+  kwallet: {
+    collections: [{ id: 'kdewallet', label: 'kdewallet', aliases: ['default'], locked: true }],
+    refusesLockOfLocked: true,
+    getSecretsIgnoresLock: true,
+    signedServerKey: true,
     gnomeInternalInterface: false,
   },
 } as const satisfies Record<string, MockPreset>;

@@ -150,6 +150,7 @@ export async function startMockSecretService(options: MockSecretServiceOptions):
     const sessions = new SessionRegistry({
       algorithms: () => scenario.algorithms,
       unpaddedServerKey: () => scenario.unpaddedServerKey,
+      signedServerKey: () => scenario.signedServerKey,
       randomBytes,
     });
     for (const fixture of collections) loadFixture(store, fixture);

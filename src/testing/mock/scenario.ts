@@ -1,6 +1,6 @@
 /**
- * The knobs of the mock Secret Service: which server it imitates (gnome-keyring by default, KeePassXC, oo7-daemon or
- * a plain-only service) and the hooks that let a test turn it into a broken or hostile one.
+ * The knobs of the mock Secret Service: which server it imitates (gnome-keyring by default, KWallet, KeePassXC,
+ * oo7-daemon or a plain-only service) and the hooks that let a test turn it into a broken or hostile one.
  */
 import type { IncomingMessage } from '../../dbus/message.js';
 
@@ -22,10 +22,19 @@ export interface MockScenario {
   promptOnLock: boolean;
   /** `Collection.Delete` and `Item.Delete` answer a prompt (result `v(s '')`) instead of deleting at once. */
   promptOnDelete: boolean;
-  /** KeePassXC: `GetSecrets` fails with `IsLocked` on a locked item instead of leaving it out. */
+  /** `GetSecrets` fails with `IsLocked` on a locked item instead of leaving it out. */
   getSecretsFailsOnLocked: boolean;
+  /** KWallet 5.103: `GetSecrets` returns the secrets of items in a collection it reports locked. */
+  getSecretsIgnoresLock: boolean;
   /** oo7-daemon: the server's DH public key is sent minimal-length (leading zero bytes stripped), not as 128 bytes. */
   unpaddedServerKey: boolean;
+  /**
+   * KWallet: the server's DH public key is sent as QCA's signed big-endian integer, 129 bytes with a leading zero
+   * whenever its top bit is set (128 otherwise).
+   */
+  signedServerKey: boolean;
+  /** KWallet: `Lock` of an object that is already locked fails with InvalidArgs ("Can't lock object at path …"). */
+  refusesLockOfLocked: boolean;
   /** KeePassXC and oo7-daemon: `Prompt.Completed` is broadcast instead of sent to the caller only. */
   broadcastCompleted: boolean;
   /** gnome-keyring's `org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface` on `/org/freedesktop/secrets`. */
@@ -40,6 +49,9 @@ export const DEFAULT_SCENARIO: Readonly<MockScenario> = {
   promptOnDelete: false,
   getSecretsFailsOnLocked: false,
   unpaddedServerKey: false,
+  signedServerKey: false,
+  getSecretsIgnoresLock: false,
+  refusesLockOfLocked: false,
   broadcastCompleted: false,
   gnomeInternalInterface: true,
 };

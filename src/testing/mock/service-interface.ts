@@ -1,7 +1,7 @@
 /** `org.freedesktop.Secret.Service` on `/org/freedesktop/secrets` (reference notes §1.2, quirks §4). */
 import { variant } from '../../dbus/codec.js';
 import type { DBusVariant } from '../../dbus/message.js';
-import { SecretErrors, ServiceError } from './errors.js';
+import { DBusErrors, SecretErrors, ServiceError } from './errors.js';
 import {
   NO_OBJECT,
   outgoingSecret,
@@ -82,6 +82,10 @@ export function serviceInterface(context: MockContext): Interface {
             for (const path of objects) store.lock(path);
             return objects;
           };
+          if (scenario.refusesLockOfLocked) {
+            const already = existingObjects(context, paths as string[]).find((path) => store.isLocked(path));
+            if (already) throw new ServiceError(DBusErrors.invalidArgs, `Can't lock object at path ${already}`);
+          }
           if (!scenario.promptOnLock) return [lockAll(), NO_OBJECT];
           const prompt = prompts.create(sender, () => variant('ao', lockAll()));
           return [[], prompt];
@@ -119,7 +123,10 @@ export function serviceInterface(context: MockContext): Interface {
   };
 }
 
-/** `GetSecrets`: skips locked and unknown items (gnome-keyring, oo7), or fails on a locked one (KeePassXC). */
+/**
+ * `GetSecrets`: skips locked and unknown items (gnome-keyring, oo7, KeePassXC), fails on a locked one
+ * (getSecretsFailsOnLocked), or returns it anyway (KWallet).
+ */
 function getSecrets(context: MockContext): (call: MethodCall) => unknown[] {
   return ({ args: [paths, sessionPath], sender }) => {
     const session = context.sessions.require(sessionPath as string, sender);
@@ -127,7 +134,7 @@ function getSecrets(context: MockContext): (call: MethodCall) => unknown[] {
     for (const path of paths as string[]) {
       const item = context.store.item(path);
       if (!item) continue;
-      if (context.store.isItemLocked(item)) {
+      if (context.store.isItemLocked(item) && !context.scenario.getSecretsIgnoresLock) {
         if (context.scenario.getSecretsFailsOnLocked) {
           throw new ServiceError(SecretErrors.isLocked, `Cannot get secret of a locked object ${path}`);
         }

@@ -29,6 +29,7 @@ export interface SessionOptions {
   /** Read at every `OpenSession`, so a test can change it on the live scenario. */
   algorithms(): readonly string[];
   unpaddedServerKey(): boolean;
+  signedServerKey(): boolean;
   randomBytes(length: number): Uint8Array;
 }
 
@@ -80,7 +81,11 @@ export class SessionRegistry {
       } finally {
         wipe(pair.privateKey);
       }
-      const publicKey = this.options.unpaddedServerKey() ? minimalBytes(pair.publicKey) : pair.publicKey;
+      const publicKey = this.options.unpaddedServerKey()
+        ? minimalBytes(pair.publicKey)
+        : this.options.signedServerKey() && pair.publicKey[0] >= 0x80
+          ? Uint8Array.of(0, ...pair.publicKey)
+          : pair.publicKey;
       output = variant('ay', Buffer.from(publicKey));
     } else {
       // Listed in the scenario but unknown here: a test asked for an algorithm nobody implements.
