@@ -66,13 +66,24 @@ export function hashAttributeValue(key: Uint8Array, value: string): Uint8Array {
   return mac(key, new TextEncoder().encode(value));
 }
 
-/** True when the item has every one of `attributes` with that value (a search, as libsecret's and oo7's). */
+/** A search's attributes with their values' MACs, computed once for every item it is compared with. */
+export type HashedQuery = [string, Uint8Array][];
+
+/** The MACs a search compares items with. */
+export function hashQuery(key: Uint8Array, attributes: Record<string, string>): HashedQuery {
+  return Object.entries(attributes).map(([name, value]) => [name, hashAttributeValue(key, value)]);
+}
+
+/** True when the item has every attribute of the query with that value (a search, as libsecret's and oo7's). */
+export function itemMatchesQuery(item: EncryptedItem, query: HashedQuery): boolean {
+  return query.every(([name, mac]) =>
+    item.hashedAttributes.some(([stored, hashed]) => stored === name && macEquals(hashed, mac)),
+  );
+}
+
+/** True when the item has every one of `attributes` with that value. */
 export function itemMatches(key: Uint8Array, item: EncryptedItem, attributes: Record<string, string>): boolean {
-  const stored = new Map(item.hashedAttributes);
-  return Object.entries(attributes).every(([name, value]) => {
-    const hashed = stored.get(name);
-    return hashed !== undefined && macEquals(hashed, hashAttributeValue(key, value));
-  });
+  return itemMatchesQuery(item, hashQuery(key, attributes));
 }
 
 /** Encrypts `item` under `key` with a fresh IV; the plaintext copies are wiped. */

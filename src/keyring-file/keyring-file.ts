@@ -6,7 +6,7 @@
  * processes of this library writing at once both keep their changes. Items this library cannot open (damaged, or
  * written under another key) are carried over untouched.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { wipe } from '../crypto/bytes.js';
 import { loadNodeCrypto } from '../crypto/node-crypto.js';
@@ -24,8 +24,9 @@ import {
   DEFAULT_ITERATION_COUNT,
   deriveFileKey,
   encryptItem,
+  hashQuery,
   ItemDecryptError,
-  itemMatches,
+  itemMatchesQuery,
   itemVerifies,
   SALT_BYTES,
 } from '../keyring-file-format/item-crypto.js';
@@ -74,6 +75,8 @@ interface Snapshot {
   exists: boolean;
 }
 
+const ABSENT = 'absent';
+
 function now(): bigint {
   return BigInt(Math.floor(Date.now() / 1000));
 }
@@ -85,6 +88,8 @@ function itemId(blob: Uint8Array): string {
 /** A keyring file opened with a password (a passphrase's bytes, or the Secret portal's secret). */
 export class KeyringFile {
   private readonly password: Uint8Array;
+  /** The file as last read, and what identifies it (device, inode, size, times), or {@link ABSENT}. */
+  private cache?: { identity: string; snapshot: Snapshot };
   /** Derived keys by salt and iteration count: PBKDF2 is deliberately slow, and the salt changes only with the file. */
   private readonly keys = new Map<string, Promise<Uint8Array>>();
 
@@ -108,6 +113,7 @@ export class KeyringFile {
   /** Forgets the password and the derived keys. */
   async close(): Promise<void> {
     wipe(this.password);
+    this.cache = undefined;
     const keys = await Promise.allSettled(this.keys.values());
     for (const key of keys) if (key.status === 'fulfilled') wipe(key.value);
     this.keys.clear();
@@ -128,22 +134,23 @@ export class KeyringFile {
    * The file as it is now, and its key, checked against its items.
    * @throws KeyringFileFormatError, KeyringFileVersionError, KeyringFileKeyError, KeyringFileError (unreadable).
    */
-  private async read(): Promise<Snapshot> {
+  private async read(fresh = false): Promise<Snapshot> {
     await loadNodeCrypto();
-    let bytes: Uint8Array | undefined;
+    const cannotRead = (error: unknown) =>
+      new KeyringFileError(
+        this.path,
+        `Cannot read the keyring file ${this.path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+        { cause: error },
+      );
+    let handle;
     try {
-      bytes = await readFile(this.path);
+      handle = await open(this.path, 'r');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') {
-        throw new KeyringFileError(
-          this.path,
-          `Cannot read the keyring file ${this.path} (${code ?? (error as Error).message}).`,
-          { cause: error },
-        );
-      }
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw cannotRead(error);
     }
-    if (bytes === undefined) {
+    if (!handle) {
+      // No file yet: one salt (and one slow derivation) until the first write creates it.
+      if (this.cache?.identity === ABSENT) return this.cache.snapshot;
       const crypto = await loadNodeCrypto();
       const contents: KeyringFileContents = {
         salt: new Uint8Array(crypto.randomBytes(SALT_BYTES)),
@@ -152,15 +159,35 @@ export class KeyringFile {
         usageCount: 0,
         items: [],
       };
-      return { contents, key: await this.key(contents.salt, contents.iterationCount), exists: false };
+      const snapshot = { contents, key: await this.key(contents.salt, contents.iterationCount), exists: false };
+      this.cache = { identity: ABSENT, snapshot };
+      return snapshot;
     }
-    const contents = parseKeyringFile(bytes, this.path);
-    const key = await this.key(contents.salt, contents.iterationCount);
-    // An empty file opens with any password, as in libsecret and oo7; otherwise one item must verify.
-    if (contents.items.length > 0 && !contents.items.some((item) => itemVerifies(key, item))) {
-      throw new KeyringFileKeyError(this.path);
+    try {
+      // Every writer (this library, libsecret, oo7) renames a new file over the old one, so a file with the same
+      // inode, size and times as the one parsed last is that file: reads need not parse it again (as libsecret
+      // checks the modification time). A transaction reads afresh all the same.
+      const info = await handle.stat({ bigint: true });
+      const identity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+      if (!fresh && this.cache?.identity === identity) return this.cache.snapshot;
+      let bytes: Uint8Array;
+      try {
+        bytes = await handle.readFile();
+      } catch (error) {
+        throw cannotRead(error);
+      }
+      const contents = parseKeyringFile(bytes, this.path);
+      const key = await this.key(contents.salt, contents.iterationCount);
+      // An empty file opens with any password, as in libsecret and oo7; otherwise one item must verify.
+      if (contents.items.length > 0 && !contents.items.some((item) => itemVerifies(key, item))) {
+        throw new KeyringFileKeyError(this.path);
+      }
+      const snapshot = { contents, key, exists: true };
+      this.cache = { identity, snapshot };
+      return snapshot;
+    } finally {
+      await handle.close();
     }
-    return { contents, key, exists: true };
   }
 
   private decrypt(snapshot: Snapshot, index: number): StoredItem {
@@ -185,9 +212,10 @@ export class KeyringFile {
   }
 
   private search(snapshot: Snapshot, attributes: Record<string, string>): StoredItem[] {
+    const query = hashQuery(snapshot.key, attributes);
     const found: StoredItem[] = [];
     snapshot.contents.items.forEach((item, index) => {
-      if (itemMatches(snapshot.key, item, attributes)) found.push(this.decrypt(snapshot, index));
+      if (itemMatchesQuery(item, query)) found.push(this.decrypt(snapshot, index));
     });
     return found;
   }
@@ -198,6 +226,16 @@ export class KeyringFile {
    */
   async searchItems(attributes: Record<string, string>): Promise<StoredItem[]> {
     return this.search(await this.read(), attributes);
+  }
+
+  /**
+   * Reads the file once and returns a search over that reading, for several searches that must see the same file;
+   * only the items each search finds are decrypted (each time it finds them).
+   * @throws as {@link searchItems}, when reading and when searching.
+   */
+  async reader(): Promise<(attributes: Record<string, string>) => StoredItem[]> {
+    const snapshot = await this.read();
+    return (attributes) => this.search(snapshot, attributes);
   }
 
   /**
@@ -225,7 +263,7 @@ export class KeyringFile {
     return withFileLock(
       this.path,
       async () => {
-        const snapshot = await this.read();
+        const snapshot = await this.read(true);
         const items = [...snapshot.contents.items];
         let changed = false;
         const indexOf = (id: string) => {

@@ -5,7 +5,7 @@
  */
 import { wipe } from '../crypto/bytes.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { KeyringFile, KeyringFileDraft, StoredItem } from '../keyring-file/keyring-file.js';
+import type { KeyringFile, StoredItem } from '../keyring-file/keyring-file.js';
 import { isExactlyProfile, usernameOf, type AttributeProfile } from './profiles.js';
 import { decodePassword, type Credential } from './read.js';
 import type { StoreResult } from './store.js';
@@ -58,7 +58,12 @@ function candidates(search: (attributes: Record<string, string>) => StoredItem[]
             { service, [profile.userAttribute]: username },
             { service, [other]: username },
           ];
-    for (const attributes of searches) for (const item of search(attributes)) byId.set(item.id, item);
+    for (const attributes of searches) {
+      for (const item of search(attributes)) {
+        if (byId.has(item.id)) wipe(item.secret);
+        else byId.set(item.id, item);
+      }
+    }
     found = [...byId.values()];
   }
   const ranked: Ranked[] = [];
@@ -98,15 +103,9 @@ export async function readFileCredential(query: FileQuery): Promise<Credential |
   return take(await searchRanked(query), query.file.path);
 }
 
-/** Searches among `items` (the service's, decrypted once) as the file would. */
-function searchAmong(items: StoredItem[]) {
-  return (attributes: Record<string, string>) =>
-    items.filter((item) => Object.entries(attributes).every(([name, value]) => item.attributes[name] === value));
-}
-
-/** One read of the file: the service's items, then the searches of `candidates` among them. */
+/** One read of the file, then the searches of `candidates` on it (only what they find is decrypted). */
 async function searchRanked(query: FileQuery): Promise<Ranked[]> {
-  return candidates(searchAmong(await query.file.searchItems({ service: query.service })), query);
+  return candidates(await query.file.reader(), query);
 }
 
 /** One credential per user of the service (the best item of each), in user-name order. */
@@ -125,10 +124,6 @@ export async function readFileCredentials(query: FileQuery): Promise<Credential[
     }));
 }
 
-function draftSearch(draft: KeyringFileDraft, service: string) {
-  return searchAmong(draft.search({ service }));
-}
-
 /** Stores the password under the profile: updates the profile's own items, or creates one. */
 export async function storeFilePassword(
   query: FileQuery & { username: string },
@@ -138,8 +133,7 @@ export async function storeFilePassword(
   const secret = new TextEncoder().encode(password);
   try {
     return await file.transaction((draft) => {
-      const search = draftSearch(draft, service);
-      const own = search(profile.lookupAttributes(service, username));
+      const own = draft.search(profile.lookupAttributes(service, username));
       for (const item of own) wipe(item.secret);
       if (own.length === 0) {
         const id = draft.create({
@@ -184,7 +178,7 @@ export async function storeFilePassword(
 /** Deletes every item a read could return for the service and user; how many there were. */
 export async function removeFilePassword(query: FileQuery & { username: string }): Promise<number> {
   return query.file.transaction((draft) => {
-    const found = candidates(draftSearch(draft, query.service), query);
+    const found = candidates(draft.search, query);
     for (const entry of found) {
       wipe(entry.item.secret);
       draft.remove(entry.item.id);
