@@ -5,7 +5,16 @@
  * other test files are using at the same time.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,21 +48,54 @@ export async function hasGit(): Promise<boolean> {
 }
 
 /**
- * A git repository in `dir` with one commit of this working tree as it is now (tracked files with their changes, and
- * new files git does not ignore), so the test sees uncommitted work as well. Returns its path.
+ * A copy in `dir` of this working tree as it is now (tracked files with their changes, and new files git does not
+ * ignore), so the test sees uncommitted work as well. Returns its path.
  */
-export async function commitWorkingTree(dir: string): Promise<string> {
+function copyWorkingTree(dir: string, files: string[]): string {
   const repo = `${dir}/repo`;
+  for (const file of files) {
+    if (!existsSync(`${REPO_ROOT}${file}`)) continue; // deleted in the working tree
+    mkdirSync(dirname(`${repo}/${file}`), { recursive: true });
+    copyFileSync(`${REPO_ROOT}${file}`, `${repo}/${file}`);
+  }
+  return repo;
+}
+
+/** What `git ls-files` lists of this working tree: tracked files and new ones git does not ignore. */
+async function gitFiles(): Promise<string[]> {
   const listed = await exec('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });
-  for (const file of listed.stdout.split('\0').filter(Boolean)) {
-    if (!existsSync(`${REPO_ROOT}${file}`)) continue; // deleted in the working tree
-    mkdirSync(dirname(`${repo}/${file}`), { recursive: true });
-    copyFileSync(`${REPO_ROOT}${file}`, `${repo}/${file}`);
-  }
+  return listed.stdout.split('\0').filter(Boolean);
+}
+
+/** Folders of a checkout that are not its sources (as .gitignore and .dockerignore say). */
+const NOT_SOURCES = new Set(['.git', 'node_modules', 'dist', 'coverage']);
+
+/**
+ * The files of this working tree: git's list in a git checkout, or every file outside the folders that are not
+ * sources where there is no git or no repository (the Docker image of the suite has neither).
+ */
+async function workingTreeFiles(): Promise<string[]> {
+  return gitFiles().catch(() => filesUnder(''));
+}
+
+function filesUnder(folder: string): string[] {
+  return readdirSync(`${REPO_ROOT}${folder}`, { withFileTypes: true }).flatMap((entry) => {
+    if (NOT_SOURCES.has(entry.name)) return [];
+    const path = `${folder}${entry.name}`;
+    return entry.isDirectory() ? filesUnder(`${path}/`) : entry.isFile() ? [path] : [];
+  });
+}
+
+/**
+ * A git repository in `dir` with one commit of this working tree as it is now (tracked files with their changes, and
+ * new files git does not ignore), so the test sees uncommitted work as well. Returns its path.
+ */
+export async function commitWorkingTree(dir: string): Promise<string> {
+  const repo = copyWorkingTree(dir, await gitFiles());
   const git = (args: string[]) =>
     exec('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { cwd: repo });
   await git(['init', '-q', '-b', 'main']);
@@ -67,7 +109,7 @@ export async function commitWorkingTree(dir: string): Promise<string> {
  * node_modules). Returns the tarball's path and the files it holds.
  */
 export async function packWorkingTree(dir: string): Promise<{ tarball: string; files: string[] }> {
-  const repo = await commitWorkingTree(dir);
+  const repo = copyWorkingTree(dir, await workingTreeFiles());
   symlinkSync(`${REPO_ROOT}node_modules`, `${repo}/node_modules`);
   const packed = await npm(['pack', '--json', '--pack-destination', dir], repo);
   const [{ filename, files }] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
