@@ -47,7 +47,7 @@ if [ -e "${cas[0]}" ]; then
   hooks+=(
     --customize-hook="mkdir -p \"\$1/usr/local/share/ca-certificates\""
     --customize-hook="cp ${cas[*]} \"\$1/usr/local/share/ca-certificates/\""
-    --customize-hook="chroot \"\$1\" update-ca-certificates >/dev/null"
+    --customize-hook="chroot \"\$1\" update-ca-certificates >/dev/null 2>&1"
   )
 fi
 hooks+=(--customize-hook="chroot \"\$1\" node --version >/dev/null")
