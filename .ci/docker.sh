@@ -1,14 +1,15 @@
-# Sourced by .ci/run (issue 23): the Docker runs. docker_ci_start installs and starts a Docker engine when it can (as
+# Sourced by .ci/run (issue 23): the Docker runs. docker_ci_run installs and starts a Docker engine when it can (as
 # root), makes the base image locally when no container registry is reachable (scripts/docker-base-image.sh), builds
-# Dockerfile.test and runs the container's own `npm test` in it (the README's Docker command), then exports what the
-# host-side testcontainers harness (test/docker/harness.test.ts, part of .ci/run's `npm test`) needs, including
-# SECRETSTORAGE_DOCKER_REQUIRED=1 so that the harness fails instead of skipping. If no engine can be had, it says so
-# in one line and .ci/run goes on. docker_ci_stop stops the engine it started. Nothing is kept for a later run.
+# Dockerfile.test and runs the container's own `npm test` in it (the README's Docker command), then the host-side
+# testcontainers harness (test/docker/harness.test.ts, with SECRETSTORAGE_DOCKER_REQUIRED=1 so that it fails instead
+# of skipping), each alone on the machine, and stops the engine it started: the harness in .ci/run's own `npm test`
+# then prints its skip line. If no engine can be had, it says so in one line and .ci/run goes on. Nothing is kept
+# for a later run.
 
 DOCKER_CI_LOG=/tmp/secretstorage-ci-dockerd.log
 DOCKER_CI_PID=
 
-docker_ci_start() {
+docker_ci_run() {
   if [ "$(id -u)" != 0 ]; then
     echo "Docker: not root, so no Docker engine is started; the Docker runs are skipped"
     return 0
@@ -47,7 +48,12 @@ docker_ci_start() {
   fi
   echo "Docker: the container's own npm test (docker run --rm secretstorage-test)"
   docker run --rm secretstorage-test
-  export SECRETSTORAGE_DOCKER_REQUIRED=1
+  echo "Docker: the testcontainers harness (test/docker/harness.test.ts; dist/ was built by npm ci's prepare)"
+  SECRETSTORAGE_DOCKER_REQUIRED=1 npx vitest run test/docker/harness.test.ts
+  if [ -n "$DOCKER_CI_PID" ]; then
+    docker_ci_stop
+    echo "Docker: done, engine stopped (the harness ran above; npm test below skips it)"
+  fi
 }
 
 docker_ci_stop() {
