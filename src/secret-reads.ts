@@ -88,18 +88,24 @@ export class SecretReads {
         }
       }
     }
-    const given = new Set<string>();
     // What the service sent beyond what was asked: nobody's to read.
-    for (const [path, struct] of Object.entries(found ?? {})) if (!asked.has(path)) wipeSecretStruct(struct);
+    if (found) for (const path of Object.keys(found)) if (!asked.has(path)) wipeSecretStruct(found[path]);
+    const given = new Set<string>();
+    const missing: Waiting[] = [];
+    for (const read of reads) {
+      const struct = found && Object.hasOwn(found, read.itemPath) ? found[read.itemPath] : undefined;
+      if (struct === undefined) {
+        missing.push(read);
+        continue;
+      }
+      // The same item asked for twice: each reader gets its own copy to decode (and wipe).
+      read.resolve(given.has(read.itemPath) ? copyStruct(struct) : struct);
+      given.add(read.itemPath);
+    }
+    // Only reads GetSecrets did not answer wait for anything more (usually none: no promise per read).
+    if (missing.length === 0) return;
     await Promise.all(
-      reads.map(async (read) => {
-        const struct = found && Object.hasOwn(found, read.itemPath) ? found[read.itemPath] : undefined;
-        if (struct !== undefined) {
-          // The same item asked for twice: each reader gets its own copy to decode (and wipe).
-          read.resolve(given.has(read.itemPath) ? copyStruct(struct) : struct);
-          given.add(read.itemPath);
-          return;
-        }
+      missing.map(async (read) => {
         try {
           read.resolve(await this.getSecret(read.itemPath, sessionPath));
         } catch (error) {
