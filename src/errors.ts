@@ -99,6 +99,14 @@ export class ProtocolError extends SecretStorageError {
   /** @internal */ static override readonly [ERROR_CLASS]: string = 'ProtocolError';
 }
 
+/**
+ * `encryption: 'require'` and a service that does not offer DH transfer encryption (it answered the DH offer with
+ * `NotSupported`): nothing was sent. Use a service that supports it, or `encryption: 'prefer'` to allow plain text.
+ */
+export class EncryptionNotSupportedError extends SecretStorageError {
+  /** @internal */ static override readonly [ERROR_CLASS]: string = 'EncryptionNotSupportedError';
+}
+
 /** The connection was closed (by `close()` or because the bus went away); open a new one with `dbusInit()`. */
 export class ConnectionClosedError extends NoBackendError {
   /** @internal */ static override readonly [ERROR_CLASS]: string = 'ConnectionClosedError';

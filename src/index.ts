@@ -24,6 +24,7 @@ export type { ServiceCaller, ServiceCallOptions } from './service-caller.js';
 export type { DebugLog } from './debug-log.js';
 export {
   ConnectionClosedError,
+  EncryptionNotSupportedError,
   InvalidArgumentError,
   ItemNotFoundException,
   KeyringFileError,

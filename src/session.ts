@@ -18,7 +18,7 @@ import {
   SESSION_IFACE,
 } from './defines.js';
 import { mapCallError } from './error-mapping.js';
-import { ProtocolError, SecretStorageError } from './errors.js';
+import { EncryptionNotSupportedError, ProtocolError, SecretStorageError } from './errors.js';
 import type { ServiceCaller } from './service-caller.js';
 
 export type EncryptionMode = 'prefer' | 'require' | 'plain';
@@ -182,7 +182,8 @@ async function negotiate(
 /**
  * Opens a transfer session. `prefer` tries DH and falls back to `plain` only on NotSupported; `require` never falls
  * back; `plain` never encrypts.
- * @throws SecretStorageError when the service refuses DH under `require`, ProtocolError for a malformed answer.
+ * @throws EncryptionNotSupportedError when the service refuses DH under `require`, ProtocolError for a malformed
+ *   answer.
  */
 export async function openSession(service: ServiceCaller, mode: EncryptionMode): Promise<Session> {
   if (mode !== 'plain') {
@@ -230,7 +231,7 @@ export async function openSession(service: ServiceCaller, mode: EncryptionMode):
       const mappedNotSupported = error instanceof SecretStorageError && error.dbusName === NOT_SUPPORTED_ERROR;
       if (!(notSupported || mappedNotSupported)) throw error;
       if (mode === 'require') {
-        throw new SecretStorageError(
+        throw new EncryptionNotSupportedError(
           `The Secret Service does not support ${ALGORITHM_DH} transfer encryption, and encryption: 'require' forbids ` +
             "sending secrets in plain text. Use encryption: 'prefer' to allow it.",
           { dbusName: NOT_SUPPORTED_ERROR },

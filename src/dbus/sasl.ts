@@ -66,7 +66,7 @@ class LineReader {
 async function cookieResponse(challengeHex: string): Promise<string> {
   // Loaded here, not at the top: only buses without EXTERNAL need them, and every millisecond of import is paid by
   // every short-lived process (see README, Performance).
-  const [{ createHash, randomBytes }, { readFile }, { homedir }, { join }] = await Promise.all([
+  const [{ createHash, randomBytes }, { readFile, stat }, { homedir, userInfo }, { join }] = await Promise.all([
     import('node:crypto'),
     import('node:fs/promises'),
     import('node:os'),
@@ -75,15 +75,54 @@ async function cookieResponse(challengeHex: string): Promise<string> {
   const [context, cookieId, serverChallenge] = Buffer.from(challengeHex, 'hex').toString('utf8').split(' ');
   if (!context || /[/\\.]/.test(context) || !cookieId || !serverChallenge)
     throw new Error('malformed DBUS_COOKIE_SHA1 challenge');
-  const keyring = await readFile(join(homedir(), '.dbus-keyrings', context), 'utf8');
-  const cookie = keyring
-    .split('\n')
-    .map((line) => line.split(' '))
-    .find((fields) => fields[0] === cookieId)?.[2];
-  if (!cookie) throw new Error(`cookie ${cookieId} not found`);
-  const clientChallenge = randomBytes(16).toString('hex');
-  const digest = createHash('sha1').update(`${serverChallenge}:${clientChallenge}:${cookie}`).digest('hex');
-  return hex(`${clientChallenge} ${digest}`);
+  // $HOME's keyrings, then the home directory of this uid's passwd entry, which is where dbus-daemon (libdbus) keeps
+  // them whatever $HOME says: a process run with a throwaway HOME still finds the cookie.
+  const homes = [...new Set([homedir(), userInfoHome(userInfo)])].filter((home): home is string => Boolean(home));
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const looked: string[] = [];
+  for (const home of homes) {
+    const directory = join(home, '.dbus-keyrings');
+    const info = await stat(directory).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!info) continue;
+    // As libdbus: cookies are believed only from a directory that is this user's and no one else can read or write
+    // (another user could otherwise plant a cookie of their own, or have read ours).
+    if (!info.isDirectory()) throw new Error(`${directory} is not a directory`);
+    if (uid !== undefined && info.uid !== uid) {
+      throw new Error(`${directory} belongs to uid ${info.uid}, not to this user (uid ${uid})`);
+    }
+    if ((info.mode & 0o077) !== 0) {
+      throw new Error(
+        `${directory} is accessible to group or others (mode ${(info.mode & 0o777).toString(8)}); run chmod 700 on it`,
+      );
+    }
+    looked.push(directory);
+    const keyring = await readFile(join(directory, context), 'utf8').catch(() => '');
+    const cookie = keyring
+      .split('\n')
+      .map((line) => line.split(' '))
+      .find((fields) => fields[0] === cookieId)?.[2];
+    if (!cookie) continue;
+    const clientChallenge = randomBytes(16).toString('hex');
+    const digest = createHash('sha1').update(`${serverChallenge}:${clientChallenge}:${cookie}`).digest('hex');
+    return hex(`${clientChallenge} ${digest}`);
+  }
+  throw new Error(
+    looked.length
+      ? `cookie ${cookieId} of ${context} not found in ${looked.join(' or ')}`
+      : `no .dbus-keyrings directory in ${homes.join(' or ')}`,
+  );
+}
+
+/** The home directory of this uid's passwd entry, if there is one. */
+function userInfoHome(userInfo: typeof import('node:os').userInfo): string | undefined {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

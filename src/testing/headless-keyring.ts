@@ -13,8 +13,14 @@ export interface HeadlessKeyringOptions {
   password?: string | Uint8Array;
   /** Keep keyrings in this directory across runs (default: throwaway). */
   dataDir?: string;
-  /** Also expose the bus on 127.0.0.1 TCP with ANONYMOUS authentication. */
+  /** Also expose the bus on 127.0.0.1 TCP, to this user only (DBUS_COOKIE_SHA1 authentication). */
   tcp?: boolean;
+  /**
+   * UNSAFE: the TCP listener lets anyone in without authentication (ANONYMOUS): every user of the machine, and every
+   * container sharing its network namespace, can read and change every secret in the keyring. For a keyring inside a
+   * container of its own only. See `startPrivateBus`.
+   */
+  unsafeAnonymousTcp?: boolean;
   /**
    * Start gnome-keyring-daemon again, on the same bus and data, when it exits without being asked to (as systemd
    * does on a desktop): gnome-keyring aborts on some races between its clients, and a long CI job should not lose
@@ -112,6 +118,7 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
   try {
     bus = await startPrivateBus({
       tcp: options.tcp,
+      unsafeAnonymousTcp: options.unsafeAnonymousTcp,
       directory: await makeTemporary('secretstorage-bus-'),
       onSpawn: watchdog.guard,
     });

@@ -1,17 +1,28 @@
 /**
  * A private `dbus-daemon` for tests and headless runs: its own config, a Unix socket in a temporary directory and,
- * if asked, a TCP listener on 127.0.0.1 with ANONYMOUS authentication (what a container harness exposes).
+ * if asked, a TCP listener on 127.0.0.1. Only the user who started it can connect: EXTERNAL on the socket (in a
+ * directory of that user's alone), DBUS_COOKIE_SHA1 over TCP (a secret cookie in that user's `~/.dbus-keyrings`, which
+ * libdbus keeps private to them). ANONYMOUS only with `unsafeAnonymousTcp`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NoBackendError } from '../errors.js';
+import { InvalidArgumentError, NoBackendError } from '../errors.js';
 import { missingProgramError } from './programs.js';
 
 export interface PrivateBusOptions {
-  /** Also listen on 127.0.0.1 (a free port), allowing ANONYMOUS authentication. */
+  /**
+   * Also listen on 127.0.0.1 (a free port), with DBUS_COOKIE_SHA1 authentication: only processes of this user (who
+   * can read `~/.dbus-keyrings`) get in.
+   */
   tcp?: boolean;
+  /**
+   * UNSAFE: let anyone who can reach the TCP port in without authentication (ANONYMOUS), as a throwaway container's
+   * bus does. Every user of this machine, and every container sharing its network namespace, can then read and change
+   * every secret on the bus. Only for a bus inside a container of its own that nothing else shares.
+   */
+  unsafeAnonymousTcp?: boolean;
   /** Directory for the socket and config (default: a new temporary directory, removed by stop()). */
   directory?: string;
   /** Called with the daemon as soon as it is spawned (e.g. to hand it to a watchdog). */
@@ -39,6 +50,10 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'secretstorage-bus-')));
   const socket = join(directory, 'bus');
   const config = join(directory, 'bus.conf');
+  if (options.unsafeAnonymousTcp && !options.tcp) {
+    throw new InvalidArgumentError('unsafeAnonymousTcp', 'applies to the TCP listener only: set tcp: true as well.');
+  }
+  const anonymous = options.tcp === true && options.unsafeAnonymousTcp === true;
   await writeFile(
     config,
     `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -48,7 +63,8 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
   <listen>unix:path=${xmlEscape(socket)}</listen>
   ${options.tcp ? '<listen>tcp:host=127.0.0.1,bind=127.0.0.1,port=0,family=ipv4</listen>' : ''}
   <auth>EXTERNAL</auth>
-  ${options.tcp ? '<auth>ANONYMOUS</auth>\n  <allow_anonymous/>' : ''}
+  ${options.tcp ? '<auth>DBUS_COOKIE_SHA1</auth>' : ''}
+  ${anonymous ? '<auth>ANONYMOUS</auth>\n  <allow_anonymous/>' : ''}
   <!-- session.conf's limits: the built-in ones (128 pending replies per connection) are the system bus's. -->
   <limit name="max_incoming_bytes">1000000000</limit>
   <limit name="max_outgoing_bytes">1000000000</limit>
@@ -61,7 +77,7 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
-    <allow user="*"/>
+    ${anonymous ? '<allow user="*"/>' : '<!-- No <allow user="*"/>: only the uid running the daemon may connect. -->'}
   </policy>
 </busconfig>
 `,

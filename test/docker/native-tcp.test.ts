@@ -1,14 +1,14 @@
 /**
  * The transport the Docker harness relies on, covered without Docker: the integration suite (every file on the shared
  * keyring fixture), run in a separate vitest process against a private dbus-daemon that listens on 127.0.0.1 with
- * ANONYMOUS authentication.
+ * DBUS_COOKIE_SHA1 authentication (this user's alone; ANONYMOUS only with unsafeAnonymousTcp, see tcp-auth.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { startHeadlessKeyring } from '../../src/testing/headless-keyring.js';
 import { externalBusAddress } from '../helpers/keyring.js';
 import { runIntegrationSuite } from './run-suite.js';
 
-describe.skipIf(externalBusAddress)('the integration suite over TCP with ANONYMOUS authentication', () => {
+describe.skipIf(externalBusAddress)('the integration suite over TCP with DBUS_COOKIE_SHA1 authentication', () => {
   it('passes against gnome-keyring on a private bus at tcp:host=127.0.0.1', { timeout: 8 * 60_000 }, async () => {
     const keyring = await startHeadlessKeyring({ tcp: true });
     try {

@@ -1,6 +1,6 @@
 /**
  * Per-file fixture: a private dbus-daemon with a real, unlocked gnome-keyring, started before the file's tests and
- * stopped after them. `transport: 'tcp'` connects over 127.0.0.1 with ANONYMOUS authentication instead of the socket.
+ * stopped after them. `transport: 'tcp'` connects over 127.0.0.1 with DBUS_COOKIE_SHA1 authentication instead of the socket.
  * With SECRETSTORAGE_TEST_ADDRESS set (e.g. a container's `tcp:host=…,port=…`), every file uses that bus instead, and
  * tests that need the keyring's processes (`k.keyring`) are skipped. With SECRETSTORAGE_TEST_PROVIDER=kwallet or
  * keepassxc (`npm run test:providers`), each file starts that server instead of gnome-keyring (startHeadlessProvider),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
 import {
   ConnectionClosedError,
+  EncryptionNotSupportedError,
   InvalidArgumentError,
   NoBackendError,
   dbusInit,
@@ -163,7 +164,8 @@ describe('the transfer algorithm', () => {
     const error = await getDefaultCollection(conn)
       .createItem('x', {}, SECRET)
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SecretStorageError);
+    expect(error).toBeInstanceOf(EncryptionNotSupportedError);
+    expect((error as EncryptionNotSupportedError).dbusName).toBe('org.freedesktop.DBus.Error.NotSupported');
     expect((error as Error).message).toMatch(/'require' forbids/);
     expect(m.mock.sessions().filter((session) => session.algorithm === 'plain')).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createServer, Socket, type Server } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeMessage, encodeMessage } from '../../src/dbus/codec.js';
@@ -8,7 +8,7 @@ import { DBusConnection } from '../../src/dbus/connection.js';
 import { MessageType } from '../../src/dbus/message.js';
 
 /**
- * A bus that answers each AUTH line with `answers` in turn (OK once it runs out), then Hello. It records what it read
+ * A bus that answers each AUTH (and DATA, CANCEL) line with `answers` in turn (OK once it runs out), then Hello. It records what it read
  * as text, so a test can check what the client sent, in order.
  */
 async function fakeBus(answers: string[]): Promise<{ address: string; received: () => string; stop(): Promise<void> }> {
@@ -29,7 +29,7 @@ async function fakeBus(answers: string[]): Promise<{ address: string; received: 
         const line = buffered.subarray(0, end).toString('latin1').replace(/^\0/, '');
         buffered = buffered.subarray(end + 2);
         if (line === 'BEGIN') authenticated = true;
-        else if (line.startsWith('AUTH '))
+        else if (line.startsWith('AUTH ') || line.startsWith('DATA ') || line === 'CANCEL')
           socket.write(`${answers.shift() ?? 'OK 0123456789abcdef0123456789abcdef'}\r\n`);
       }
       if (buffered.length < 16) return;
@@ -161,5 +161,26 @@ describe('the handshake', () => {
     const authentication = bus.received().slice(0, bus.received().indexOf('BEGIN\r\n'));
     expect(authentication.split('\0')).toHaveLength(2); // one NUL, the first byte (the Hello after BEGIN has its own)
     expect(authentication.startsWith('\0')).toBe(true);
+  });
+
+  it('DBUS_COOKIE_SHA1 refuses a ~/.dbus-keyrings that group or others can access, as libdbus does: no cookie is used', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'cookie-home-'));
+    const previousHome = process.env.HOME;
+    try {
+      await mkdir(join(home, '.dbus-keyrings'), { mode: 0o755 });
+      await chmod(join(home, '.dbus-keyrings'), 0o755);
+      await writeFile(join(home, '.dbus-keyrings', 'org_freedesktop_general'), '1 1700000000 0123abcd\n');
+      const challenge = Buffer.from('org_freedesktop_general 1 fedcba9876543210').toString('hex');
+      const bus = await fakeBus([`DATA ${challenge}`, 'REJECTED EXTERNAL']);
+      stops.push(() => bus.stop());
+      process.env.HOME = home;
+      const opening = DBusConnection.open(bus.address, { authMethods: ['DBUS_COOKIE_SHA1'], timeoutMs: 5000 });
+      await expect(opening).rejects.toThrow(/accessible to group or others \(mode 755\); run chmod 700/);
+      expect(bus.received()).not.toContain('DATA ');
+      expect(bus.received()).toContain('CANCEL');
+    } finally {
+      process.env.HOME = previousHome;
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
