@@ -33,7 +33,7 @@ export interface HeadlessProviderOptions {
   password?: string;
   /** Keep the server's data in this directory across runs (default: throwaway). */
   dataDir?: string;
-  /** Also expose the bus on 127.0.0.1 TCP with ANONYMOUS authentication. */
+  /** Also expose the bus on 127.0.0.1 TCP, to this user only (DBUS_COOKIE_SHA1 authentication). */
   tcp?: boolean;
   /**
    * KWallet reports its open wallet `Locked` to Secret Service clients until one calls `Unlock` (which then needs no
