@@ -105,7 +105,8 @@ const FIELD_SYNTAX: Record<string, (value: string) => boolean> = {
 
 /**
  * Decodes a message's header: `fixedHeader` is its first 16 bytes, `fields` the header fields (without the padding
- * after them). Every field is checked: its type, its syntax, and that the message type has the fields it needs.
+ * after them). Every field is checked: its type and its syntax (see {@link assertRequiredFields} for the fields a
+ * message type needs).
  * @throws Error naming what is malformed.
  */
 export function decodeHeader(fixedHeader: Buffer, fields: Buffer): DecodedHeader {
@@ -131,8 +132,6 @@ export function decodeHeader(fixedHeader: Buffer, fields: Buffer): DecodedHeader
     raw[name] = value.value;
   }
   const type = fixedHeader[1];
-  const missing = (REQUIRED_FIELDS[type] ?? []).filter((name) => raw[name] === undefined);
-  if (missing.length) throw new Error(`a message of type ${type} without ${missing.join(', ')}`);
   const signature = typeof raw.signature === 'string' ? raw.signature : '';
   if (!signature && bodyLength !== 0) throw new Error('a body without a signature');
   const message: IncomingMessage = {
@@ -155,12 +154,21 @@ export function decodeHeader(fixedHeader: Buffer, fields: Buffer): DecodedHeader
 }
 
 /** The header fields each message type must have (spec: "Message Types"). */
-const REQUIRED_FIELDS: Record<number, string[]> = {
+const REQUIRED_FIELDS: Record<number, (keyof IncomingMessage)[]> = {
   1: ['path', 'member'],
   2: ['replySerial'],
   3: ['errorName', 'replySerial'],
   4: ['path', 'interface', 'member'],
 };
+
+/**
+ * Throws unless `message` has the header fields its type requires (a connection drops a message that does not).
+ * @throws Error naming the missing fields.
+ */
+export function assertRequiredFields(message: IncomingMessage): void {
+  const missing = (REQUIRED_FIELDS[message.type] ?? []).filter((name) => message[name] === undefined);
+  if (missing.length) throw new Error(`a message of type ${message.type} without ${missing.join(', ')}`);
+}
 
 /**
  * Decodes a message's body into `header.message.body`: `body` is exactly its bytes (it starts 8-aligned in the

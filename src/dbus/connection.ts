@@ -12,7 +12,7 @@ import {
   TimeoutException,
 } from '../errors.js';
 import { parseAddress, type Transport } from './address.js';
-import { decodeBody, decodeHeader, encodeMessage, type DecodedHeader } from './codec.js';
+import { assertRequiredFields, decodeBody, decodeHeader, encodeMessage, type DecodedHeader } from './codec.js';
 import { UnsendableValueError } from './writer.js';
 import { timerDelay } from '../timer-delay.js';
 import { readFrames, type BodyTaker, type FrameStats } from './framing.js';
@@ -258,6 +258,7 @@ export class DBusConnection {
     let header: DecodedHeader;
     try {
       header = decodeHeader(fixedHeader, fields);
+      assertRequiredFields(header.message);
     } catch (error) {
       // The frame length was sound, so the stream stays in sync: drop only this message (and any descriptor with it).
       this.log?.(`dropped a message with a malformed header (${(error as Error).message})`);
