@@ -62,3 +62,4 @@ export {
   type StoreSecretOptions,
 } from './attribute-items.js';
 export { NoDefaultCollectionError } from './errors.js';
+export type { ServerIdentity, ServerKind } from './server-identity.js';
