@@ -56,7 +56,11 @@ const describe_ = (fields: Record<string, string>) =>
     .map(([key, value]) => `${key}=${value}`)
     .join('\n')}\n\n`;
 
-describe('secretstorage git-credential with real git', () => {
+const gitVersion = spawnSync('git', ['--version'], { encoding: 'utf8' });
+const hasGit = !gitVersion.error && gitVersion.status === 0;
+if (!hasGit) console.log('git-credential.test.ts: skipped: git is not installed (apt-get install git)');
+
+describe.skipIf(!hasGit)('secretstorage git-credential with real git', () => {
   const k = useKeyring();
 
   beforeAll(() => {
@@ -197,9 +201,11 @@ function buildLibsecretHelper(): { path?: string; why?: string } {
   return { path: join(dir, 'git-credential-libsecret') };
 }
 
-const libsecret = externalBusAddress
-  ? { why: 'SECRETSTORAGE_TEST_ADDRESS is set (libsecret is only run on unix: buses here)' }
-  : buildLibsecretHelper();
+const libsecret = !hasGit
+  ? { why: 'git is not installed' }
+  : externalBusAddress
+    ? { why: 'SECRETSTORAGE_TEST_ADDRESS is set (libsecret is only run on unix: buses here)' }
+    : buildLibsecretHelper();
 if (!libsecret.path)
   console.log(`git-credential.test.ts: interop with git-credential-libsecret skipped: ${libsecret.why}`);
 
