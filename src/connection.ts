@@ -428,7 +428,8 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
     throw new NoBackendError(
       `No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and ${runtime} ` +
         '(typical of SSH sessions, containers and CI). Run your command under `dbus-run-session -- <command>` with a ' +
-        `keyring daemon started inside it, or use \`npx secretstorage headless -- <command>\`, which does both. ${FILE_BACKEND_HINT}`,
+        'keyring daemon started inside it, or use `npx -p secretstorage secretstorage headless -- <command>`, which ' +
+        `does both. ${FILE_BACKEND_HINT}`,
     );
   }
   const log = resolveDebugLog(options.debug, env);
@@ -448,8 +449,9 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
     throw new NoBackendError(
       `${error.message.replace(/\.$/, '')} (the session bus address from ${from}). No session bus answers there: ` +
         'a DBUS_SESSION_BUS_ADDRESS left over from an earlier session is a common cause. Unset it, or run under ' +
-        '`dbus-run-session -- <command>` with a keyring started inside, or `npx secretstorage headless -- <command>`; ' +
-        `\`npx secretstorage diagnose\` checks each step. ${FILE_BACKEND_HINT}`,
+        '`dbus-run-session -- <command>` with a keyring started inside, or ' +
+        '`npx -p secretstorage secretstorage headless -- <command>`; `npx -p secretstorage secretstorage diagnose` ' +
+        `checks each step. ${FILE_BACKEND_HINT}`,
       { cause: error },
     );
   }

@@ -81,7 +81,8 @@ export interface DiagnoseOptions extends Pick<BackendOptions, 'backend' | 'fileP
 
 const START_HEADLESS =
   'In a container, over SSH or in CI run the command under `dbus-run-session -- sh -c \'printf %s "$PASSWORD" | ' +
-  "gnome-keyring-daemon --unlock --components=secrets; <command>'`, or use `npx secretstorage headless -- <command>`, " +
+  "gnome-keyring-daemon --unlock --components=secrets; <command>'`, or use " +
+  '`npx -p secretstorage secretstorage headless -- <command>`, ' +
   `which starts a throwaway bus and keyring. ${FILE_BACKEND_HINT}`;
 
 function findAddress(options: DiagnoseOptions, env: NodeJS.ProcessEnv, report: Diagnosis): string | undefined {
