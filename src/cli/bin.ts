@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// The `secretstorage` executable.
-import { ignoreClosedPipe } from './io.js';
-import { runCli } from './main.js';
+// The `secretstorage` executable. The command line and the library are loaded only after the compile cache is on, so
+// that they come from it (a static import would be compiled before any code here runs).
+import { useCompileCache } from './compile-cache.js';
+
+useCompileCache();
+const [{ ignoreClosedPipe }, { runCli }] = await Promise.all([import('./io.js'), import('./main.js')]);
 
 ignoreClosedPipe(process.stdout);
 runCli(process.argv.slice(2), {

@@ -34,10 +34,13 @@ export interface BackgroundKeyring {
   pid: number;
 }
 
-/** The supervisor entry beside this module: the `.js` build, or the `.ts` source when running under tsx. */
+/**
+ * The supervisor entry in cli/: the `.js` build, or the `.ts` source when running under tsx. By way of `../cli/`
+ * because in dist/bundle this code may sit in a shared chunk (chunks/ is a sibling of cli/).
+ */
 function supervisorCommand(): string[] {
   const source = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(`./${SUPERVISOR_NAME}.${source ? 'ts' : 'js'}`, import.meta.url));
+  const entry = fileURLToPath(new URL(`../cli/${SUPERVISOR_NAME}.${source ? 'ts' : 'js'}`, import.meta.url));
   return [...(source ? process.execArgv : []), entry];
 }
 

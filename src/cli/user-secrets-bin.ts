@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // The `user-secrets` executable: `secretstorage user-secrets` under its own name (its errors say `user-secrets:`).
-import type { CliIO } from './command.js';
-import { userSecretsCommand } from './commands/user-secrets.js';
-import { ignoreClosedPipe } from './io.js';
-import { runCli, runCommand } from './main.js';
+// Loads the rest after turning the compile cache on, as bin.ts does.
+import { useCompileCache } from './compile-cache.js';
+
+useCompileCache();
+const [{ ignoreClosedPipe }, { runCli, runCommand }, { userSecretsCommand }] = await Promise.all([
+  import('./io.js'),
+  import('./main.js'),
+  import('./commands/user-secrets.js'),
+]);
 
 ignoreClosedPipe(process.stdout);
 const argv = process.argv.slice(2);
-const io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
 const run =
   argv[0] === '--version' || argv[0] === '-V'
     ? runCli([argv[0]], io)
