@@ -55,6 +55,8 @@ export interface NewItem {
   label: string;
   secret: Uint8Array;
   contentType?: string;
+  /** Unix seconds (default: now); `modified` is always now. */
+  created?: number;
 }
 
 /** The changes a transaction may make; they are written when the transaction's function returns. */
@@ -95,14 +97,15 @@ export class KeyringFile {
 
   /**
    * @param path the file; created (with its folder, mode 0700, and mode 0600 itself) on the first write.
-   * @param password copied; the caller may wipe its own.
+   * @param password a passphrase (its UTF-8 bytes are used, as libsecret uses SECRET_FILE_TEST_PASSWORD's) or the
+   *   bytes of a key source such as the Secret portal's secret; copied, so the caller may wipe its own.
    */
   constructor(
     readonly path: string,
-    password: Uint8Array,
+    password: string | Uint8Array,
     private readonly options: { lockTimeoutMs?: number } = {},
   ) {
-    this.password = Uint8Array.from(password);
+    this.password = typeof password === 'string' ? new TextEncoder().encode(password) : Uint8Array.from(password);
   }
 
   /** Shows the path only: the password and keys never appear in logs or the REPL. */
@@ -239,6 +242,40 @@ export class KeyringFile {
   }
 
   /**
+   * Stores an item, replacing any with exactly the same attributes (libsecret's rule for its file backend), whose
+   * creation time it keeps. Returns the new item's id.
+   * @throws as {@link transaction}.
+   */
+  async storeItem(item: NewItem): Promise<string> {
+    const same = (attributes: Record<string, string>) =>
+      Object.keys(attributes).length === Object.keys(item.attributes).length &&
+      Object.entries(item.attributes).every(([name, value]) => attributes[name] === value);
+    return this.transaction((draft) => {
+      const replaced = draft.search(item.attributes).filter((existing) => {
+        wipe(existing.secret);
+        return same(existing.attributes);
+      });
+      for (const existing of replaced) draft.remove(existing.id);
+      return draft.create({ ...item, created: item.created ?? replaced[0]?.created });
+    });
+  }
+
+  /**
+   * Deletes every item having all of `attributes` (libsecret's `clear`); how many there were.
+   * @throws as {@link transaction}.
+   */
+  async deleteItems(attributes: Record<string, string>): Promise<number> {
+    return this.transaction((draft) => {
+      const found = draft.search(attributes);
+      for (const item of found) {
+        wipe(item.secret);
+        draft.remove(item.id);
+      }
+      return found.length;
+    });
+  }
+
+  /**
    * Whether the file exists, how many items it holds, and its permission bits (for `diagnose`); opening it checks
    * the password.
    * @throws as {@link searchItems}.
@@ -290,7 +327,7 @@ export class KeyringFile {
               attributes: item.attributes,
               contentType: item.contentType ?? IMPLIED_CONTENT_TYPE,
               label: item.label,
-              created: time,
+              created: item.created ?? time,
               modified: time,
               secret: item.secret,
             });

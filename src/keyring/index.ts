@@ -63,3 +63,9 @@ export {
 } from './attribute-items.js';
 export { NoDefaultCollectionError } from './errors.js';
 export type { ServerIdentity, ServerKind } from './server-identity.js';
+export {
+  KeyringFile,
+  type KeyringFileDraft,
+  type NewItem as NewKeyringFileItem,
+  type StoredItem as KeyringFileItem,
+} from '../keyring-file/keyring-file.js';

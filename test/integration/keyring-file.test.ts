@@ -19,6 +19,8 @@ import {
 import { deletePassword, findCredentials, getCredential, getPassword, storePassword } from '../../src/keyring/index.js';
 import { parseKeyringFile } from '../../src/keyring-file-format/file-layout.js';
 import { REPO_ROOT } from '../helpers/processes.js';
+import { KeyringFile } from '../../src/keyring/index.js';
+import fc from 'fast-check';
 
 const dir = mkdtempSync(join(tmpdir(), 'secretstorage-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -207,6 +209,56 @@ describe('damaged and hostile files are reported and left as they were', () => {
     await expect(getPassword('s', 'u', fileOptions(path, 'wrong'))).rejects.toThrow(KeyringFileKeyError);
     await expect(storePassword('s', 'v', 'p', fileOptions(path, 'wrong'))).rejects.toThrow(KeyringFileKeyError);
     expect(readFileSync(path).equals(before)).toBe(true);
+  });
+});
+
+describe('KeyringFile, the item API (secretstorage/keyring)', () => {
+  it('round-trips every shape of attributes, label, secret and content type through the file', async () => {
+    const file = new KeyringFile(freshPath(), PASSWORD);
+    const text = fc.string({ unit: 'grapheme' }).filter((value) => !value.includes('\0'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          text.filter((name) => name !== '' && name !== 'xdg:content-type'),
+          text,
+          { maxKeys: 6 },
+        ),
+        text,
+        fc.uint8Array({ maxLength: 300 }),
+        fc.constantFrom('text/plain', 'application/octet-stream', 'application/json'),
+        async (attributes, label, secret, contentType) => {
+          const id = await file.storeItem({ attributes: { ...attributes, shape: 'yes' }, label, secret, contentType });
+          const found = await file.searchItems({ ...attributes, shape: 'yes' });
+          const item = found.find((candidate) => candidate.id === id)!;
+          expect(item).toMatchObject({ attributes: { ...attributes, shape: 'yes' }, label, contentType });
+          expect(Buffer.from(item.secret).equals(Buffer.from(secret))).toBe(true);
+          await file.deleteItems({ ...attributes, shape: 'yes' });
+        },
+      ),
+      { numRuns: 25 },
+    );
+    expect(await file.searchItems({})).toEqual([]);
+    await file.close();
+  });
+
+  it('storeItem replaces an item with exactly the same attributes and keeps its creation time; secret-tool agrees', async () => {
+    const path = freshPath();
+    await secretTool(path, ['store', '--label=first', 'app', 'x', 'user', 'me'], 'one');
+    const file = new KeyringFile(path, PASSWORD);
+    const [before] = await file.searchItems({ app: 'x' });
+    await file.storeItem({ attributes: { app: 'x', user: 'me' }, label: 'second', secret: Buffer.from('two') });
+    await file.storeItem({
+      attributes: { app: 'x', user: 'me', extra: '1' },
+      label: 'third',
+      secret: Buffer.from('3'),
+    });
+    const items = await file.searchItems({ app: 'x' });
+    expect(items.map((item) => item.label).sort()).toEqual(['second', 'third']);
+    expect(items.find((item) => item.label === 'second')!.created).toBe(before.created);
+    expect((await secretTool(path, ['lookup', 'app', 'x', 'user', 'me', 'extra', '1'])).stdout).toBe('3');
+    expect(await file.deleteItems({ app: 'x' })).toBe(2);
+    expect((await secretTool(path, ['lookup', 'app', 'x'])).stdout).toBe('');
+    await file.close();
   });
 });
 
