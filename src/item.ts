@@ -3,6 +3,7 @@ import type { Connection } from './connection.js';
 import { variant } from './dbus/codec.js';
 import { ITEM_IFACE } from './defines.js';
 import { LockedException } from './errors.js';
+import { lockedInsteadOfMissing } from './locked-item.js';
 import { deleteObject, lockObjects, unlockObjects } from './prompted-calls.js';
 import type { PromptOptions } from './prompt.js';
 import type { SecretStruct } from './session.js';
@@ -106,11 +107,15 @@ export class Item {
 
   /** The secret and its content type, in one call. */
   async getSecretAndContentType(): Promise<{ value: Buffer; contentType: string }> {
-    return this.connection.withSession(async (session) => {
-      // Through Service.GetSecrets, merged with the other reads in flight on this connection (see secret-reads.ts).
-      const struct = await this.connection.secretReads.read(this.itemPath, session.path);
-      return session.decode(struct, `Reading the secret of ${this.itemPath}`);
-    });
+    try {
+      return await this.connection.withSession(async (session) => {
+        // Through Service.GetSecrets, merged with the other reads in flight on this connection (see secret-reads.ts).
+        const struct = await this.connection.secretReads.read(this.itemPath, session.path);
+        return session.decode(struct, `Reading the secret of ${this.itemPath}`);
+      });
+    } catch (error) {
+      throw await lockedInsteadOfMissing(this.connection, this.itemPath, error);
+    }
   }
 
   /**
@@ -128,6 +133,8 @@ export class Item {
           await this.connection.call(this.itemPath, ITEM_IFACE, 'SetSecret', '(oayays)', [struct], {
             replySignature: '',
           });
+        } catch (error) {
+          throw await lockedInsteadOfMissing(this.connection, this.itemPath, error);
         } finally {
           if (!session.encrypted) struct[2].fill(0);
         }

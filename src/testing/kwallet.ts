@@ -163,8 +163,8 @@ async function passwordHash(password: string | Uint8Array, saltPath: string): Pr
 }
 
 /**
- * Spawns kwalletd5 as pam_kwallet does and hands it the hash (fd 3, a pipe) and the environment (one connection to
- * the listening socket at fd 4). This process closes its own copy of the socket before connecting, so that kwalletd5
+ * Spawns kwalletd5 as pam_kwallet does and hands it the environment (one connection to the listening socket at fd 4)
+ * and the hash (fd 3, a pipe). This process closes its own copy of the socket before connecting, so that kwalletd5
  * is the only one that can accept; the socket file is renamed first, since closing a Unix server in Node unlinks it.
  */
 async function loginStart(
@@ -199,13 +199,13 @@ async function loginStart(
     await rename(socketPath, handedPath);
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-  const hashPipe = daemon.process.stdio[3] as NodeJS.WritableStream & { on(event: 'error', f: () => void): void };
-  hashPipe.on('error', () => undefined);
-  hashPipe.end(hash);
   const lines = Object.entries(env)
     .map(([name, value]) => `${name}=${value}\n`)
     .join('');
-  // Done once the lines are sent and the stream is closed: kwalletd5 reads to the end but never closes its side.
+  // The environment first, the hash then: the listening socket is non-blocking (Node made it so), so kwalletd5's
+  // accept() fails at once unless the connection is already waiting when it gets there, which is right after it has
+  // read the hash from the (blocking) pipe. Sent once the lines are written: kwalletd5 reads to the end of them but
+  // never closes its side.
   await new Promise<void>((resolve) => {
     const socket = connect(handedPath, () =>
       socket.end(lines, () => {
@@ -215,6 +215,9 @@ async function loginStart(
     );
     socket.on('error', () => resolve()); // kwalletd5 gone: its failure() says why
   });
+  const hashPipe = daemon.process.stdio[3] as NodeJS.WritableStream & { on(event: 'error', f: () => void): void };
+  hashPipe.on('error', () => undefined);
+  await new Promise<void>((resolve) => hashPipe.end(hash, () => resolve()));
   await rm(handedPath, { force: true });
   return daemon;
 }

@@ -62,9 +62,22 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp'; restartKeyring
     otherProvider && testProvider === 'keepassxc' && options.transport === 'tcp'
       ? 'KeePassXC crashes on a call from an anonymous TCP client (see docs/servers.md)'
       : undefined;
-  beforeEach((context) => {
+  beforeEach(async (context) => {
     currentTest = context;
     if (unsupported) context.skip(unsupported);
+    // KeePassXC 2.7.4 crashes now and then (SIGSEGV) under this suite's load; `npm run test:providers` retries a
+    // failed test once, and the retry gets a new server, saying why.
+    const server = fixture.provider?.process;
+    if (server && (server.exitCode !== null || server.signalCode !== null)) {
+      console.warn(
+        `${testProvider} exited (${server.signalCode ?? `code ${server.exitCode}`}) before "${context.task.name}"; ` +
+          `starting a new one. Its last output:\n${fixture.provider!.output().trim() || '(none)'}`,
+      );
+      await fixture.provider!.stop();
+      fixture.provider = await startHeadlessProvider({ provider: testProvider, tcp: options.transport === 'tcp' });
+      fixture.address = options.transport === 'tcp' ? fixture.provider.tcpAddress! : fixture.provider.address;
+      fixture.conn = await fixture.connect();
+    }
   });
   beforeAll(async () => {
     if (unsupported) return;

@@ -3,7 +3,7 @@
  * Lock while it saves, its unlock dialog answered with xdotool, its dialogs left up after Prompt.Dismiss.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbusInit, getDefaultCollection, type Collection, type Connection } from '../../src/index.js';
+import { LockedException, dbusInit, getDefaultCollection, type Collection, type Connection } from '../../src/index.js';
 import { diagnose } from '../../src/keyring/diagnose.js';
 import { answerDialog, findDialogs, UNLOCK_DIALOG_TITLES } from '../../src/testing/dialogs.js';
 import { startHeadlessProvider, type HeadlessProvider } from '../../src/testing/headless-provider.js';
@@ -53,6 +53,17 @@ describe.runIf(testProvider === 'keepassxc')('KeePassXC', () => {
       await unlockThroughDialog();
       expect((await item.getSecret()).toString()).toBe(`v${afterMs}`);
     }
+  });
+
+  it('reading or writing an item of the locked database: LockedException, as gnome-keyring gives, not a missing item', async () => {
+    const item = await collection.createItem('unexported while locked', { test: 'locked-item' }, 'kept');
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // past its save, so the Lock is not dismissed
+    await collection.lock();
+    // KeePassXC answers UnknownObject for the items of a locked database.
+    await expect(item.getSecret()).rejects.toBeInstanceOf(LockedException);
+    await expect(item.setSecret('new')).rejects.toBeInstanceOf(LockedException);
+    await unlockThroughDialog();
+    expect((await item.getSecret()).toString()).toBe('kept');
   });
 
   it('a prompt that times out is dismissed, but KeePassXC leaves its dialog up (docs/servers.md)', async () => {
