@@ -11,6 +11,7 @@ import {
   NO_SERVICE_ERRORS,
   NO_SESSION_ERROR,
   PROPERTIES_IFACE,
+  QT_INVALID_OBJECT_PATH_ERROR,
   SECRETS_BUS_NAME,
   SERVICE_IFACE,
   SERVICE_PATH,
@@ -292,8 +293,9 @@ export class Connection implements ServiceCaller, AsyncDisposable {
     try {
       return await fn(session);
     } catch (error) {
-      if (!(error instanceof SecretStorageError && error.dbusName === NO_SESSION_ERROR)) throw error;
-      // The service lost our session (it restarted between calls): open a new one and try once more.
+      if (!sessionLost(error)) throw error;
+      // The service lost our session (it restarted between calls, or KWallet dropped it): open a new one and try once
+      // more.
       if (this.sessionPromise && (await this.sessionPromise.catch(() => undefined)) === session)
         this.serviceRestarted();
       return fn(await this.session());
@@ -367,6 +369,16 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   toJSON(): object {
     return { serviceName: this.serviceName, closed: this.closed };
   }
+}
+
+/**
+ * Whether the service says it does not know the session: NoSession, or KWallet's Qt error for a session path it has
+ * dropped (InvalidObjectPath "Can't find session /org/freedesktop/secrets/session/N", seen under load).
+ */
+function sessionLost(error: unknown): boolean {
+  if (!(error instanceof SecretStorageError)) return false;
+  if (error.dbusName === NO_SESSION_ERROR) return true;
+  return error.dbusName === QT_INVALID_OBJECT_PATH_ERROR && /Can't find session /.test(error.message);
 }
 
 /**

@@ -57,3 +57,5 @@ export const FILE_BACKEND_HINT =
   'SECRETSTORAGE_BACKEND=file and SECRETSTORAGE_FILE_PASSWORD (docs/keyring-file.md).';
 /** What KWallet answers a Lock of a collection it already reports locked with ("Can't lock object"). */
 export const INVALID_ARGS_ERROR = 'org.freedesktop.DBus.Error.InvalidArgs';
+/** How KWallet (through QtDBus) says it does not know an object path it was given, a session's among them. */
+export const QT_INVALID_OBJECT_PATH_ERROR = 'org.qtproject.QtDBus.Error.InvalidObjectPath';
