@@ -25,7 +25,7 @@ import {
 } from '../../src/user-secrets/index.js';
 import { startPrivateBus } from '../../src/testing/private-bus.js';
 import { DEFAULT_KEYRING_PASSWORD } from '../../src/testing/gnome-keyring.js';
-import { useKeyring } from '../helpers/keyring.js';
+import { noPasswordCollections, storedAttributes, useKeyring } from '../helpers/keyring.js';
 
 const k = useKeyring({ restartKeyring: false }); // a test kills the daemon and restarts it itself
 const dirs: string[] = [];
@@ -60,7 +60,7 @@ describe('user secrets on a real gnome-keyring', () => {
     const items = await searchItems(k.conn, { 'user-secrets-id': manager.id, key: 'API_KEY' });
     expect(items).toHaveLength(1);
     expect(await items[0].getLabel()).toBe(`API_KEY (${basename(dir)})`);
-    expect(await items[0].getAttributes()).toEqual({
+    expect(storedAttributes(await items[0].getAttributes())).toEqual({
       'xdg:schema': USER_SECRETS_SCHEMA,
       application: 'secretstorage user-secrets',
       'user-secrets-id': manager.id,
@@ -179,30 +179,35 @@ describe('user secrets on a real gnome-keyring', () => {
     expect(await manager.list()).toEqual([]);
   });
 
-  it('reports a locked keyring clearly, lists names while locked, and loses nothing', async () => {
-    const manager = await open(project(), true);
-    await manager.set('KEEP', 'safe');
-    const collection = getDefaultCollection(k.conn);
-    await collection.lock();
-    try {
-      expect(await manager.list()).toEqual(['KEEP']);
-      const read = await manager.getAll().catch((e: unknown) => e);
-      expect(read).toBeInstanceOf(LockedException);
-      // The same explanation as the password API's: which collection, why no prompt, how to unlock without one.
-      expect((read as Error).message).toMatch(
-        /^Reading the user secrets needs the locked collection "Login" \(\/org\/freedesktop\/secrets\/collection\/login\).*secretstorage unlock --collection \/org\/freedesktop\/secrets\/collection\/login --with-password.* Nothing was changed\.$/s,
-      );
-      const write = await manager.set('NEW', 'x').catch((e: unknown) => e);
-      expect(write).toBeInstanceOf(LockedException);
-      expect((write as Error).message).toMatch(
-        /^Storing the user secret NEW needs the locked collection .*Nothing was changed\.$/s,
-      );
-      await expect(manager.delete('KEEP')).rejects.toThrow(/^Deleting user secrets needs the locked collection/);
-    } finally {
-      await unlockWithPassword(k.conn, await collection.getPath(), DEFAULT_KEYRING_PASSWORD);
-    }
-    expect(await manager.getAll()).toEqual({ KEEP: 'safe' });
-  });
+  // gnome-keyring's: a headless unlock prompt dismissed at once, then its password interface (KWallet and KeePassXC
+  // show a dialog and wait).
+  it.skipIf(noPasswordCollections)(
+    'reports a locked keyring clearly, lists names while locked, and loses nothing',
+    async () => {
+      const manager = await open(project(), true);
+      await manager.set('KEEP', 'safe');
+      const collection = getDefaultCollection(k.conn);
+      await collection.lock();
+      try {
+        expect(await manager.list()).toEqual(['KEEP']);
+        const read = await manager.getAll().catch((e: unknown) => e);
+        expect(read).toBeInstanceOf(LockedException);
+        // The same explanation as the password API's: which collection, why no prompt, how to unlock without one.
+        expect((read as Error).message).toMatch(
+          /^Reading the user secrets needs the locked collection "Login" \(\/org\/freedesktop\/secrets\/collection\/login\).*secretstorage unlock --collection \/org\/freedesktop\/secrets\/collection\/login --with-password.* Nothing was changed\.$/s,
+        );
+        const write = await manager.set('NEW', 'x').catch((e: unknown) => e);
+        expect(write).toBeInstanceOf(LockedException);
+        expect((write as Error).message).toMatch(
+          /^Storing the user secret NEW needs the locked collection .*Nothing was changed\.$/s,
+        );
+        await expect(manager.delete('KEEP')).rejects.toThrow(/^Deleting user secrets needs the locked collection/);
+      } finally {
+        await unlockWithPassword(k.conn, await collection.getPath(), DEFAULT_KEYRING_PASSWORD);
+      }
+      expect(await manager.getAll()).toEqual({ KEEP: 'safe' });
+    },
+  );
 
   it('says there is no Secret Service when the bus has none', async () => {
     const bus = await startPrivateBus();
