@@ -57,10 +57,10 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp'; restartKeyring
   const fixture = {} as KeyringFixture;
   const extra: Connection[] = [];
   let currentTest: TestContext | undefined;
-  // KeePassXC 2.7.4 dies (SIGSEGV) on the first call from a client whose process it cannot look up: TCP, ANONYMOUS.
+  // KeePassXC 2.7.4 dies (SIGSEGV) on the first call from a client whose process it cannot look up: any TCP client.
   const unsupported =
     otherProvider && testProvider === 'keepassxc' && options.transport === 'tcp'
-      ? 'KeePassXC crashes on a call from an anonymous TCP client (see docs/servers.md)'
+      ? 'KeePassXC crashes on a call from a TCP client (see docs/servers.md)'
       : undefined;
   beforeEach(async (context) => {
     currentTest = context;
