@@ -64,12 +64,16 @@ ConfirmAccessItem=false
 UnlockBeforeSearch=true
 `;
 
-/** A database of one empty root group, exposed to the Secret Service, as KeePass XML (UUIDs base64 in the file). */
+/**
+ * A database of one empty root group, exposed to the Secret Service, as KeePass XML (UUIDs base64 in the file). No
+ * recycle bin: a deleted item would otherwise move into a Recycle Bin group inside the exposed group, and KeePassXC
+ * 2.7.4 has crashed on searches right after deletes (keepassxc#8560 shows a search meeting a vanished item).
+ */
 function exposedDatabaseXml(): string {
   const uuid = randomUUID();
   const base64 = Buffer.from(uuid.replace(/-/g, ''), 'hex').toString('base64');
   return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<KeePassFile><Meta><Generator>secretstorage</Generator><DatabaseName>Passwords</DatabaseName><CustomData><Item><Key>FDO_SECRETS_EXPOSED_GROUP</Key><Value>{${uuid}}</Value></Item></CustomData></Meta><Root><Group><UUID>${base64}</UUID><Name>Passwords</Name></Group></Root></KeePassFile>
+<KeePassFile><Meta><Generator>secretstorage</Generator><DatabaseName>Passwords</DatabaseName><RecycleBinEnabled>False</RecycleBinEnabled><CustomData><Item><Key>FDO_SECRETS_EXPOSED_GROUP</Key><Value>{${uuid}}</Value></Item></CustomData></Meta><Root><Group><UUID>${base64}</UUID><Name>Passwords</Name></Group></Root></KeePassFile>
 `;
 }
 
