@@ -9,7 +9,7 @@ import { externalBusAddress } from '../helpers/keyring.js';
 import { runIntegrationSuite } from './run-suite.js';
 
 describe.skipIf(externalBusAddress)('the integration suite over TCP with DBUS_COOKIE_SHA1 authentication', () => {
-  it('passes against gnome-keyring on a private bus at tcp:host=127.0.0.1', { timeout: 8 * 60_000 }, async () => {
+  it('passes against gnome-keyring on a private bus at tcp:host=127.0.0.1', { timeout: 15 * 60_000 }, async () => {
     const keyring = await startHeadlessKeyring({ tcp: true });
     try {
       expect(keyring.tcpAddress).toMatch(/^tcp:host=127\.0\.0\.1,port=\d+/);

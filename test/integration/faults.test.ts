@@ -201,6 +201,8 @@ describe('load: nothing lost, nothing leaked', () => {
     );
   });
 
+  // Its time is the machine's, not a measure: 1,000 of its operations are keyring file rewrites, which a busy
+  // 2-core machine can make several times slower.
   it('20,000 sequential operations keep memory and match rules flat', async () => {
     const conn = await k.connect();
     const collection = getDefaultCollection(conn);
@@ -227,5 +229,5 @@ describe('load: nothing lost, nothing leaked', () => {
     expect(conn.bus.pendingCallCount).toBe(0);
     // Generous bound: a leak of even 1 KiB per operation would add 18 MB.
     expect(heapAfter - heapBefore).toBeLessThan(8 * 1024 * 1024);
-  }, 180_000);
+  }, 600_000);
 });
