@@ -39,7 +39,7 @@ export function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   });
 }
 
-/** Whether `git` can be run here (the Docker image of the suite has none). */
+/** Whether `git` can be run here. */
 export async function hasGit(): Promise<boolean> {
   return exec('git', ['--version']).then(
     () => true,
@@ -95,7 +95,7 @@ function filesUnder(folder: string): string[] {
  * new files git does not ignore), so the test sees uncommitted work as well. Returns its path.
  */
 export async function commitWorkingTree(dir: string): Promise<string> {
-  const repo = copyWorkingTree(dir, await gitFiles());
+  const repo = copyWorkingTree(dir, await workingTreeFiles());
   const git = (args: string[]) =>
     exec('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', ...args], { cwd: repo });
   await git(['init', '-q', '-b', 'main']);
