@@ -1,9 +1,8 @@
 // @ts-check
 /**
  * The keyring-file backend beside libsecret's own file backend (python3-gi, `SECRET_BACKEND=file`), on throwaway
- * files: N passwords set, read and deleted one by one through each one's password API, median per operation. Not part
- * of `npm run bench` (which measures Secret Service clients against gnome-keyring); run it on its own after a build:
- * `node bench/keyring-file-backend.mjs [N]`.
+ * files: N passwords set, read and deleted one by one through each one's password API, median per operation. The last
+ * stage of `npm run bench` (`--stages file`); on its own after a build: `node bench/keyring-file-backend.mjs [N]`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -12,12 +12,13 @@
  * read at --bulk items). Each stage runs --rounds times, the clients in turn within each round. Peers that cannot be
  * loaded are reported as skipped.
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { CLIENTS, COLD_STARTS, FLOORS } from './clients.mjs';
 import { COLD_ATTRIBUTES, COLD_SECRET } from './clients/workload.mjs';
 import { measureColdStarts } from './cold-start.mjs';
@@ -27,7 +28,7 @@ import { ClientFailed, runClient } from './run-client.mjs';
 import { summarise } from './stats.mjs';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-const STAGES = ['sequential', 'floor', 'cold', 'growth'];
+const STAGES = ['sequential', 'floor', 'cold', 'growth', 'file'];
 /**
  * Bulk reads per client and round. A bulk read is a whole pass over the collection; this library's takes a fraction of
  * a second, so it gets a median of several. The peers' take seconds each (keyring's: about 20), so they get one in all.
@@ -392,7 +393,8 @@ async function main() {
   const about =
     `${machineLine(machine)}; load average ${load.start.toFixed(1)} at start, ${load.end.toFixed(1)} at end` +
     (stolen === null ? '' : `; CPU time stolen by the hypervisor during the run: ${(stolen * 100).toFixed(0)}%`);
-  const report = renderReport(results, { machine: about, command, date: date.toISOString() });
+  let report = renderReport(results, { machine: about, command, date: date.toISOString() });
+  if (options.stages.includes('file')) report += `\n${await keyringFileStage(options.n)}`;
   process.stdout.write(report);
   const jsonPath =
     options.json ?? join(projectRoot, 'bench', 'results', `${date.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -408,3 +410,23 @@ async function main() {
 }
 
 await main();
+
+/**
+ * The keyring-file backend beside libsecret's (bench/keyring-file-backend.mjs): no daemon, so it runs after the
+ * Secret Service stages, on throwaway files, and its table follows theirs.
+ * @param {number} n
+ */
+async function keyringFileStage(n) {
+  progress('Keyring file backend (this library and libsecret, no daemon):');
+  const script = join(projectRoot, 'bench', 'keyring-file-backend.mjs');
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [script, String(n)], {
+      timeout: CLIENT_TIMEOUT_MS,
+    });
+    if (stderr.trim()) progress(`  ${stderr.trim()}`);
+    return `## Keyring file backend\n\n${stdout}`;
+  } catch (error) {
+    progress(`  failed: ${/** @type {Error} */ (error).message.split('\n')[0]}`);
+    return `## Keyring file backend\n\nfailed: ${/** @type {Error} */ (error).message.split('\n')[0]}\n`;
+  }
+}

@@ -76,6 +76,7 @@ describe('bench/run.mjs', () => {
       'D-Bus floor',
       'Cold start',
       'Targets',
+      'Keyring file backend',
     ]) {
       expect(run.stdout).toContain(heading);
     }
