@@ -7,13 +7,12 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
 import { Collection, createCollectionWithPassword, searchItems } from '../../src/index.js';
 import { DEFAULT_KEYRING_PASSWORD } from '../../src/testing/gnome-keyring.js';
 import { startPrivateBus } from '../../src/testing/private-bus.js';
+import { cli, type CliRun } from '../helpers/cli.js';
 import {
   DEFAULT_COLLECTION,
   SERVER_FACTS,
@@ -23,27 +22,6 @@ import {
   storedAttributes,
   useKeyring,
 } from '../helpers/keyring.js';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI with `stdin` piped in (not a terminal) and stdout/stderr captured. */
-async function cli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<CliRun> {
-  const input = Object.assign(Readable.from(stdin ? [Buffer.from(stdin)] : []), { isTTY: false });
-  const capture = () => {
-    const stream = new PassThrough();
-    let text = '';
-    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    return { stream: Object.assign(stream, { isTTY: false }), text: () => text };
-  };
-  const out = capture();
-  const err = capture();
-  const code = await runCli(args, { stdin: input, stdout: out.stream, stderr: err.stream, env });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
 
 const KEYRING_COMMANDS = ['get', 'set', 'delete', 'search', 'lock', 'unlock', 'collections', 'diagnose'];
 let counter = 0;

@@ -8,12 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeKeyringFiles } from '../../src/backend/choose.js';
-import { runCli } from '../../src/cli/main.js';
 import { NoBackendError } from '../../src/errors.js';
 import { diagnose, getPassword, searchItemDetails, storePassword } from '../../src/keyring/index.js';
+import { cli } from '../helpers/cli.js';
 import { useKeyring } from '../helpers/keyring.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secretstorage-file-cli-'));
@@ -21,20 +20,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => closeKeyringFiles());
 let counter = 0;
 const freshPath = () => join(dir, `k${++counter}.keyring`);
-
-async function cli(args: string[], env: NodeJS.ProcessEnv, stdin = '') {
-  const input = Object.assign(Readable.from(stdin ? [Buffer.from(stdin)] : []), { isTTY: false });
-  const capture = () => {
-    const stream = new PassThrough();
-    let text = '';
-    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    return { stream: Object.assign(stream, { isTTY: false }), text: () => text };
-  };
-  const out = capture();
-  const err = capture();
-  const code = await runCli(args, { stdin: input, stdout: out.stream, stderr: err.stream, env });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
 
 /** No bus at all: only the file variables (and HOME, so nothing falls back to the real home). */
 const fileEnv = (path: string, password = 'pw') => ({
