@@ -333,6 +333,21 @@ export function checkTargets(results) {
         `\`node -e 0\` (${formatMs(baseline.medianMs)} ms; target ≤ 1.50×${noise})`,
     ]);
   }
+  // Issue 19's aim: a one-secret program and the CLI ahead of the native @napi-rs/keyring on the same Node.
+  const napi = results.cold.find((result) => result.id === 'napi-keyring');
+  for (const [id, how] of [
+    ['this', 'an ES module program (`import`)'],
+    ['this-require', 'a CommonJS program (`require`)'],
+    ['this-cli', 'the CLI (`secretstorage get`)'],
+  ]) {
+    const cold = results.cold.find((result) => result.id === id);
+    if (!napi || !cold) continue;
+    checks.push([
+      cold.medianMs <= napi.medianMs,
+      `cold start from ${how} against @napi-rs/keyring on Node ${process.versions.node}: ${formatMs(cold.medianMs)} ` +
+        `ms vs ${formatMs(napi.medianMs)} ms (${formatRatio(cold.medianMs / napi.medianMs)}; aim ≤ 1×)`,
+    ]);
+  }
   for (const [phase, name] of [
     ['get', 'get'],
     ['get_concurrent', 'concurrent get'],

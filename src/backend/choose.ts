@@ -10,12 +10,14 @@
  *   portal (a per-application secret); when the sandbox has no portal to ask, the Secret Service, as oo7 falls back.
  * - `secret-service` otherwise, and when the caller passes a connection or an address (over the variable; together
  *   with the `file` option, that is an error).
+ *
+ * The keyring file's code and the portal's are loaded only when they are chosen: a program on the Secret Service (and
+ * the CLI's start-up) does not parse them.
  */
 import { loadNodeCrypto } from '../crypto/node-crypto.js';
 import { InvalidArgumentError } from '../errors.js';
 import { wipe } from '../crypto/bytes.js';
-import { KeyringFile } from '../keyring-file/keyring-file.js';
-import { PortalUnavailableError, retrievePortalSecret } from '../keyring-file/portal-secret.js';
+import type { KeyringFile } from '../keyring-file/keyring-file.js';
 import { defaultKeyringFilePath, detectSandbox, type Sandbox } from '../keyring-file/location.js';
 
 export type BackendName = 'auto' | 'secret-service' | 'file';
@@ -138,16 +140,26 @@ async function fileWithPassword(path: string, password: string): Promise<Keyring
   const id = `${path}\0${crypto.createHash('sha256').update(password).digest('hex')}`;
   let file = openFiles.get(id);
   if (!file) {
-    file = new KeyringFile(path, new TextEncoder().encode(password));
+    const { KeyringFile } = await import('../keyring-file/keyring-file.js');
+    file = openFiles.get(id) ?? new KeyringFile(path, new TextEncoder().encode(password));
     openFiles.set(id, file);
   }
   return file;
 }
 
+/** The Secret portal's secret for this application, and the keyring file's class to open the file with it. */
+async function portalSecretFor(env: NodeJS.ProcessEnv) {
+  const [{ retrievePortalSecret }, { KeyringFile }] = await Promise.all([
+    import('../keyring-file/portal-secret.js'),
+    import('../keyring-file/keyring-file.js'),
+  ]);
+  return { secret: await retrievePortalSecret({ env }), KeyringFile };
+}
+
 function fileFromPortal(path: string, env: NodeJS.ProcessEnv): Promise<KeyringFile> {
   let file = portalFiles.get(path);
   if (!file) {
-    file = retrievePortalSecret({ env }).then((secret) => {
+    file = portalSecretFor(env).then(({ secret, KeyringFile }) => {
       try {
         return new KeyringFile(path, secret);
       } finally {
@@ -176,6 +188,7 @@ export async function openBackend(options: BackendOptions = {}): Promise<Backend
   try {
     return { kind: 'file', choice, file: await fileFromPortal(choice.path, options.env ?? process.env) };
   } catch (error) {
+    const { PortalUnavailableError } = await import('../keyring-file/portal-secret.js');
     if (!(error instanceof PortalUnavailableError)) throw error;
     return {
       kind: 'secret-service',

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CliIO, Command } from './command.js';
-import { commands } from './commands/index.js';
+import { findCommand, loadCommands } from './commands/index.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { CliExit } from './usage-error.js';
 
@@ -31,7 +31,8 @@ function version(): string {
   return pkg.version;
 }
 
-function mainHelp(program: string): string {
+async function mainHelp(program: string): Promise<string> {
+  const commands = await loadCommands();
   const label = (command: Command) =>
     command.aliases?.length ? `${command.name} (${command.aliases.join(', ')})` : command.name;
   const width = Math.max(...commands.map((command) => label(command).length), 10);
@@ -49,10 +50,6 @@ Run '${program} <command> --help' for a command's options.
 
 ${EXIT_CODES_HELP}
 `;
-}
-
-export function findCommand(name: string): Command | undefined {
-  return commands.find((command) => command.name === name || command.aliases?.includes(name));
 }
 
 /** The options that take a value, so that the value is not taken for the command name when they come first. */
@@ -88,15 +85,15 @@ export async function runCli(argv: string[], io: CliIO, program = 'secretstorage
       io.stdout.write(`${version()}\n`);
       return EXIT.ok;
     }
-    const target = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
-    io.stdout.write(target ? target.help : mainHelp(program));
+    const target = name === 'help' && rest[0] ? await findCommand(rest[0])?.load() : undefined;
+    io.stdout.write(target ? target.help : await mainHelp(program));
     const asked = name === 'help' || leading.includes('--help') || leading.includes('-h');
     if (!asked && leading.length > 0) {
       io.stderr.write(`${program}: no command after ${leading.join(' ')}.\n`);
     }
     return asked ? EXIT.ok : EXIT.usage;
   }
-  const command = findCommand(name);
+  const command = await findCommand(name)?.load();
   if (!command) {
     io.stderr.write(`${program}: unknown command "${name}". Run '${program} --help' for the list.\n`);
     return EXIT.usage;

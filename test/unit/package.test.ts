@@ -117,6 +117,42 @@ describe('the published package', () => {
     expect(help.stdout).toContain('user-secrets');
   });
 
+  it('loads only what a program needs at start: no keyring-file or portal code on the Secret Service, one CLI command', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { dirname, resolve } = await import('node:path');
+    // Every file an ES module loads before it runs (its static imports, transitively), and their text.
+    const staticGraph = (entry: string) => {
+      const seen = new Map<string, string>();
+      const visit = (file: string) => {
+        if (seen.has(file)) return;
+        const text = readFileSync(file, 'utf8');
+        seen.set(file, text);
+        for (const [, spec] of text.matchAll(/^(?:import|export)\s[^;]*?from\s*"(\.[^"]+)"|^import\s*"(\.[^"]+)"/gms)) {
+          if (spec) visit(resolve(dirname(file), spec));
+        }
+      };
+      visit(`${root}/dist/bundle/${entry}`);
+      return [...seen.values()].join('\n');
+    };
+    const fileBackend = /\bKeyringFile = class\b|\bfunction retrievePortalSecret\b/;
+    for (const entry of ['index.js', 'keytar.js']) expect(staticGraph(entry)).not.toMatch(fileBackend);
+    // The CLI's dispatcher loads a command's file only to run it (`get`'s help text is in its own file), and `get`
+    // does not load the keyring file's code.
+    const { readdirSync } = await import('node:fs');
+    const chunk = (prefix: string) => {
+      const found = readdirSync(`${root}/dist/bundle/chunks`).filter((file) => file.startsWith(`${prefix}-`));
+      expect(found, prefix).toHaveLength(1);
+      return `chunks/${found[0]}`;
+    };
+    const dispatcher = staticGraph(chunk('main'));
+    expect(dispatcher).toContain('unknown command');
+    expect(dispatcher).not.toContain('Prints the password stored for SERVICE');
+    expect(dispatcher).not.toMatch(fileBackend);
+    const get = staticGraph(chunk('get'));
+    expect(get).toContain('Prints the password stored for SERVICE');
+    expect(get).not.toMatch(fileBackend);
+  });
+
   it('has no install scripts and no runtime dependencies', async () => {
     const pkg = JSON.parse((await import('node:fs')).readFileSync(`${root}/package.json`, 'utf8')) as Record<
       string,

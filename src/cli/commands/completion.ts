@@ -6,8 +6,8 @@ import { UsageError } from '../usage-error.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'];
 
-/** The completion command, completing the commands that `all()` returns (itself among them). */
-export function completionCommand(all: () => Command[]): Command {
+/** The completion command, completing the commands that `all()` loads (itself among them). */
+export function completionCommand(all: () => Promise<Command[]>): Command {
   return {
     name: 'completion',
     summary: 'Print a shell completion script (bash, zsh or fish)',
@@ -26,7 +26,7 @@ Examples:
     async run(args, io) {
       if (args.length > 1) throw new UsageError(`expected one shell (${SHELLS.join(', ')}), got ${args.length}.`);
       const shell = args[0] ?? 'bash';
-      const script = completionScript(shell, 'secretstorage', all());
+      const script = completionScript(shell, 'secretstorage', await all());
       if (!script) throw new UsageError(`unknown shell ${JSON.stringify(shell)}; use ${SHELLS.join(', ')}.`);
       io.stdout.write(script);
       return EXIT.ok;
