@@ -1,5 +1,5 @@
 /** Input and output helpers shared by CLI commands: reading a secret without echo, and JSON output. */
-import { openSync, closeSync } from 'node:fs';
+import { nodeFs } from '../node-fs.js';
 import { ReadStream } from 'node:tty';
 import type { CliIO } from './command.js';
 import { CliExit, UsageError } from './usage-error.js';
@@ -17,7 +17,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 async function promptNoEcho(prompt: string, io: CliIO): Promise<Buffer> {
   let fd: number;
   try {
-    fd = openSync('/dev/tty', 'r');
+    fd = nodeFs().openSync('/dev/tty', 'r');
   } catch {
     throw new UsageError(
       'No secret on stdin and no terminal to ask on: pipe the secret in (e.g. `printf %s "$TOKEN" | …`).',
@@ -48,7 +48,7 @@ async function promptNoEcho(prompt: string, io: CliIO): Promise<Buffer> {
     tty.setRawMode(false);
     tty.destroy();
     try {
-      closeSync(fd);
+      nodeFs().closeSync(fd);
     } catch {
       // Already closed by destroy().
     }

@@ -2,7 +2,7 @@
  * The `secretstorage` command: dispatches to one command per file in `commands/`, prints errors as one clean line
  * (or JSON with --json), and ends with the documented exit code. No secret-service logic lives here.
  */
-import { readFileSync } from 'node:fs';
+import { nodeFs } from '../node-fs.js';
 import type { CliIO, Command } from './command.js';
 import { findCommand, loadCommands } from './commands/index.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -25,7 +25,7 @@ const EXIT_CODES_HELP = `Exit codes:
   130  interrupted`;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(nodeFs().readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
   return pkg.version;

@@ -4,7 +4,7 @@
  * session is made before node:crypto is loaded, so that loading it overlaps the service's half of the exchange (see
  * ../session.ts). The Secret Service lives on D-Bus, so on Linux and the BSDs, which all have the device.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { nodeFs } from '../node-fs.js';
 import { SecretStorageError } from '../errors.js';
 import { wipe } from './bytes.js';
 
@@ -15,7 +15,7 @@ export function randomBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
   let fd: number;
   try {
-    fd = openSync(DEVICE, 'r');
+    fd = nodeFs().openSync(DEVICE, 'r');
   } catch (error) {
     throw new SecretStorageError(
       `No random bytes: ${DEVICE} cannot be opened (${(error as NodeJS.ErrnoException).code}). ` +
@@ -24,7 +24,7 @@ export function randomBytes(length: number): Uint8Array {
   }
   try {
     for (let filled = 0; filled < length;) {
-      const read = readSync(fd, bytes, filled, length - filled, null);
+      const read = nodeFs().readSync(fd, bytes, filled, length - filled, null);
       if (read === 0) throw new SecretStorageError(`No random bytes: ${DEVICE} ended.`);
       filled += read;
     }
@@ -32,7 +32,7 @@ export function randomBytes(length: number): Uint8Array {
     wipe(bytes);
     throw error;
   } finally {
-    closeSync(fd);
+    nodeFs().closeSync(fd);
   }
   return bytes;
 }

@@ -2,7 +2,7 @@
  * D-Bus server addresses (`unix:path=…;tcp:host=…,port=…`): parsing with the spec's %-escapes, and finding the
  * session bus the way libdbus does, plus `$XDG_RUNTIME_DIR/bus` (systemd's user bus).
  */
-import { existsSync } from 'node:fs';
+import { nodeFs } from '../node-fs.js';
 import { join } from 'node:path';
 
 export type Transport =
@@ -78,7 +78,7 @@ export function discoverSessionBusAddress(env: NodeJS.ProcessEnv = process.env):
   const runtimeDir = env.XDG_RUNTIME_DIR;
   if (runtimeDir) {
     const socket = join(runtimeDir, 'bus');
-    if (existsSync(socket)) return `unix:path=${socket}`;
+    if (nodeFs().existsSync(socket)) return `unix:path=${socket}`;
   }
   return undefined;
 }

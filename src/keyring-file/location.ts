@@ -4,7 +4,7 @@
  * Flatpak, XDG_DATA_HOME is the application's own `~/.var/app/<id>/data`), and a Flatpak is recognised by
  * `/.flatpak-info`, a Snap by `SNAP_NAME` (libsecret's `secret-file-backend.c`).
  */
-import { existsSync } from 'node:fs';
+import { nodeFs } from '../node-fs.js';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
@@ -26,7 +26,9 @@ let inFlatpak: boolean | undefined;
 export function detectSandbox(env: NodeJS.ProcessEnv = process.env, root?: string): Sandbox | undefined {
   // A process does not move into or out of a Flatpak: the root's file is looked for once.
   const flatpak =
-    root === undefined ? (inFlatpak ??= existsSync('/.flatpak-info')) : existsSync(join(root, '.flatpak-info'));
+    root === undefined
+      ? (inFlatpak ??= nodeFs().existsSync('/.flatpak-info'))
+      : nodeFs().existsSync(join(root, '.flatpak-info'));
   if (flatpak) return 'flatpak';
   if (env.SNAP_NAME) return 'snap';
   return undefined;

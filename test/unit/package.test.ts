@@ -117,7 +117,7 @@ describe('the published package', () => {
     expect(help.stdout).toContain('user-secrets');
   });
 
-  it('loads only what a program needs at start: no keyring-file or portal code on the Secret Service, one CLI command', async () => {
+  it('loads only what a program needs at start: no keyring-file or portal code on the Secret Service, no node:fs module view, one CLI command', async () => {
     const { readFileSync } = await import('node:fs');
     const { dirname, resolve } = await import('node:path');
     // Every file an ES module loads before it runs (its static imports, transitively), and their text.
@@ -135,7 +135,12 @@ describe('the published package', () => {
       return [...seen.values()].join('\n');
     };
     const fileBackend = /\bKeyringFile = class\b|\bfunction retrievePortalSecret\b/;
-    for (const entry of ['index.js', 'keytar.js']) expect(staticGraph(entry)).not.toMatch(fileBackend);
+    // Nor an ES module import of node:fs, whose module view loads Node's file streams (src/node-fs.ts).
+    const importsFs = /from\s*"node:fs"/;
+    for (const entry of ['index.js', 'keytar.js']) {
+      expect(staticGraph(entry), entry).not.toMatch(fileBackend);
+      expect(staticGraph(entry), entry).not.toMatch(importsFs);
+    }
     // The CLI's dispatcher loads a command's file only to run it (`get`'s help text is in its own file), and `get`
     // does not load the keyring file's code.
     const { readdirSync } = await import('node:fs');
@@ -151,6 +156,7 @@ describe('the published package', () => {
     const get = staticGraph(chunk('get'));
     expect(get).toContain('Prints the password stored for SERVICE');
     expect(get).not.toMatch(fileBackend);
+    expect(get).not.toMatch(importsFs);
   });
 
   it('has no install scripts and no runtime dependencies', async () => {
