@@ -1,5 +1,8 @@
 // @ts-check
 /** The clients the benchmark compares, how to start each one's process, and what each can do. */
+import module from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = (/** @type {string} */ path) => fileURLToPath(new URL(path, import.meta.url));
@@ -117,4 +120,46 @@ export const COLD_STARTS = [
     label: 'SecretStorage (Python)',
     command: [PYTHON, here('./clients/python-peers.py'), 'python-secretstorage', 'cold'],
   },
+  ...compileCacheColdStarts(),
 ];
+
+/**
+ * Where Node has a module compile cache (22.1 and later), the CLI and a program that imports the library with the
+ * cache off and on, so that the report shows what it saves. Both of each pair start through `env` to set the variable
+ * (hyperfine runs commands without a shell), so they pay the same extra exec. The executables turn the cache on
+ * themselves (in the OS's temporary directory unless NODE_COMPILE_CACHE says where); a program turns it on with
+ * NODE_COMPILE_CACHE, as the library does not decide it for the program that imports it.
+ */
+function compileCacheColdStarts() {
+  if (typeof (/** @type {{ enableCompileCache?: unknown }} */ (module).enableCompileCache) !== 'function') return [];
+  const off = ['env', 'NODE_DISABLE_COMPILE_CACHE=1', process.execPath];
+  const on = ['env', `NODE_COMPILE_CACHE=${join(tmpdir(), 'secretstorage-bench-compile-cache')}`, process.execPath];
+  const cli = [here('../dist/bundle/cli/bin.js'), 'get', 'bench-cold', 'user'];
+  const program = [here('./clients/cold-start.mjs')];
+  return [
+    {
+      id: 'this-cli-cache-off',
+      label: '`secretstorage get`, compile cache off',
+      command: [...off, ...cli],
+      client: 'this',
+    },
+    {
+      id: 'this-cli-cache-on',
+      label: '`secretstorage get`, compile cache on',
+      command: [...on, ...cli],
+      client: 'this',
+    },
+    {
+      id: 'this-cache-off',
+      label: 'secretstorage (this), `import`, compile cache off',
+      command: [...off, ...program],
+      client: 'this',
+    },
+    {
+      id: 'this-cache-on',
+      label: 'secretstorage (this), `import`, compile cache on',
+      command: [...on, ...program],
+      client: 'this',
+    },
+  ];
+}

@@ -348,6 +348,20 @@ export function checkTargets(results) {
         `ms vs ${formatMs(napi.medianMs)} ms (${formatRatio(cold.medianMs / napi.medianMs)}; aim ≤ 1×)`,
     ]);
   }
+  // Issue 19: Node's compile cache, where Node has one, and what it saves the CLI and a program.
+  for (const [id, what] of [
+    ['this-cli', 'the CLI (`secretstorage get`)'],
+    ['this', 'a program that imports the library (with NODE_COMPILE_CACHE set)'],
+  ]) {
+    const off = results.cold.find((result) => result.id === `${id}-cache-off`);
+    const on = results.cold.find((result) => result.id === `${id}-cache-on`);
+    if (!off || !on) continue;
+    checks.push([
+      on.medianMs <= off.medianMs,
+      `Node ${process.versions.node}'s compile cache for ${what}: ${formatMs(on.medianMs)} ms with it, ` +
+        `${formatMs(off.medianMs)} ms without (${formatRatio(on.medianMs / off.medianMs)}; target: it helps, ≤ 1×)`,
+    ]);
+  }
   for (const [phase, name] of [
     ['get', 'get'],
     ['get_concurrent', 'concurrent get'],
