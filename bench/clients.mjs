@@ -89,6 +89,12 @@ export const COLD_STARTS = [
     baseline: true,
   },
   {
+    id: 'js-floor',
+    label: 'the least a JavaScript process can do (`cold-start-floor.mjs`: no library, plain session, no checks)',
+    command: [process.execPath, here('./clients/cold-start-floor.mjs')],
+    baseline: true,
+  },
+  {
     id: 'this',
     label: 'secretstorage (this), `import`',
     command: [process.execPath, here('./clients/cold-start.mjs')],

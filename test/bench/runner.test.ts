@@ -1,5 +1,6 @@
 // `npm run bench` end to end at toy sizes (no timing is asserted: only that every stage runs and reports), and the
 // pieces of its report that decide what a reader concludes: ratios, targets, the reason a peer was skipped.
+import module from 'node:module';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -38,115 +39,127 @@ describe('bench/run.mjs', () => {
   });
 
   // The run starts a fresh gnome-keyring for every client run: on a busy 2-core machine that alone can take 30 s.
-  it('runs every stage for this library and libsecret on one private keyring and writes the JSON', {
-    timeout: 120_000,
-  }, async () => {
-    const json = join(directory, 'run.json');
-    const run = bench(
-      [
-        '--n',
-        '3',
-        '--growth',
-        '4',
-        '--bulk',
-        '4',
-        '--growth-gets',
-        '2',
-        '--growth-sets',
-        '1',
-        '--cold-runs',
-        '1',
-        '--rounds',
-        '2',
-        '--batches',
-        '2',
-      ].concat(['--clients', 'this,libsecret', '--json', json]),
-    );
-    expect(run.stderr).not.toMatch(/failed/);
-    // Each round starts with another client.
-    const sequentialProgress = run.stderr.slice(run.stderr.indexOf('Sequential'), run.stderr.indexOf('D-Bus floor'));
-    expect(sequentialProgress).toMatch(
-      /\n round 1 of 2\n {2}secretstorage \(this\)[^\n]*\n {2}libsecret[^\n]*\n round 2 of 2\n {2}libsecret[^\n]*\n {2}secretstorage \(this\)/,
-    );
-    expect(run.status).toBe(0);
-    for (const heading of [
-      'Sequential operations',
-      'CPU per operation',
-      'Growth and bulk read',
-      'D-Bus floor',
-      'Cold start',
-      'Targets',
-      'Keyring file backend',
-    ]) {
-      expect(run.stdout).toContain(heading);
-    }
-    for (const statistic of ['mean', 'median', 'p90', 'p99']) {
-      expect(run.stdout).toMatch(
-        new RegExp(`\\| get, ${statistic} \\| [\\d.]+ ms \\([\\d.]+×\\) \\| [\\d.]+ ms \\(1\\.00×\\) \\|`),
+  it(
+    'runs every stage for this library and libsecret on one private keyring and writes the JSON',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const json = join(directory, 'run.json');
+      const run = bench(
+        [
+          '--n',
+          '3',
+          '--growth',
+          '4',
+          '--bulk',
+          '4',
+          '--growth-gets',
+          '2',
+          '--growth-sets',
+          '1',
+          '--cold-runs',
+          '1',
+          '--rounds',
+          '2',
+          '--batches',
+          '2',
+        ].concat(['--clients', 'this,libsecret', '--json', json]),
       );
-    }
-    // The summary for quoting: every client's mean / median / p99, warmed up and in the first pass.
-    expect(run.stdout).toMatch(/\| libsecret \(C, via gi\)( \| [\d.]+ \/ [\d.]+ \/ [\d.]+){6} \| [\d.]+ \|/);
-    // The same report is written beside the JSON.
-    expect(await readFile(json.replace(/\.json$/, '.md'), 'utf8')).toBe(run.stdout);
-    const written = JSON.parse(await readFile(json, 'utf8'));
-    const { sequential, growth, floor, cold } = written.results;
-    expect(Object.keys(sequential.this).sort()).toEqual([
-      'delete',
-      'delete_first',
-      'get',
-      'get_concurrent',
-      'get_concurrent_raw',
-      'get_first',
-      'get_raw',
-      'search_concurrent',
-      'set',
-      'set_first',
-    ]);
-    expect(Object.keys(sequential.libsecret).sort()).toEqual([
-      'delete',
-      'delete_first',
-      'get',
-      'get_concurrent',
-      'get_first',
-      'set',
-      'set_first',
-    ]);
-    for (const client of ['this', 'libsecret']) {
-      // Two rounds of three gets each, pooled; as many in the first pass of each round's fresh process.
-      expect(sequential[client].get.n).toBe(6);
-      expect(sequential[client].get.runs).toBe(2);
-      expect(sequential[client].get_first.n).toBe(6);
-      // Two timed batches of three concurrent gets in each round (after an untimed one).
-      expect(sequential[client].get_concurrent.runs).toBe(4);
-      expect(sequential[client].get_concurrent.n).toBe(12);
-      expect(Object.keys(growth['4'][client]).sort()).toEqual(['bulk', 'get', 'set']);
-    }
-    expect(sequential.this.get_concurrent_raw.runs).toBe(4);
-    // Every client's run (two clients, two rounds) met a gnome-keyring started for it, as did every floor run.
-    const daemons = (stage: string) =>
-      Object.entries(written.raw as Record<string, { keyring_pid: number }[]>)
-        .filter(([key]) => key.startsWith(`${stage}/`))
-        .map(([, lines]) => [...new Set(lines.map((line) => line.keyring_pid))]);
-    expect(daemons('sequential').flat()).toHaveLength(4);
-    expect(new Set(daemons('sequential').flat()).size).toBe(4);
-    expect(new Set(daemons('floor').flat()).size).toBe(6);
-    expect(Object.keys(floor).sort()).toEqual(['dbus-next', 'jeepney', 'this']);
-    expect(floor.this.roundtrip_concurrent.runs).toBe(4);
-    expect(cold.map((result: { id: string }) => result.id)).toEqual([
-      'node-e-0',
-      'empty-esm',
-      'this',
-      'this-require',
-      'this-cli',
-      'secret-tool',
-    ]);
-    expect(cold.map((result: { runs: number }) => result.runs)).toEqual([2, 2, 2, 2, 2, 2]);
-    expect(written.machine.gnomeKeyring).toMatch(/^\d+\.\d+/);
-    expect(written.versions.this).toBe(
-      JSON.parse(await readFile(join(__dirname, '..', '..', 'package.json'), 'utf8')).version,
-    );
-  });
+      expect(run.stderr).not.toMatch(/failed/);
+      // Each round starts with another client.
+      const sequentialProgress = run.stderr.slice(run.stderr.indexOf('Sequential'), run.stderr.indexOf('D-Bus floor'));
+      expect(sequentialProgress).toMatch(
+        /\n round 1 of 2\n {2}secretstorage \(this\)[^\n]*\n {2}libsecret[^\n]*\n round 2 of 2\n {2}libsecret[^\n]*\n {2}secretstorage \(this\)/,
+      );
+      expect(run.status).toBe(0);
+      for (const heading of [
+        'Sequential operations',
+        'CPU per operation',
+        'Growth and bulk read',
+        'D-Bus floor',
+        'Cold start',
+        'Targets',
+        'Keyring file backend',
+      ]) {
+        expect(run.stdout).toContain(heading);
+      }
+      for (const statistic of ['mean', 'median', 'p90', 'p99']) {
+        expect(run.stdout).toMatch(
+          new RegExp(`\\| get, ${statistic} \\| [\\d.]+ ms \\([\\d.]+×\\) \\| [\\d.]+ ms \\(1\\.00×\\) \\|`),
+        );
+      }
+      // The summary for quoting: every client's mean / median / p99, warmed up and in the first pass.
+      expect(run.stdout).toMatch(/\| libsecret \(C, via gi\)( \| [\d.]+ \/ [\d.]+ \/ [\d.]+){6} \| [\d.]+ \|/);
+      // The same report is written beside the JSON.
+      expect(await readFile(json.replace(/\.json$/, '.md'), 'utf8')).toBe(run.stdout);
+      const written = JSON.parse(await readFile(json, 'utf8'));
+      const { sequential, growth, floor, cold } = written.results;
+      expect(Object.keys(sequential.this).sort()).toEqual([
+        'delete',
+        'delete_first',
+        'get',
+        'get_concurrent',
+        'get_concurrent_raw',
+        'get_first',
+        'get_raw',
+        'search_concurrent',
+        'set',
+        'set_first',
+      ]);
+      expect(Object.keys(sequential.libsecret).sort()).toEqual([
+        'delete',
+        'delete_first',
+        'get',
+        'get_concurrent',
+        'get_first',
+        'set',
+        'set_first',
+      ]);
+      for (const client of ['this', 'libsecret']) {
+        // Two rounds of three gets each, pooled; as many in the first pass of each round's fresh process.
+        expect(sequential[client].get.n).toBe(6);
+        expect(sequential[client].get.runs).toBe(2);
+        expect(sequential[client].get_first.n).toBe(6);
+        // Two timed batches of three concurrent gets in each round (after an untimed one).
+        expect(sequential[client].get_concurrent.runs).toBe(4);
+        expect(sequential[client].get_concurrent.n).toBe(12);
+        expect(Object.keys(growth['4'][client]).sort()).toEqual(['bulk', 'get', 'set']);
+      }
+      expect(sequential.this.get_concurrent_raw.runs).toBe(4);
+      // Every client's run (two clients, two rounds) met a gnome-keyring started for it, as did every floor run.
+      const daemons = (stage: string) =>
+        Object.entries(written.raw as Record<string, { keyring_pid: number }[]>)
+          .filter(([key]) => key.startsWith(`${stage}/`))
+          .map(([, lines]) => [...new Set(lines.map((line) => line.keyring_pid))]);
+      expect(daemons('sequential').flat()).toHaveLength(4);
+      expect(new Set(daemons('sequential').flat()).size).toBe(4);
+      expect(new Set(daemons('floor').flat()).size).toBe(6);
+      expect(Object.keys(floor).sort()).toEqual(['dbus-next', 'jeepney', 'this']);
+      expect(floor.this.roundtrip_concurrent.runs).toBe(4);
+      // With the compile-cache rows where this Node has a compile cache (22.1 and later).
+      const cacheRows =
+        typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function'
+          ? ['this-cli-cache-off', 'this-cli-cache-on', 'this-cache-off', 'this-cache-on']
+          : [];
+      const coldIds = [
+        'node-e-0',
+        'empty-esm',
+        'js-floor',
+        'this',
+        'this-require',
+        'this-cli',
+        'secret-tool',
+        ...cacheRows,
+      ];
+      expect(cold.map((result: { id: string }) => result.id)).toEqual(coldIds);
+      expect(cold.map((result: { runs: number }) => result.runs)).toEqual(coldIds.map(() => 2));
+      expect(written.machine.gnomeKeyring).toMatch(/^\d+\.\d+/);
+      expect(written.versions.this).toBe(
+        JSON.parse(await readFile(join(__dirname, '..', '..', 'package.json'), 'utf8')).version,
+      );
+    },
+  );
 
   it('reports a peer that cannot start as skipped, with the reason, and still measures the rest', () => {
     const run = bench(
