@@ -4,10 +4,7 @@
  * --unlock` does in CI); then checked through gnome-keyring's internal interface, which, unlike `--unlock`, reports
  * a wrong password.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { Collection } from '../collection.js';
 import { dbusInit } from '../connection.js';
 import { DBusConnection } from '../dbus/connection.js';
@@ -15,6 +12,7 @@ import { DBUS_NAME, DBUS_PATH, SECRETS_BUS_NAME, SERVICE_PATH } from '../defines
 import { InvalidArgumentError, LockedException, NoBackendError, SecretStorageError } from '../errors.js';
 import { missingProgramError } from './programs.js';
 import { stopProcess } from './private-bus.js';
+import { providerHome, type ProviderStartOptions, type RunningProvider } from './provider.js';
 
 /** The login keyring's password when none is given. It protects nothing: give your own for a kept `dataDir`. */
 export const DEFAULT_KEYRING_PASSWORD = 'secretstorage';
@@ -24,27 +22,10 @@ const OUTPUT_KEPT_CHARS = 16_384;
 
 const LOGIN_COLLECTION_PATH = `${SERVICE_PATH}/collection/login`;
 
-export interface GnomeKeyringOptions {
-  /** The bus to serve on. */
-  address: string;
-  /** The login keyring's password (created with it when new). Default: `DEFAULT_KEYRING_PASSWORD`. */
-  password?: string | Uint8Array;
-  /** Where keyrings are stored (kept after stop()); default a temporary directory removed by stop(). */
-  dataDir?: string;
-  /** Milliseconds to wait for the daemon to own org.freedesktop.secrets (default 15000). */
-  startTimeoutMs?: number;
-  /** Called with the daemon as soon as it is spawned (e.g. to hand it to a watchdog). */
-  onSpawn?: (child: ChildProcess) => void;
-}
+/** The login keyring is created with (or unlocked by) `password`; see ProviderStartOptions for the rest. */
+export type GnomeKeyringOptions = ProviderStartOptions;
 
-export interface GnomeKeyring {
-  process: ChildProcess;
-  /** The environment the daemon runs with (HOME and XDG directories). */
-  env: Record<string, string>;
-  /** The end of what the daemon wrote to stderr (its warnings, and why it aborted if it did). */
-  output(): string;
-  stop(): Promise<void>;
-}
+export type GnomeKeyring = RunningProvider;
 
 /** Waits until `name` has an owner on the bus at `address`. */
 export async function waitForName(
@@ -94,17 +75,8 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
       'must not be empty: gnome-keyring creates no login keyring without one.',
     );
   }
-  const ownDir = options.dataDir === undefined;
-  const home = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'secretstorage-keyring-')));
-  const env: Record<string, string> = {
-    HOME: home,
-    XDG_DATA_HOME: join(home, 'data'),
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    XDG_RUNTIME_DIR: join(home, 'run'),
-  };
-  for (const dir of Object.values(env)) await mkdir(dir, { recursive: true });
-  await chmod(env.XDG_RUNTIME_DIR, 0o700);
+  const own = await providerHome(options.dataDir, 'secretstorage-keyring');
+  const env = own.env;
   // `--unlock` creates the login keyring, or unlocks an existing one, before the daemon takes its bus name, so no
   // client ever sees it locked (one that calls a restarted daemon included). With a wrong password it starts anyway,
   // leaving the keyring locked without a word: the keyring is checked over the bus below, where that is an error.
@@ -133,7 +105,7 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
   child.stdin!.end(typeof password === 'string' ? Buffer.from(password) : password);
   const stop = async () => {
     await stopProcess(child);
-    if (ownDir) await rm(home, { recursive: true, force: true });
+    await own.remove();
   };
   try {
     await waitForName(options.address, SECRETS_BUS_NAME, options.startTimeoutMs ?? 15_000, () => failure);
@@ -144,7 +116,7 @@ export async function startGnomeKeyring(options: GnomeKeyringOptions): Promise<G
       : error;
   }
   try {
-    await unlockLoginKeyring(options.address, password, home);
+    await unlockLoginKeyring(options.address, password, own.home);
   } catch (error) {
     await stop();
     throw error;

@@ -47,5 +47,6 @@ export {
 } from './headless-provider.js';
 export { KWALLET_WALLET, startKWallet, type KWallet, type KWalletOptions } from './kwallet.js';
 export { KEEPASSXC_DATABASE, startKeePassXC, type KeePassXC, type KeePassXCOptions } from './keepassxc.js';
+export type { ProviderStartOptions, RunningProvider } from './provider.js';
 export { startXvfb, type VirtualDisplay } from './xvfb.js';
 export { answerDialog, findDialogs, UNLOCK_DIALOG_TITLES, type AnswerDialogOptions } from './dialogs.js';

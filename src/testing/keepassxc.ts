@@ -4,10 +4,8 @@
  * the database itself: the database is made by importing an XML file that carries it
  * (`FDO_SECRETS_EXPOSED_GROUP` in the Meta custom data), then opened with the password on stdin.
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { access, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dbusInit } from '../connection.js';
 import { SECRETS_BUS_NAME } from '../defines.js';
@@ -16,34 +14,21 @@ import { getDefaultCollection } from '../service.js';
 import { runProgram, spawnDaemon, waitUntil } from './daemon.js';
 import { DEFAULT_KEYRING_PASSWORD, waitForName } from './gnome-keyring.js';
 import { stopProcess } from './private-bus.js';
+import { providerHome, type ProviderStartOptions, type RunningProvider } from './provider.js';
 
 /** The database's file name; KeePassXC names the collection after it (`/org/freedesktop/secrets/collection/passwords`). */
 export const KEEPASSXC_DATABASE = 'passwords.kdbx';
 
-export interface KeePassXCOptions {
-  /** The bus to serve on. */
-  address: string;
+export interface KeePassXCOptions extends ProviderStartOptions {
   /** The X display KeePassXC's window and dialogs go to (see startXvfb). */
   display: string;
-  /** The database password (created with it when new). Default: `DEFAULT_KEYRING_PASSWORD`. */
+  /** The database password, as text: KeePassXC's command line reads it from stdin. */
   password?: string;
-  /** Where the database and settings are kept (kept after stop()); default a temporary directory removed by stop(). */
-  dataDir?: string;
-  /** Milliseconds to wait until the database is open and exported (default 60000: a GUI program, maybe under load). */
-  startTimeoutMs?: number;
-  /** Called with each program as soon as it is spawned (e.g. to hand it to a watchdog). */
-  onSpawn?: (child: ChildProcess) => void;
 }
 
-export interface KeePassXC {
-  process: ChildProcess;
-  /** The environment KeePassXC runs with (HOME, XDG directories, DISPLAY, DBUS_SESSION_BUS_ADDRESS). */
-  env: Record<string, string>;
+export interface KeePassXC extends RunningProvider {
   /** The database file. */
   databasePath: string;
-  /** The end of what KeePassXC wrote to stdout and stderr. */
-  output(): string;
-  stop(): Promise<void>;
 }
 
 // The settings a headless run needs: the Secret Service on, without notifications or confirmations (no dialog for
@@ -89,31 +74,20 @@ export async function startKeePassXC(options: KeePassXCOptions): Promise<KeePass
   if (password.length === 0 || /[\r\n]/.test(password)) {
     throw new InvalidArgumentError('password', 'must be one non-empty line: KeePassXC reads it from stdin.');
   }
-  const ownDir = options.dataDir === undefined;
-  const home = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'secretstorage-keepassxc-')));
+  const own = await providerHome(options.dataDir, 'secretstorage-keepassxc');
+  const home = own.home;
   const env: Record<string, string> = {
-    HOME: home,
-    XDG_DATA_HOME: join(home, 'data'),
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    XDG_RUNTIME_DIR: join(home, 'run'),
+    ...own.env,
     DISPLAY: options.display,
     DBUS_SESSION_BUS_ADDRESS: options.address,
-  };
-  const removeOwn = async () => {
-    if (ownDir) await rm(home, { recursive: true, force: true });
   };
   const databasePath = join(home, KEEPASSXC_DATABASE);
   let daemon: ReturnType<typeof spawnDaemon> | undefined;
   const stop = async () => {
     if (daemon) await stopProcess(daemon.process);
-    await removeOwn();
+    await own.remove();
   };
   try {
-    for (const key of ['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR']) {
-      await mkdir(env[key], { recursive: true });
-    }
-    await chmod(env.XDG_RUNTIME_DIR, 0o700);
     await mkdir(join(env.XDG_CONFIG_HOME, 'keepassxc'), { recursive: true });
     await writeFile(join(env.XDG_CONFIG_HOME, 'keepassxc', 'keepassxc.ini'), SETTINGS);
     if (!(await exists(databasePath))) {

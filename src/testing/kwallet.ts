@@ -7,9 +7,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { access, chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dbusInit } from '../connection.js';
 import { DBusConnection } from '../dbus/connection.js';
@@ -19,6 +18,7 @@ import { getAllCollections } from '../service.js';
 import { spawnDaemon, waitUntil, type Daemon } from './daemon.js';
 import { DEFAULT_KEYRING_PASSWORD, waitForName } from './gnome-keyring.js';
 import { stopProcess } from './private-bus.js';
+import { providerHome, type ProviderStartOptions, type RunningProvider } from './provider.js';
 
 /** The wallet kwalletd5 opens at login, and the Secret Service collection it becomes. */
 export const KWALLET_WALLET = 'kdewallet';
@@ -28,30 +28,14 @@ const PAM_SALT_BYTES = 56;
 const PAM_KEY_BYTES = 56;
 const PAM_ITERATIONS = 50_000;
 
-export interface KWalletOptions {
-  /** The bus to serve on. */
-  address: string;
+export interface KWalletOptions extends ProviderStartOptions {
   /** The X display kwalletd5's dialogs go to (see startXvfb). */
   display: string;
-  /** The wallet password (created with it when new). Default: `DEFAULT_KEYRING_PASSWORD`. */
-  password?: string | Uint8Array;
-  /** Where the wallet and settings are kept (kept after stop()); default a temporary directory removed by stop(). */
-  dataDir?: string;
-  /** Milliseconds to wait for each start until the wallet is served (default 60000: a GUI program, maybe under load). */
-  startTimeoutMs?: number;
-  /** Called with kwalletd5 as soon as it is spawned, each time (e.g. to hand it to a watchdog). */
-  onSpawn?: (child: ChildProcess) => void;
 }
 
-export interface KWallet {
-  process: ChildProcess;
-  /** The environment kwalletd5 runs with (HOME, XDG directories, DISPLAY). */
-  env: Record<string, string>;
+export interface KWallet extends RunningProvider {
   /** The wallet file. */
   walletPath: string;
-  /** The end of what kwalletd5 wrote to stdout and stderr. */
-  output(): string;
-  stop(): Promise<void>;
 }
 
 // The Secret Service API on, the wallet opened at login and kept open (no idle closing, no dialog on open, no first-use
@@ -81,14 +65,9 @@ apiEnabled=true
 export async function startKWallet(options: KWalletOptions): Promise<KWallet> {
   const password = options.password ?? DEFAULT_KEYRING_PASSWORD;
   if (password.length === 0) throw new InvalidArgumentError('password', 'must not be empty.');
-  const ownDir = options.dataDir === undefined;
-  const home = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'secretstorage-kwallet-')));
+  const own = await providerHome(options.dataDir, 'secretstorage-kwallet');
   const env: Record<string, string> = {
-    HOME: home,
-    XDG_DATA_HOME: join(home, 'data'),
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    XDG_RUNTIME_DIR: join(home, 'run'),
+    ...own.env,
     DISPLAY: options.display,
     DBUS_SESSION_BUS_ADDRESS: options.address,
     // Qt would otherwise warn about, and probe, a session it is not part of.
@@ -99,14 +78,10 @@ export async function startKWallet(options: KWalletOptions): Promise<KWallet> {
   let daemon: Daemon | undefined;
   const stop = async () => {
     if (daemon) await stopProcess(daemon.process);
-    if (ownDir) await rm(home, { recursive: true, force: true });
+    await own.remove();
   };
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   try {
-    for (const key of ['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR']) {
-      await mkdir(env[key], { recursive: true });
-    }
-    await chmod(env.XDG_RUNTIME_DIR, 0o700);
     await mkdir(walletDir, { recursive: true, mode: 0o700 });
     await writeFile(join(env.XDG_CONFIG_HOME, 'kwalletrc'), SETTINGS);
     const hash = await passwordHash(password, join(walletDir, `${KWALLET_WALLET}.salt`));
