@@ -40,6 +40,18 @@ describe('another client on the bus cannot answer for the service', () => {
   });
 
   /** Sends `forge(victim, serial)` for serials 1..200, then makes sure the bus has passed them all on. */
+  /** A NameOwnerChanged for the service, sent to `victim` by the attacker (not the bus): owner now `newOwner`. */
+  function forgeOwnerChange(victim: string, newOwner: string): void {
+    attacker.emitSignal(
+      BUS_PATH,
+      BUS,
+      'NameOwnerChanged',
+      'sss',
+      [m.mock.busName, m.mock.uniqueName, newOwner],
+      victim,
+    );
+  }
+
   async function spray(victim: string, forge: (target: IncomingMessage) => void): Promise<void> {
     for (let serial = 1; serial <= 200; serial++) forge(forgedTarget(victim, serial));
     // The bus handles one connection's messages in order: once it answered this, the forgeries are in the victim's queue.
@@ -84,22 +96,8 @@ describe('another client on the bus cannot answer for the service', () => {
   it('a forged NameOwnerChanged does not drop the transfer session', async () => {
     const conn = await m.connect();
     const before = await conn.session();
-    attacker.emitSignal(
-      BUS_PATH,
-      BUS,
-      'NameOwnerChanged',
-      'sss',
-      [m.mock.busName, m.mock.uniqueName, ''],
-      conn.uniqueName,
-    );
-    attacker.emitSignal(
-      BUS_PATH,
-      BUS,
-      'NameOwnerChanged',
-      'sss',
-      [m.mock.busName, m.mock.uniqueName, attacker.uniqueName],
-      conn.uniqueName,
-    );
+    forgeOwnerChange(conn.uniqueName, '');
+    forgeOwnerChange(conn.uniqueName, attacker.uniqueName);
     await spray(conn.uniqueName, () => undefined);
     await conn.callBus('GetId'); // the victim has read everything the attacker sent by the time this is answered
     expect(await conn.session()).toBe(before);
@@ -113,14 +111,7 @@ describe('another client on the bus cannot answer for the service', () => {
     const unlocking = vault.unlock();
     // Prompt() is called once the victim watches for Completed and for the service leaving.
     while (m.mock.callCount('Prompt') === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    attacker.emitSignal(
-      BUS_PATH,
-      BUS,
-      'NameOwnerChanged',
-      'sss',
-      [m.mock.busName, m.mock.uniqueName, ''],
-      conn.uniqueName,
-    );
+    forgeOwnerChange(conn.uniqueName, '');
     await spray(conn.uniqueName, () => undefined);
     await conn.callBus('GetId');
     m.mock.completePrompt(m.mock.pendingPrompts()[0]);

@@ -16,6 +16,7 @@ import { IncomingBytes } from '../../src/dbus/incoming.js';
 import { MessageType } from '../../src/dbus/message.js';
 import { MAX_VALUES_PER_MESSAGE } from '../../src/dbus/reader.js';
 import { ConnectionClosedError, ProtocolError, TimeoutException } from '../../src/errors.js';
+import { withoutUncaught } from '../helpers/uncaught.js';
 
 /** Lengths a hostile endpoint would try: huge, negative as int32, wrapping past 2^32, tiny, and anything. */
 const hostileLength = fc.oneof(
@@ -276,10 +277,7 @@ describe('a connection to a hostile socket endpoint', () => {
   });
 
   it('fieldsLength 0x80000000 in one 16-byte header closes the connection with a ProtocolError, nothing uncaught', async () => {
-    const uncaught: unknown[] = [];
-    const onUncaught = (error: unknown) => uncaught.push(error);
-    process.on('uncaughtException', onUncaught);
-    try {
+    await withoutUncaught(async () => {
       endpoint.next = fixedHeader(true, 2, 1, 0, 0x80000000);
       const conn = await DBusConnection.open(address);
       const closed = new Promise<Error | undefined>((resolve) => conn.onClose(resolve));
@@ -287,17 +285,11 @@ describe('a connection to a hostile socket endpoint', () => {
       expect(reason).toBeInstanceOf(ProtocolError);
       expect(conn.closed).toBe(true);
       await expect(conn.call({ path: '/x', member: 'Ping' })).rejects.toBeInstanceOf(ConnectionClosedError);
-    } finally {
-      process.off('uncaughtException', onUncaught);
-    }
-    expect(uncaught).toEqual([]);
+    });
   });
 
   it('for any hostile header after Hello: closed with a ProtocolError, or still open; never an uncaught error', async () => {
-    const uncaught: unknown[] = [];
-    const onUncaught = (error: unknown) => uncaught.push(error);
-    process.on('uncaughtException', onUncaught);
-    try {
+    await withoutUncaught(async () => {
       await fc.assert(
         fc.asyncProperty(hostileHeader, fc.uint8Array({ maxLength: 48 }), async (header, tail) => {
           endpoint.next = Buffer.concat([header, tail]);
@@ -315,9 +307,6 @@ describe('a connection to a hostile socket endpoint', () => {
         }),
         { numRuns: 40 },
       );
-    } finally {
-      process.off('uncaughtException', onUncaught);
-    }
-    expect(uncaught).toEqual([]);
+    });
   }, 60_000);
 });

@@ -8,6 +8,7 @@ import { decodeBody, decodeHeader, decodeMessage, encodeMessage } from '../../sr
 import { DBusConnection } from '../../src/dbus/connection.js';
 import { MessageType } from '../../src/dbus/message.js';
 import { ConnectionClosedError, ProtocolError, TimeoutException } from '../../src/errors.js';
+import { withoutUncaught } from '../helpers/uncaught.js';
 
 /**
  * A fake bus that authenticates anyone, answers Hello properly, and then answers the next call with whatever bytes
@@ -152,10 +153,7 @@ describe('a connection fed garbage replies', () => {
   });
 
   it('settles every call with a value or a typed error and never throws out of the reader', async () => {
-    const uncaught: unknown[] = [];
-    const onUncaught = (error: unknown) => uncaught.push(error);
-    process.on('uncaughtException', onUncaught);
-    try {
+    await withoutUncaught(async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.oneof(
@@ -191,10 +189,7 @@ describe('a connection fed garbage replies', () => {
         ),
         { numRuns: 60 },
       );
-    } finally {
-      process.off('uncaughtException', onUncaught);
-    }
-    expect(uncaught).toEqual([]);
+    });
   }, 60_000);
 
   it('a reply whose body does not match its signature rejects that call with ProtocolError', async () => {
