@@ -72,12 +72,21 @@ export class Writer {
       throw new UnsendableValueError(`${what} contains a NUL character, which D-Bus cannot carry`);
     if (!value.isWellFormed())
       throw new UnsendableValueError(`${what} contains a lone UTF-16 surrogate, which is not Unicode text`);
+    this.stringLength(value, code, Buffer.byteLength(value));
+    this.offset += this.buffer.write(value, this.offset, 'utf8');
+    this.buffer[this.offset++] = 0;
+  }
+
+  /**
+   * What comes before a string's bytes: an object path checked, the length (a byte for a signature, else a uint32),
+   * and room for the bytes and their NUL.
+   */
+  private stringLength(value: string, code: 's' | 'o' | 'g', length: number): void {
     if (code === 'o' && !isObjectPath(value)) {
       throw new UnsendableValueError(
         `${JSON.stringify(value)} is not an object path (slash-separated elements of [A-Za-z0-9_])`,
       );
     }
-    const length = Buffer.byteLength(value);
     if (code === 'g') {
       if (length > 255) throw new Error('a signature longer than 255 bytes');
       this.reserve(1);
@@ -86,8 +95,6 @@ export class Writer {
       this.uint32(length);
     }
     this.reserve(length + 1);
-    this.offset += this.buffer.write(value, this.offset, 'utf8');
-    this.buffer[this.offset++] = 0;
   }
 
   /**
@@ -95,20 +102,8 @@ export class Writer {
    * character at a time: each is its UTF-8 byte, so neither the byte length nor the copy needs a call into C++.
    */
   private asciiString(value: string, code: 's' | 'o' | 'g'): void {
-    if (code === 'o' && !isObjectPath(value)) {
-      throw new UnsendableValueError(
-        `${JSON.stringify(value)} is not an object path (slash-separated elements of [A-Za-z0-9_])`,
-      );
-    }
     const length = value.length;
-    if (code === 'g') {
-      if (length > 255) throw new Error('a signature longer than 255 bytes');
-      this.reserve(1);
-      this.buffer[this.offset++] = length;
-    } else {
-      this.uint32(length);
-    }
-    this.reserve(length + 1);
+    this.stringLength(value, code, length);
     const buffer = this.buffer;
     let at = this.offset;
     for (let i = 0; i < length; i++) buffer[at++] = value.charCodeAt(i);
