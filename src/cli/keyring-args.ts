@@ -149,6 +149,9 @@ export function passwordCommandHint(command: string, args: string[]): string {
   return `; for a password by service and user name: secretstorage ${password} ${args.map(shellQuote).join(' ')}`;
 }
 
+/** The positionals of secret-tool's commands (lookup, store, clear): any number, checked by parseAttributePairs. */
+export const ATTRIBUTE_PAIRS = { min: 0, max: Infinity, names: 'ATTRIBUTE VALUE pairs' } as const;
+
 /**
  * secret-tool's `ATTRIBUTE VALUE …` arguments as an attributes object.
  * @throws UsageError for no pairs or an odd count, with the pairs spelled out and, for a lone SERVICE, the password

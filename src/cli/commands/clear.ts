@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../io.js';
 import {
+  ATTRIBUTE_PAIRS,
   COMMON_HELP,
   COMMON_OPTIONS,
   exitNotFound,
@@ -38,11 +39,7 @@ Examples:
   secretstorage clear service myapp username alice
 `,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS, {
-      min: 0,
-      max: Infinity,
-      names: 'ATTRIBUTE VALUE pairs',
-    });
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, ATTRIBUTE_PAIRS);
     const attributes = parseAttributePairs('clear', positionals);
     const deleted = await exitNotFound(clearSecrets(attributes, keyringOptions(values, io)));
     if (deleted === 0) throw new CliExit(nothingMatched('clear', positionals), EXIT.notFound);

@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJson } from '../io.js';
 import {
+  ATTRIBUTE_PAIRS,
   COMMON_HELP,
   COMMON_OPTIONS,
   exitNotFound,
@@ -42,11 +43,7 @@ Examples:
   secretstorage lookup user-secrets-id 3f2a… key OPENAI_API_KEY
 `,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS, {
-      min: 0,
-      max: Infinity,
-      names: 'ATTRIBUTE VALUE pairs',
-    });
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, ATTRIBUTE_PAIRS);
     const attributes = parseAttributePairs('lookup', positionals);
     const newline = wantsNewline(values, io);
     const secret = await exitNotFound(lookupSecret(attributes, keyringOptions(values, io)));

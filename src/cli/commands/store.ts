@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { readSecret, writeJson } from '../io.js';
 import {
+  ATTRIBUTE_PAIRS,
   COMMON_HELP,
   COMMON_OPTIONS,
   exitNotFound,
@@ -41,11 +42,7 @@ Examples:
   printf %s "$TOKEN" | secretstorage store --label 'myapp token' service myapp username alice
 `,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, OPTIONS, {
-      min: 0,
-      max: Infinity,
-      names: 'ATTRIBUTE VALUE pairs',
-    });
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, ATTRIBUTE_PAIRS);
     if (!values.label) {
       throw new UsageError(
         `store needs --label LABEL (the name Seahorse and secret-tool show)${passwordCommandHint('store', positionals)}.`,
