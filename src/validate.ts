@@ -4,7 +4,7 @@
  */
 import { CONTENT_TYPE_BINARY, CONTENT_TYPE_TEXT } from './defines.js';
 import { InvalidArgumentError } from './errors.js';
-import { isObjectPath } from './dbus/writer.js';
+import { isObjectPath } from './dbus/names.js';
 import { decodeUtf8 } from './utf8.js';
 
 /** A label or attribute beyond this is almost certainly a mistake (and near the bus's own limits). */

@@ -5,8 +5,6 @@ import { ALIGNMENT, MAX_ARRAY_BYTES, Variant, parseSignature, type DBusType } fr
 /** A value the caller gave that D-Bus cannot carry (as opposed to a value of the wrong type: a bug). */
 export class UnsendableValueError extends Error {}
 
-export { isObjectPath };
-
 /** Strings up to this many characters are checked and copied in JavaScript when they are plain ASCII. */
 const SHORT_STRING = 128;
 
