@@ -62,15 +62,28 @@ export function useKeyring(options: { transport?: 'unix' | 'tcp'; restartKeyring
     otherProvider && testProvider === 'keepassxc' && options.transport === 'tcp'
       ? 'KeePassXC crashes on a call from a TCP client (see docs/servers.md)'
       : undefined;
+  /** Whether something owns org.freedesktop.secrets on the fixture's bus (true when the bus cannot be asked). */
+  const ownsSecretsName = async () => {
+    try {
+      return (await fixture.conn.callBus('NameHasOwner', 's', ['org.freedesktop.secrets'])) === true;
+    } catch {
+      return true;
+    }
+  };
   beforeEach(async (context) => {
     currentTest = context;
     if (unsupported) context.skip(unsupported);
     // KeePassXC 2.7.4 crashes now and then (SIGSEGV) under this suite's load; `npm run test:providers` retries a
-    // failed test once, and the retry gets a new server, saying why.
+    // failed test once, and the retry gets a new server, saying why. The bus can notice the crash (its name has no
+    // owner) before this process has reaped the child, so a server that no longer owns the name counts as gone too.
     const server = fixture.provider?.process;
-    if (server && (server.exitCode !== null || server.signalCode !== null)) {
+    if (server && (server.exitCode !== null || server.signalCode !== null || !(await ownsSecretsName()))) {
+      const how =
+        server.signalCode !== null || server.exitCode !== null
+          ? `exited (${server.signalCode ?? `code ${server.exitCode}`})`
+          : 'left the bus';
       console.warn(
-        `${testProvider} exited (${server.signalCode ?? `code ${server.exitCode}`}) before "${context.task.name}"; ` +
+        `${testProvider} ${how} before "${context.task.name}"; ` +
           `starting a new one. Its last output:\n${fixture.provider!.output().trim() || '(none)'}`,
       );
       await fixture.provider!.stop();
