@@ -26,11 +26,6 @@ const FIELDS = [
   ['signature', 8, 'g'],
   ['unixFds', 9, 'u'],
 ] as const;
-/** The header as the spec lays it out: byte order, type, flags, version, body length, serial, fields. */
-const HEADER_TYPES = parseSignature('yyyyuua(yv)');
-const BYTE_TYPE = HEADER_TYPES[0];
-const UINT32_TYPE = HEADER_TYPES[4];
-const VARIANT_TYPE = parseSignature('v')[0];
 /** Where the fixed header holds the body's length and the header fields' length. */
 const BODY_LENGTH_OFFSET = 4;
 const FIELDS_LENGTH_OFFSET = 12;
@@ -55,20 +50,12 @@ export function encodeMessage(message: OutgoingMessage): Buffer {
   // One buffer, written in order: the fixed header (its body length filled in last), the header fields, the body.
   // A Secret Service call is a few hundred bytes, so one writer of 512 rarely grows.
   const writer = new Writer(512);
-  writer.write(BYTE_TYPE, LITTLE_ENDIAN);
-  writer.write(BYTE_TYPE, message.type);
-  writer.write(BYTE_TYPE, message.flags ?? 0);
-  writer.write(BYTE_TYPE, PROTOCOL_VERSION);
-  writer.write(UINT32_TYPE, 0); // the body's length, at BODY_LENGTH_OFFSET
-  writer.write(UINT32_TYPE, message.serial);
-  writer.write(UINT32_TYPE, 0); // the fields' length
+  writer.fixedHeader(LITTLE_ENDIAN, message.type, message.flags ?? 0, PROTOCOL_VERSION, message.serial);
   const fieldsStart = writer.offset;
-  for (const [name, code, type] of FIELDS) {
+  for (let i = 0; i < FIELDS.length; i++) {
+    const [name, code, type] = FIELDS[i];
     const value = name === 'signature' ? signature || undefined : message[name];
-    if (value === undefined) continue;
-    writer.align(8);
-    writer.write(BYTE_TYPE, code);
-    writer.variant(type, value);
+    if (value !== undefined) writer.headerField(code, type, value);
   }
   writer.patchUint32(FIELDS_LENGTH_OFFSET, writer.offset - fieldsStart);
   writer.align(8);
@@ -89,10 +76,9 @@ export interface DecodedHeader {
   bodyLength: number;
 }
 
-/** Each known header field's code, its property and the type its variant must hold. */
-const FIELD_TYPES = new Map<number, readonly [string, string]>(
-  FIELDS.map(([name, code, type]) => [code, [name, type]]),
-);
+/** Each known header field's property and the type its variant must hold, by code. */
+const FIELD_BY_CODE: (readonly [string, string] | undefined)[] = [];
+for (const [name, code, type] of FIELDS) FIELD_BY_CODE[code] = [name, type];
 
 /** Whether a header field's value has the field's syntax (paths and signatures are checked by the reader). */
 const FIELD_SYNTAX: Record<string, (value: string) => boolean> = {
@@ -112,45 +98,60 @@ const FIELD_SYNTAX: Record<string, (value: string) => boolean> = {
 export function decodeHeader(fixedHeader: Buffer, fields: Buffer): DecodedHeader {
   const littleEndian = fixedHeader[0] === LITTLE_ENDIAN;
   if (!littleEndian && fixedHeader[0] !== 0x42) throw new Error('an invalid byte-order mark');
-  const bodyLength = littleEndian ? fixedHeader.readUInt32LE(4) : fixedHeader.readUInt32BE(4);
   // `fields` starts at message offset 16 (a multiple of 8), so alignment can be counted from its start; the fields
   // array's length word is the fixed header's last 4 bytes, hence the reader over the fields alone.
   const reader = new Reader(fields, littleEndian, 0, fields.length);
-  const raw: Record<string, unknown> = {};
+  const values: unknown[] = [];
   while (reader.remaining > 0) {
     reader.align(8);
-    const code = reader.read(BYTE_TYPE) as number;
-    const value = reader.read(VARIANT_TYPE) as Variant;
-    const known = FIELD_TYPES.get(code);
-    if (!known) continue; // the spec: unknown fields are ignored
-    const [name, type] = known;
-    if (value.signature !== type) throw new Error(`a ${name} header field of type ${value.signature}`);
-    if (name in raw) throw new Error(`two ${name} header fields`);
-    if (FIELD_SYNTAX[name] && !FIELD_SYNTAX[name](value.value as string)) {
-      throw new Error(`a ${name} header field of invalid syntax`);
-    }
-    raw[name] = value.value;
+    const code = reader.byte();
+    const signature = reader.string(1);
+    const known = FIELD_BY_CODE[code];
+    if (known) values[code] = headerFieldValue(reader, known, signature, values[code] !== undefined);
+    else reader.variantValue(signature); // the spec: unknown fields are ignored (once read and checked)
   }
-  const type = fixedHeader[1];
-  const signature = typeof raw.signature === 'string' ? raw.signature : '';
+  const signature = (values[8] as string | undefined) ?? '';
+  const header = new Reader(fixedHeader, littleEndian, 4, 12);
+  const bodyLength = header.uint32();
   if (!signature && bodyLength !== 0) throw new Error('a body without a signature');
+  const unixFds = values[9] as number | undefined;
   const message: IncomingMessage = {
-    type,
+    type: fixedHeader[1],
     flags: fixedHeader[2],
-    serial: littleEndian ? fixedHeader.readUInt32LE(8) : fixedHeader.readUInt32BE(8),
-    sender: raw.sender as string | undefined,
-    destination: raw.destination as string | undefined,
-    path: raw.path as string | undefined,
-    interface: raw.interface as string | undefined,
-    member: raw.member as string | undefined,
-    errorName: raw.errorName as string | undefined,
-    replySerial: raw.replySerial as number | undefined,
+    serial: header.uint32(),
+    sender: values[7] as string | undefined,
+    destination: values[6] as string | undefined,
+    path: values[1] as string | undefined,
+    interface: values[2] as string | undefined,
+    member: values[3] as string | undefined,
+    errorName: values[4] as string | undefined,
+    replySerial: values[5] as number | undefined,
     signature,
-    ...(typeof raw.unixFds === 'number' && raw.unixFds > 0 ? { unixFds: raw.unixFds } : {}),
+    ...(unixFds !== undefined && unixFds > 0 ? { unixFds } : {}),
     body: [],
   };
   if (message.serial === 0) throw new Error('a serial of 0');
   return { message, littleEndian, bodyLength };
+}
+
+/**
+ * A known header field's value, read straight from its variant (whose signature has been read) and checked: its
+ * type, its syntax and that it is the only one of its kind.
+ */
+function headerFieldValue(
+  reader: Reader,
+  [name, type]: readonly [string, string],
+  signature: string,
+  duplicate: boolean,
+): unknown {
+  if (signature !== type) throw new Error(`a ${name} header field of type ${signature}`);
+  if (duplicate) throw new Error(`two ${name} header fields`);
+  if (type === 'u') return reader.uint32();
+  if (type === 'o') return reader.objectPath();
+  if (type === 'g') return reader.signature();
+  const value = reader.string(4);
+  if (!FIELD_SYNTAX[name](value)) throw new Error(`a ${name} header field of invalid syntax`);
+  return value;
 }
 
 /** The header fields each message type must have (spec: "Message Types"). */

@@ -47,15 +47,47 @@ export class Reader {
     }
   }
 
-  private uint32(): number {
-    this.align(4);
-    this.need(4);
-    const value = this.littleEndian ? this.buffer.readUInt32LE(this.offset) : this.buffer.readUInt32BE(this.offset);
-    this.offset += 4;
-    return value;
+  /** One byte (a `y`). */
+  byte(): number {
+    this.need(1);
+    return this.buffer[this.offset++];
   }
 
-  private string(lengthBytes: 1 | 4): string {
+  /** A `u`: its four bytes read directly (Buffer#readUInt32LE's checks are {@link need}'s, already made). */
+  uint32(): number {
+    this.align(4);
+    this.need(4);
+    const buffer = this.buffer;
+    const at = this.offset;
+    this.offset = at + 4;
+    return this.littleEndian
+      ? buffer[at] + buffer[at + 1] * 0x100 + buffer[at + 2] * 0x10000 + buffer[at + 3] * 0x1000000
+      : buffer[at] * 0x1000000 + buffer[at + 1] * 0x10000 + buffer[at + 2] * 0x100 + buffer[at + 3];
+  }
+
+  /** An `o`, its syntax checked. */
+  objectPath(): string {
+    const path = this.string(4);
+    if (!isObjectPath(path)) throw new Error('an object path of invalid syntax');
+    return path;
+  }
+
+  /** A `g`, checked against the spec. */
+  signature(): string {
+    const signature = this.string(1);
+    parseSignature(signature); // throws for one the spec does not allow
+    return signature;
+  }
+
+  /** The value of a variant whose signature has been read: one complete type. */
+  variantValue(signature: string, depth = 0): unknown {
+    const [inner, ...rest] = parseSignature(signature);
+    if (!inner || rest.length) throw new Error(`a variant holding "${signature}", not one complete type`);
+    return this.read(inner, depth + 1);
+  }
+
+  /** A string (`s`, `o` and `g` without their checks): its length in `lengthBytes` bytes, the bytes, a NUL. */
+  string(lengthBytes: 1 | 4): string {
     let length: number;
     if (lengthBytes === 1) {
       this.need(1);
@@ -75,88 +107,82 @@ export class Reader {
     if (++this.values > this.maxValues) throw new Error(`more than ${this.maxValues} values in one message`);
     switch (type.code) {
       case 'y':
-        this.need(1);
-        return this.buffer[this.offset++];
+        return this.byte();
       case 'b': {
         const value = this.uint32();
         if (value > 1) throw new Error(`a boolean of ${value}`);
         return value === 1;
       }
-      case 'n':
-      case 'q': {
-        this.align(2);
-        this.need(2);
-        const le = this.littleEndian;
-        const value =
-          type.code === 'n'
-            ? le
-              ? this.buffer.readInt16LE(this.offset)
-              : this.buffer.readInt16BE(this.offset)
-            : le
-              ? this.buffer.readUInt16LE(this.offset)
-              : this.buffer.readUInt16BE(this.offset);
-        this.offset += 2;
-        return value;
-      }
-      case 'i': {
-        this.align(4);
-        this.need(4);
-        const value = this.littleEndian ? this.buffer.readInt32LE(this.offset) : this.buffer.readInt32BE(this.offset);
-        this.offset += 4;
-        return value;
-      }
       case 'u':
       case 'h':
         return this.uint32();
-      case 'x':
-      case 't': {
-        this.align(8);
-        this.need(8);
-        const le = this.littleEndian;
-        const value =
-          type.code === 'x'
-            ? le
-              ? this.buffer.readBigInt64LE(this.offset)
-              : this.buffer.readBigInt64BE(this.offset)
-            : le
-              ? this.buffer.readBigUInt64LE(this.offset)
-              : this.buffer.readBigUInt64BE(this.offset);
-        this.offset += 8;
-        return value;
-      }
-      case 'd': {
-        this.align(8);
-        this.need(8);
-        const value = this.littleEndian ? this.buffer.readDoubleLE(this.offset) : this.buffer.readDoubleBE(this.offset);
-        this.offset += 8;
-        return value;
-      }
       case 's':
         return this.string(4);
-      case 'o': {
-        const path = this.string(4);
-        if (!isObjectPath(path)) throw new Error('an object path of invalid syntax');
-        return path;
-      }
-      case 'g': {
-        const signature = this.string(1);
-        parseSignature(signature); // throws for one the spec does not allow
-        return signature;
-      }
+      case 'o':
+        return this.objectPath();
+      case 'g':
+        return this.signature();
       case 'v': {
         const signature = this.string(1);
-        const [inner, ...rest] = parseSignature(signature);
-        if (!inner || rest.length) throw new Error(`a variant holding "${signature}", not one complete type`);
-        return new Variant(signature, this.read(inner, depth + 1));
+        return new Variant(signature, this.variantValue(signature, depth));
       }
       case '(':
-        this.align(8);
-        return type.children.map((member) => this.read(member, depth + 1));
+        return this.struct(type, depth);
       case 'a':
         return this.array(type, depth);
       default:
+        return this.number(type);
+    }
+  }
+
+  /**
+   * The numeric types the Secret Service does not use (n q i x t d): apart from {@link read}, so that what every
+   * reply reads stays small to compile.
+   */
+  private number(type: DBusType): number | bigint {
+    const le = this.littleEndian;
+    const buffer = this.buffer;
+    let value: number | bigint;
+    switch (type.code) {
+      case 'n':
+      case 'q':
+        this.align(2);
+        this.need(2);
+        if (type.code === 'n') value = le ? buffer.readInt16LE(this.offset) : buffer.readInt16BE(this.offset);
+        else value = le ? buffer.readUInt16LE(this.offset) : buffer.readUInt16BE(this.offset);
+        this.offset += 2;
+        return value;
+      case 'i':
+        this.align(4);
+        this.need(4);
+        value = le ? buffer.readInt32LE(this.offset) : buffer.readInt32BE(this.offset);
+        this.offset += 4;
+        return value;
+      case 'x':
+      case 't':
+        this.align(8);
+        this.need(8);
+        if (type.code === 'x') value = le ? buffer.readBigInt64LE(this.offset) : buffer.readBigInt64BE(this.offset);
+        else value = le ? buffer.readBigUInt64LE(this.offset) : buffer.readBigUInt64BE(this.offset);
+        this.offset += 8;
+        return value;
+      case 'd':
+        this.align(8);
+        this.need(8);
+        value = le ? buffer.readDoubleLE(this.offset) : buffer.readDoubleBE(this.offset);
+        this.offset += 8;
+        return value;
+      default:
         throw new Error(`cannot read type ${type.code}`);
     }
+  }
+
+  private struct(type: DBusType, depth: number): unknown[] {
+    this.align(8);
+    const members = type.children;
+    const result: unknown[] = [];
+    for (let i = 0; i < members.length; i++) result.push(this.read(members[i], depth + 1));
+    return result;
   }
 
   private array(type: DBusType, depth: number): unknown {

@@ -17,6 +17,17 @@ function isPlainAscii(value: string): boolean {
   return true;
 }
 
+/**
+ * Stores a 32-bit unsigned integer little-endian, byte by byte: what Buffer#writeUInt32LE does after its argument
+ * checks, which cost more to run and to compile than the four stores (the callers' offsets are in bounds already).
+ */
+function setUint32(buffer: Buffer, offset: number, value: number): void {
+  buffer[offset] = value;
+  buffer[offset + 1] = value >>> 8;
+  buffer[offset + 2] = value >>> 16;
+  buffer[offset + 3] = value >>> 24;
+}
+
 /** Writes values into a growing little-endian buffer; offsets (and so alignment) count from `base`. */
 export class Writer {
   private buffer: Buffer;
@@ -30,7 +41,11 @@ export class Writer {
   }
 
   private reserve(bytes: number): void {
-    if (this.offset + bytes <= this.buffer.length) return;
+    if (this.offset + bytes > this.buffer.length) this.grow(bytes);
+  }
+
+  /** Out of line from {@link reserve}: rare, and kept out of what the hot paths inline. */
+  private grow(bytes: number): void {
     const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
     this.buffer.copy(grown, 0, 0, this.offset);
     // The old buffer may hold secret bytes (a struct being written): do not leave them in freed memory.
@@ -42,14 +57,15 @@ export class Writer {
     const padding = (boundary - ((this.base + this.offset) % boundary)) % boundary;
     if (padding === 0) return;
     this.reserve(padding);
-    this.buffer.fill(0, this.offset, this.offset + padding);
-    this.offset += padding;
+    // At most 7 bytes: a loop, not Buffer#fill (whose argument handling costs more than the bytes).
+    const buffer = this.buffer;
+    for (let i = 0; i < padding; i++) buffer[this.offset++] = 0;
   }
 
   private uint32(value: number): void {
     this.align(4);
     this.reserve(4);
-    this.buffer.writeUInt32LE(value, this.offset);
+    setUint32(this.buffer, this.offset, value);
     this.offset += 4;
   }
 
@@ -117,6 +133,34 @@ export class Writer {
         return;
       case 'b':
         return this.uint32(value ? 1 : 0);
+      case 'u':
+      case 'h': {
+        const number = Number(value);
+        if (number < 0 || number > 0xffffffff) throw new RangeError(`${number} is out of range for a uint32`);
+        return this.uint32(number);
+      }
+      case 's':
+      case 'o':
+      case 'g':
+        return this.string(value, type.code);
+      case 'v':
+        if (!(value instanceof Variant)) throw new Error(`expected a Variant, got ${typeof value}`);
+        return this.variant(value.signature, value.value);
+      case '(':
+        return this.struct(type, value);
+      case 'a':
+        return this.array(type, value);
+      default:
+        return this.number(type, value);
+    }
+  }
+
+  /**
+   * The numeric types the Secret Service does not use (n q i x t d): apart from {@link write}, so that what every
+   * call writes stays small to compile.
+   */
+  private number(type: DBusType, value: unknown): void {
+    switch (type.code) {
       case 'n':
       case 'q':
         this.align(2);
@@ -131,9 +175,6 @@ export class Writer {
         this.buffer.writeInt32LE(Number(value), this.offset);
         this.offset += 4;
         return;
-      case 'u':
-      case 'h':
-        return this.uint32(Number(value));
       case 'x':
       case 't':
         this.align(8);
@@ -148,27 +189,18 @@ export class Writer {
         this.buffer.writeDoubleLE(Number(value), this.offset);
         this.offset += 8;
         return;
-      case 's':
-      case 'o':
-      case 'g':
-        return this.string(value, type.code);
-      case 'v':
-        if (!(value instanceof Variant)) throw new Error(`expected a Variant, got ${typeof value}`);
-        return this.variant(value.signature, value.value);
-      case '(': {
-        const members = type.children;
-        if (!Array.isArray(value) || value.length !== members.length) {
-          throw new Error(`expected an array of ${members.length} members for ${type.signature}`);
-        }
-        this.align(8);
-        for (let i = 0; i < members.length; i++) this.write(members[i], value[i]);
-        return;
-      }
-      case 'a':
-        return this.array(type, value);
       default:
         throw new Error(`cannot write type ${type.code}`);
     }
+  }
+
+  private struct(type: DBusType, value: unknown): void {
+    const members = type.children;
+    if (!Array.isArray(value) || value.length !== members.length) {
+      throw new Error(`expected an array of ${members.length} members for ${type.signature}`);
+    }
+    this.align(8);
+    for (let i = 0; i < members.length; i++) this.write(members[i], value[i]);
   }
 
   /** A variant of `signature` holding `value` (its signature, then the value). */
@@ -179,9 +211,43 @@ export class Writer {
     this.write(types[0], value);
   }
 
+  /**
+   * A message's first 16 bytes: byte order, type, flags, version, then the body's length and the fields' length
+   * (both 0 until patched), with the serial between them. Only at the start of a writer.
+   */
+  fixedHeader(byteOrder: number, type: number, flags: number, version: number, serial: number): void {
+    if (!(serial > 0 && serial <= 0xffffffff)) throw new RangeError(`${serial} is not a valid serial`);
+    const buffer = this.buffer;
+    buffer[0] = byteOrder;
+    buffer[1] = type;
+    buffer[2] = flags;
+    buffer[3] = version;
+    setUint32(buffer, 4, 0);
+    setUint32(buffer, 8, serial);
+    setUint32(buffer, 12, 0);
+    this.offset = 16;
+  }
+
+  /**
+   * A header field: a struct (yv) of its code and a variant of a one-character basic type, written directly rather
+   * than through {@link write} and a parsed signature (every message has four or five).
+   */
+  headerField(code: number, type: 'u' | 's' | 'o' | 'g', value: unknown): void {
+    this.align(8);
+    this.reserve(4);
+    const buffer = this.buffer;
+    buffer[this.offset] = code;
+    buffer[this.offset + 1] = 1; // the variant's signature: one character
+    buffer[this.offset + 2] = type.charCodeAt(0);
+    buffer[this.offset + 3] = 0;
+    this.offset += 4;
+    if (type === 'u') this.uint32(value as number);
+    else this.string(value, type);
+  }
+
   /** Overwrites the 32-bit unsigned integer at `offset` (a length known only once what follows it is written). */
   patchUint32(offset: number, value: number): void {
-    this.buffer.writeUInt32LE(value, offset);
+    setUint32(this.buffer, offset, value);
   }
 
   private array(type: DBusType, value: unknown): void {
@@ -218,7 +284,7 @@ export class Writer {
     const length = this.offset - start;
     if (length > MAX_ARRAY_BYTES)
       throw new UnsendableValueError(`an array of ${length} bytes is over the D-Bus limit of 64 MiB`);
-    this.buffer.writeUInt32LE(length, lengthAt);
+    setUint32(this.buffer, lengthAt, length);
   }
 
   /** The bytes written so far (a view; copy it if the writer is reused). */
