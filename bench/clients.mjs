@@ -15,15 +15,18 @@ export const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
  *   peer: boolean,
  *   command: (stage: string, options: object) => string[],
  *   concurrentBatches?: number,
+ *   stages?: string[],
  * }} Client
- * `concurrentBatches` caps the timed batches of the client's concurrent phase per round (the runner's --batches).
+ * `concurrentBatches` caps the timed batches of the client's concurrent phase per round (the runner's --batches);
+ * `stages`, when given, are the only stages of the sequential and growth ones the client runs.
  */
 
-/** @param {string} script @param {string[]} leading */
+/** @param {string} script @param {string[]} leading @param {string[]} nodeFlags */
 const node =
-  (script, leading = []) =>
+  (script, leading = [], nodeFlags = []) =>
   (/** @type {string} */ stage, /** @type {object} */ options) => [
     process.execPath,
+    ...nodeFlags,
     here(script),
     ...leading,
     stage,
@@ -61,6 +64,16 @@ export const CLIENTS = [
     label: 'secretstorage/keytar (this)',
     peer: false,
     command: node('./clients/node-peers.mjs', ['this-keytar']),
+  },
+  {
+    // The same client with V8 held to its baseline tiers (no Maglev, no TurboFan): what the optimising compilers'
+    // work on other threads costs a get's tail on a machine with few cores (docs/performance.md). A process-wide
+    // setting, so the library never sets it; a program may, with `node --max-opt=1`.
+    id: 'this-baseline',
+    label: 'secretstorage (this), node --max-opt=1',
+    peer: false,
+    command: node('./clients/this-library.mjs', [], ['--max-opt=1']),
+    stages: ['sequential'],
   },
 ];
 

@@ -155,10 +155,12 @@ function cpuTable(results) {
 
 /** @param {Results} results */
 function growthTable(results) {
-  const { clients, growth, bulkSize } = results;
+  const { growth, bulkSize } = results;
   const sizes = Object.keys(growth)
     .map(Number)
     .sort((a, b) => a - b);
+  // Only the clients that ran this stage (see `stages` in clients.mjs).
+  const clients = results.clients.filter(({ id }) => sizes.some((size) => growth[size][id]));
   const rows = [];
   for (const phase of ['get', 'set']) {
     for (const size of sizes) {

@@ -127,6 +127,10 @@ function parseOptions() {
 /** @param {string} text */
 const progress = (text) => process.stderr.write(`${text}\n`);
 
+/** Whether a client runs `stage` (see `stages` in clients.mjs). @param {string} stage */
+const runs = (stage) => (/** @type {import('./clients.mjs').Client} */ client) =>
+  !client.stages || client.stages.includes(stage);
+
 /**
  * Groups a client's lines by phase and summarises each.
  * @param {import('./run-client.mjs').ClientLine[]} lines
@@ -315,7 +319,10 @@ async function main() {
           reason: `${removed} items a client left when it failed were removed before the next client ran`,
         });
       };
-      const lines = await inRounds(clients, 'sequential', (client) => ({ n: options.n, batches: batches(client) }));
+      const lines = await inRounds(clients.filter(runs('sequential')), 'sequential', (client) => ({
+        n: options.n,
+        batches: batches(client),
+      }));
       for (const [id, clientLines] of Object.entries(lines)) {
         results.sequential[id] = figuresOf(clientLines);
         raw[`sequential/${id}`] = clientLines;
@@ -362,7 +369,7 @@ async function main() {
         progress(`A default collection of ${size} items (get, set${size === options.bulk ? ', bulk read' : ''}):`);
         startStage = () => loadGeneratedCollection(keyring, dataDir, size);
         results.growth[size] = {};
-        const lines = await inRounds(clients, 'growth', (client, round) => ({
+        const lines = await inRounds(clients.filter(runs('growth')), 'growth', (client, round) => ({
           size,
           gets: options.growthGets,
           sets: options.growthSets,
