@@ -18,7 +18,7 @@ export const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
  *   stages?: string[],
  * }} Client
  * `concurrentBatches` caps the timed batches of the client's concurrent phase per round (the runner's --batches);
- * `stages`, when given, are the only stages of the sequential and growth ones the client runs.
+ * `stages`, when given, says which of the sequential and growth stages the client runs (default: both).
  */
 
 /** @param {string} script @param {string[]} leading @param {string[]} nodeFlags */

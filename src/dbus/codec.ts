@@ -76,9 +76,13 @@ export interface DecodedHeader {
   bodyLength: number;
 }
 
-/** Each known header field's property and the type its variant must hold, by code. */
+/** Each known header field's property and the type its variant must hold, by code; and each field's code, by name. */
 const FIELD_BY_CODE: (readonly [string, string] | undefined)[] = [];
-for (const [name, code, type] of FIELDS) FIELD_BY_CODE[code] = [name, type];
+const CODE = {} as Record<(typeof FIELDS)[number][0], number>;
+for (const [name, code, type] of FIELDS) {
+  FIELD_BY_CODE[code] = [name, type];
+  CODE[name] = code;
+}
 
 /** Whether a header field's value has the field's syntax (paths and signatures are checked by the reader). */
 const FIELD_SYNTAX: Record<string, (value: string) => boolean> = {
@@ -101,7 +105,7 @@ export function decodeHeader(fixedHeader: Buffer, fields: Buffer): DecodedHeader
   // `fields` starts at message offset 16 (a multiple of 8), so alignment can be counted from its start; the fields
   // array's length word is the fixed header's last 4 bytes, hence the reader over the fields alone.
   const reader = new Reader(fields, littleEndian, 0, fields.length);
-  const values: unknown[] = [];
+  const values: unknown[] = []; // by field code
   while (reader.remaining > 0) {
     reader.align(8);
     const code = reader.byte();
@@ -110,22 +114,21 @@ export function decodeHeader(fixedHeader: Buffer, fields: Buffer): DecodedHeader
     if (known) values[code] = headerFieldValue(reader, known, signature, values[code] !== undefined);
     else reader.variantValue(signature); // the spec: unknown fields are ignored (once read and checked)
   }
-  const signature = (values[8] as string | undefined) ?? '';
-  const header = new Reader(fixedHeader, littleEndian, 4, 12);
-  const bodyLength = header.uint32();
+  const signature = (values[CODE.signature] as string | undefined) ?? '';
+  const bodyLength = littleEndian ? fixedHeader.readUInt32LE(4) : fixedHeader.readUInt32BE(4);
   if (!signature && bodyLength !== 0) throw new Error('a body without a signature');
-  const unixFds = values[9] as number | undefined;
+  const unixFds = values[CODE.unixFds] as number | undefined;
   const message: IncomingMessage = {
     type: fixedHeader[1],
     flags: fixedHeader[2],
-    serial: header.uint32(),
-    sender: values[7] as string | undefined,
-    destination: values[6] as string | undefined,
-    path: values[1] as string | undefined,
-    interface: values[2] as string | undefined,
-    member: values[3] as string | undefined,
-    errorName: values[4] as string | undefined,
-    replySerial: values[5] as number | undefined,
+    serial: littleEndian ? fixedHeader.readUInt32LE(8) : fixedHeader.readUInt32BE(8),
+    sender: values[CODE.sender] as string | undefined,
+    destination: values[CODE.destination] as string | undefined,
+    path: values[CODE.path] as string | undefined,
+    interface: values[CODE.interface] as string | undefined,
+    member: values[CODE.member] as string | undefined,
+    errorName: values[CODE.errorName] as string | undefined,
+    replySerial: values[CODE.replySerial] as number | undefined,
     signature,
     ...(unixFds !== undefined && unixFds > 0 ? { unixFds } : {}),
     body: [],

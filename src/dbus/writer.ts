@@ -213,10 +213,12 @@ export class Writer {
 
   /**
    * A message's first 16 bytes: byte order, type, flags, version, then the body's length and the fields' length
-   * (both 0 until patched), with the serial between them. Only at the start of a writer.
+   * (both 0 until patched), with the serial between them. Starts the writer over.
    */
   fixedHeader(byteOrder: number, type: number, flags: number, version: number, serial: number): void {
     if (!(serial > 0 && serial <= 0xffffffff)) throw new RangeError(`${serial} is not a valid serial`);
+    this.offset = 0;
+    this.reserve(16);
     const buffer = this.buffer;
     buffer[0] = byteOrder;
     buffer[1] = type;
