@@ -34,13 +34,18 @@ async function resolveTarget(path: string): Promise<{ target: string; mode?: num
     Object.assign(new Error(`${path} ${what}; give the path of a regular file (or none, for standard output).`), {
       code: 'EINVAL',
     });
+  if (!link.isSymbolicLink()) {
+    if (!link.isFile()) throw refuse('is not a regular file');
+    // The temporary file goes beside it, in the same folder whatever links lead there: no need to resolve them.
+    return { target: path, mode: link.mode & 0o7777 };
+  }
   let target: string;
   try {
     target = await realpath(path);
   } catch {
     throw refuse('is a symbolic link that leads to no file');
   }
-  const status = link.isSymbolicLink() ? await stat(target) : link;
+  const status = await stat(target);
   if (!status.isFile()) throw refuse('is not a regular file');
   return { target, mode: status.mode & 0o7777 };
 }

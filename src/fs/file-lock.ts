@@ -18,6 +18,11 @@ export interface FileLockOptions {
   timeoutMs?: number;
   /** The error thrown when the lock cannot be had (default SecretStorageError), so each caller throws its own kind. */
   makeError?: (message: string, cause?: unknown) => Error;
+  /**
+   * Creates the file's folder, called when the lock cannot be created because the folder is missing (then the lock
+   * is tried again): a caller that may write a file's first version need not create its folder on every update.
+   */
+  makeFolder?: () => Promise<void>;
 }
 
 /** Creates `path` exclusively with this process's pid and host in it; false when it exists. */
@@ -91,12 +96,18 @@ export async function withFileLock<T>(
   const makeError =
     options.makeError ?? ((message: string, cause?: unknown) => new SecretStorageError(message, { cause }));
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  let madeFolder = false;
   for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
     let locked;
     try {
       locked = await create(lockPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && options.makeFolder && !madeFolder) {
+        await options.makeFolder();
+        madeFolder = true;
+        continue;
+      }
       throw makeError(
         `Cannot change ${path} (${code ?? (error as Error).message} creating ${lockPath}); it was left as it was.`,
         error,

@@ -6,14 +6,18 @@
  * knows a key.
  */
 import { KeyringFileFormatError, KeyringFileVersionError } from '../errors.js';
-import { decodeGVariant, encodeGVariant, GVariantError, type GVariantValue } from './gvariant.js';
+import { decodeGVariant, encodeGVariant, GVariantError, SerializedGVariant, type GVariantValue } from './gvariant.js';
 
 export const FILE_HEADER = new TextEncoder().encode('GnomeKeyring\n\r\0\n');
 export const MAJOR_VERSION = 1;
 export const MINOR_VERSION = 0;
 const BODY_SIGNATURE = '(uayutua(a{say}ay))';
+const ITEM_SIGNATURE = '(a{say}ay)';
 
-/** An item as stored: readable without the key are only its attribute names. */
+/**
+ * An item as stored: readable without the key are only its attribute names. Never changed once made (a change makes
+ * a new one): {@link serializeKeyringFile} keeps each one's serialisation for the next write of the file.
+ */
 export interface EncryptedItem {
   /** Attribute name → HMAC-SHA256 of its value under the file's key, in name order. */
   hashedAttributes: [string, Uint8Array][];
@@ -52,7 +56,8 @@ export function parseKeyringFile(bytes: Uint8Array, where: string): KeyringFileC
   }
   let body: GVariantValue;
   try {
-    body = decodeGVariant(BODY_SIGNATURE, bytes.subarray(FILE_HEADER.length + 2));
+    // The salt, MACs and blobs are views of `bytes` (encrypted, never wiped), not copies.
+    body = decodeGVariant(BODY_SIGNATURE, bytes.subarray(FILE_HEADER.length + 2), { byteViews: true });
   } catch (error) {
     if (!(error instanceof GVariantError)) throw error;
     throw new KeyringFileFormatError(where, `is truncated or damaged (${error.message})`);
@@ -81,9 +86,38 @@ export function parseKeyringFile(bytes: Uint8Array, where: string): KeyringFileC
   };
 }
 
-/** Byte order of the UTF-8 encodings, as GLib's `g_strcmp0` sorts the attribute names. */
+/**
+ * Byte order of the UTF-8 encodings, as GLib's `g_strcmp0` sorts the attribute names. Without surrogates (characters
+ * past U+FFFF), UTF-16 code units compare as code points do, and so as their UTF-8 bytes do.
+ */
 function compareUtf8(a: string, b: string): number {
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** The attributes in name order: as they are, when they are in it (as every item read from a file is). */
+function inNameOrder(attributes: [string, Uint8Array][]): [string, Uint8Array][] {
+  for (let i = 1; i < attributes.length; i++) {
+    if (compareUtf8(attributes[i - 1][0], attributes[i][0]) > 0) {
+      return [...attributes].sort(([a], [b]) => compareUtf8(a, b));
+    }
+  }
+  return attributes;
+}
+
+/** Each item's serialisation, made by its first write: a file is rewritten whole for every change of one item. */
+const serializedItems = new WeakMap<EncryptedItem, SerializedGVariant>();
+
+function serializedItem(item: EncryptedItem): SerializedGVariant {
+  let serialized = serializedItems.get(item);
+  if (!serialized) {
+    serialized = new SerializedGVariant(
+      encodeGVariant(ITEM_SIGNATURE, [inNameOrder(item.hashedAttributes), item.blob]),
+    );
+    serializedItems.set(item, serialized);
+  }
+  return serialized;
 }
 
 /** The bytes of a keyring file with `contents`; the items' attributes are written in name order, as libsecret does. */
@@ -94,7 +128,7 @@ export function serializeKeyringFile(contents: KeyringFileContents): Uint8Array 
     contents.iterationCount,
     contents.modified,
     contents.usageCount,
-    contents.items.map((item) => [[...item.hashedAttributes].sort(([a], [b]) => compareUtf8(a, b)), item.blob]),
+    contents.items.map(serializedItem),
   ]);
   const out = new Uint8Array(FILE_HEADER.length + 2 + body.length);
   out.set(FILE_HEADER);

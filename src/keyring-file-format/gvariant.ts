@@ -7,20 +7,71 @@
  * a damaged keyring file must be reported, never read as empty.
  */
 
-export type GVariantType =
+export type GVariantType = (
   | { code: 'y' | 'u' | 't' | 's' }
   | { code: 'a'; element: GVariantType }
   | { code: '('; members: GVariantType[] }
-  | { code: '{'; key: GVariantType; value: GVariantType };
+  | { code: '{'; key: GVariantType; value: GVariantType }
+) & {
+  /** The alignment of every value of the type: 1, 4 or 8 here. */
+  readonly alignment: number;
+  /** The size of every value of a fixed-size type, or undefined for a variable-size one. */
+  readonly fixedSize: number | undefined;
+};
 
-/** `ay` decodes to bytes, `a{..}` to `[key, value]` pairs, other arrays and structures to arrays. */
-export type GVariantValue = number | bigint | string | Uint8Array | GVariantValue[];
+/**
+ * `ay` decodes to bytes, `a{..}` to `[key, value]` pairs, other arrays and structures to arrays. A
+ * {@link SerializedGVariant} is only ever encoded.
+ */
+export type GVariantValue = number | bigint | string | Uint8Array | SerializedGVariant | GVariantValue[];
+
+/**
+ * A value already serialised as the type it is encoded as (by {@link encodeGVariantValue}, in normal form): written
+ * as it is, so that a caller that writes the same values again and again (a keyring file's items) encodes each once.
+ */
+export class SerializedGVariant {
+  constructor(readonly bytes: Uint8Array) {}
+}
 
 /** The serialised data do not have the type they should: what is wrong, and where. */
 export class GVariantError extends Error {}
 
-/** The type tree of a signature such as `(uayutua(a{say}ay))`. @throws GVariantError for a malformed one. */
+function alignUp(offset: number, alignment: number): number {
+  return Math.ceil(offset / alignment) * alignment;
+}
+
+/** A structure's (or dictionary entry's) alignment and fixed size, from its members'. */
+function structureLayout(members: GVariantType[]): { alignment: number; fixedSize: number | undefined } {
+  let alignment = 1;
+  let size: number | undefined = 0;
+  for (const member of members) {
+    alignment = Math.max(alignment, member.alignment);
+    size =
+      size === undefined || member.fixedSize === undefined
+        ? undefined
+        : alignUp(size, member.alignment) + member.fixedSize;
+  }
+  // The unit structure `()` takes one byte.
+  const fixedSize = size === undefined ? undefined : size === 0 ? 1 : alignUp(size, alignment);
+  return { alignment, fixedSize };
+}
+
+const BASIC = {
+  y: { code: 'y', alignment: 1, fixedSize: 1 },
+  u: { code: 'u', alignment: 4, fixedSize: 4 },
+  t: { code: 't', alignment: 8, fixedSize: 8 },
+  s: { code: 's', alignment: 1, fixedSize: undefined },
+} as const;
+
+const parsedTypes = new Map<string, GVariantType>();
+
+/**
+ * The type tree of a signature such as `(uayutua(a{say}ay))`, each node with its alignment and fixed size (worked
+ * out once here, not for every value). @throws GVariantError for a malformed one.
+ */
 export function parseGVariantType(signature: string): GVariantType {
+  const known = parsedTypes.get(signature);
+  if (known) return known;
   let position = 0;
   const next = (): GVariantType => {
     const code = signature[position++];
@@ -29,9 +80,11 @@ export function parseGVariantType(signature: string): GVariantType {
       case 'u':
       case 't':
       case 's':
-        return { code };
-      case 'a':
-        return { code: 'a', element: next() };
+        return BASIC[code];
+      case 'a': {
+        const element = next();
+        return { code: 'a', element, alignment: element.alignment, fixedSize: undefined };
+      }
       case '(': {
         const members: GVariantType[] = [];
         while (signature[position] !== ')') {
@@ -39,13 +92,13 @@ export function parseGVariantType(signature: string): GVariantType {
           members.push(next());
         }
         position++;
-        return { code: '(', members };
+        return { code: '(', members, ...structureLayout(members) };
       }
       case '{': {
         const key = next();
         const value = next();
         if (signature[position++] !== '}') throw new GVariantError(`bad dictionary entry in ${signature}`);
-        return { code: '{', key, value };
+        return { code: '{', key, value, ...structureLayout([key, value]) };
       }
       default:
         throw new GVariantError(`unsupported type code ${JSON.stringify(code)} in ${signature}`);
@@ -53,6 +106,7 @@ export function parseGVariantType(signature: string): GVariantType {
   };
   const type = next();
   if (position !== signature.length) throw new GVariantError(`trailing characters in ${signature}`);
+  if (parsedTypes.size < 64) parsedTypes.set(signature, type);
   return type;
 }
 
@@ -60,51 +114,6 @@ function membersOf(type: GVariantType): GVariantType[] {
   if (type.code === '(') return type.members;
   if (type.code === '{') return [type.key, type.value];
   return [];
-}
-
-function alignmentOf(type: GVariantType): number {
-  switch (type.code) {
-    case 'u':
-      return 4;
-    case 't':
-      return 8;
-    case 'a':
-      return alignmentOf(type.element);
-    case '(':
-    case '{':
-      return Math.max(1, ...membersOf(type).map(alignmentOf));
-    default:
-      return 1;
-  }
-}
-
-/** The size of every value of a fixed-size type, or undefined for a variable-size one. */
-function fixedSizeOf(type: GVariantType): number | undefined {
-  switch (type.code) {
-    case 'y':
-      return 1;
-    case 'u':
-      return 4;
-    case 't':
-      return 8;
-    case 's':
-    case 'a':
-      return undefined;
-    default: {
-      let size = 0;
-      for (const member of membersOf(type)) {
-        const memberSize = fixedSizeOf(member);
-        if (memberSize === undefined) return undefined;
-        size = alignUp(size, alignmentOf(member)) + memberSize;
-      }
-      // The unit structure `()` takes one byte.
-      return size === 0 ? 1 : alignUp(size, alignmentOf(type));
-    }
-  }
-}
-
-function alignUp(offset: number, alignment: number): number {
-  return Math.ceil(offset / alignment) * alignment;
 }
 
 /** The width of the framing offsets of a container of `size` bytes (GLib's `gvs_get_offset_size`). */
@@ -115,228 +124,307 @@ function offsetWidth(size: number): number {
   return size > 0 ? 1 : 0;
 }
 
-/** The total size of a container with `bodySize` bytes and `count` framing offsets, and their width. */
-function frame(bodySize: number, count: number): { total: number; width: number } {
-  if (count === 0) return { total: bodySize, width: 0 };
-  for (const [width, limit] of [
-    [1, 0xff],
-    [2, 0xffff],
-    [4, 0xffffffff],
-  ]) {
-    if (bodySize + width * count <= limit) return { total: bodySize + width * count, width };
-  }
-  return { total: bodySize + 8 * count, width: 8 };
+/** The width of the framing offsets of a container with `bodySize` bytes before its `count` offsets. */
+function frameWidth(bodySize: number, count: number): number {
+  if (count === 0) return 0;
+  if (bodySize + count <= 0xff) return 1;
+  if (bodySize + 2 * count <= 0xffff) return 2;
+  if (bodySize + 4 * count <= 0xffffffff) return 4;
+  return 8;
 }
+
+/** Strings up to this many characters are checked and copied in JavaScript when they are plain ASCII. */
+const SHORT_STRING = 128;
 
 const textEncoder = new TextEncoder();
 const strictText = new TextDecoder('utf-8', { fatal: true });
-
-class Writer {
-  chunks: Uint8Array[] = [];
-  length = 0;
-
-  push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
-    this.length += bytes.length;
-  }
-
-  padTo(alignment: number): void {
-    const padded = alignUp(this.length, alignment);
-    if (padded > this.length) this.push(new Uint8Array(padded - this.length));
-  }
-
-  offsets(values: number[], width: number): void {
-    const bytes = new Uint8Array(values.length * width);
-    const view = new DataView(bytes.buffer);
-    values.forEach((value, index) => {
-      if (width === 8) view.setBigUint64(index * 8, BigInt(value), true);
-      else for (let byte = 0; byte < width; byte++) bytes[index * width + byte] = (value / 2 ** (8 * byte)) & 0xff;
-    });
-    this.push(bytes);
-  }
-
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
-  }
-}
 
 function expect(condition: boolean, what: string): asserts condition {
   if (!condition) throw new GVariantError(what);
 }
 
-function encodeInto(writer: Writer, type: GVariantType, value: GVariantValue): void {
-  // Each value is encoded on its own, so that its alignments are relative to its start; its parent placed that
-  // start at a multiple of the value's alignment.
-  writer.push(encodeGVariantValue(type, value));
+/**
+ * Writes a whole value into one growing buffer. Every container's alignments and framing offsets count from the
+ * container's own start (`base`), so a value's bytes are what they would be serialised alone.
+ */
+class Writer {
+  buffer = new Uint8Array(1024);
+  length = 0;
+
+  reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + bytes));
+    grown.set(this.buffer.subarray(0, this.length));
+    // What was written may include secrets (an item's plaintext): do not leave a copy in the old buffer.
+    this.buffer.fill(0);
+    this.buffer = grown;
+  }
+
+  padTo(alignment: number, base: number): void {
+    const padding = alignUp(this.length - base, alignment) - (this.length - base);
+    if (padding === 0) return;
+    this.reserve(padding);
+    for (let i = 0; i < padding; i++) this.buffer[this.length++] = 0;
+  }
+
+  uint(value: number, width: number): void {
+    this.reserve(width);
+    const buffer = this.buffer;
+    for (let byte = 0; byte < width; byte++) buffer[this.length++] = (value / 2 ** (8 * byte)) & 0xff;
+  }
+
+  /** Framing offsets (relative to `base`), each `width` bytes. */
+  offsets(ends: number[], width: number, reversed: boolean): void {
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[reversed ? ends.length - 1 - i : i];
+      if (width === 8) {
+        this.uint(end % 2 ** 32, 4);
+        this.uint(Math.floor(end / 2 ** 32), 4);
+      } else {
+        this.uint(end, width);
+      }
+    }
+  }
+
+  string(value: string): void {
+    const length = value.length;
+    if (length <= SHORT_STRING) {
+      this.reserve(length + 1);
+      const buffer = this.buffer;
+      let at = this.length;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code === 0 || code > 0x7f) break;
+        buffer[at++] = code;
+      }
+      if (i === length) {
+        buffer[at++] = 0;
+        this.length = at;
+        return;
+      }
+    }
+    expect(!value.includes('\0') && value.isWellFormed(), 'bad s');
+    // At most three bytes of UTF-8 for each UTF-16 code unit.
+    this.reserve(length * 3 + 1);
+    this.length += textEncoder.encodeInto(value, this.buffer.subarray(this.length)).written;
+    this.buffer[this.length++] = 0;
+  }
+
+  /** The bytes written, in a buffer of their own; the writer's buffer is zeroed (it may hold secrets). */
+  result(): Uint8Array {
+    const out = this.buffer.slice(0, this.length);
+    this.buffer.fill(0, 0, this.length);
+    return out;
+  }
 }
 
-/** The normal-form serialisation of `value` as `type`. @throws GVariantError when the value does not fit the type. */
-export function encodeGVariantValue(type: GVariantType, value: GVariantValue): Uint8Array {
+function encodeInto(writer: Writer, type: GVariantType, value: GVariantValue): void {
+  if (value instanceof SerializedGVariant) {
+    writer.reserve(value.bytes.length);
+    writer.buffer.set(value.bytes, writer.length);
+    writer.length += value.bytes.length;
+    return;
+  }
   switch (type.code) {
     case 'y':
     case 'u': {
       const max = type.code === 'y' ? 0xff : 0xffffffff;
       expect(typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max, `bad ${type.code}`);
-      const bytes = new Uint8Array(type.code === 'y' ? 1 : 4);
-      if (type.code === 'y') bytes[0] = value;
-      else new DataView(bytes.buffer).setUint32(0, value, true);
-      return bytes;
+      return writer.uint(value, type.code === 'y' ? 1 : 4);
     }
     case 't': {
       expect(typeof value === 'bigint' && value >= 0n && value < 2n ** 64n, 'bad t');
-      const bytes = new Uint8Array(8);
-      new DataView(bytes.buffer).setBigUint64(0, value, true);
-      return bytes;
+      writer.uint(Number(value & 0xffffffffn), 4);
+      return writer.uint(Number(value >> 32n), 4);
     }
-    case 's': {
-      expect(typeof value === 'string' && !value.includes('\0') && value.isWellFormed(), 'bad s');
-      const text = textEncoder.encode(value);
-      const bytes = new Uint8Array(text.length + 1);
-      bytes.set(text);
-      return bytes;
-    }
+    case 's':
+      expect(typeof value === 'string', 'bad s');
+      return writer.string(value);
     case 'a': {
-      if (type.element.code === 'y') {
+      const element = type.element;
+      if (element.code === 'y') {
         expect(value instanceof Uint8Array, 'bad ay');
-        return Uint8Array.from(value);
+        writer.reserve(value.length);
+        writer.buffer.set(value, writer.length);
+        writer.length += value.length;
+        return;
       }
       expect(Array.isArray(value), 'bad array');
-      const writer = new Writer();
-      const alignment = alignmentOf(type.element);
-      const fixed = fixedSizeOf(type.element) !== undefined;
+      const base = writer.length;
+      const variable = element.fixedSize === undefined;
       const ends: number[] = [];
-      for (const element of value) {
-        writer.padTo(alignment);
-        encodeInto(writer, type.element, element);
-        ends.push(writer.length);
+      for (let i = 0; i < value.length; i++) {
+        writer.padTo(element.alignment, base);
+        encodeInto(writer, element, value[i]);
+        if (variable) ends.push(writer.length - base);
       }
-      if (!fixed) {
-        const { width } = frame(writer.length, ends.length);
-        writer.offsets(ends, width);
-      }
-      return writer.bytes();
+      return writer.offsets(ends, frameWidth(writer.length - base, ends.length), false);
     }
     default: {
       const members = membersOf(type);
       expect(Array.isArray(value) && value.length === members.length, `bad structure of ${members.length}`);
-      const writer = new Writer();
+      const base = writer.length;
       const ends: number[] = [];
-      members.forEach((member, index) => {
-        writer.padTo(alignmentOf(member));
-        encodeInto(writer, member, value[index]);
-        if (fixedSizeOf(member) === undefined && index < members.length - 1) ends.push(writer.length);
-      });
-      const fixedSize = fixedSizeOf(type);
-      if (fixedSize !== undefined) {
-        writer.padTo(alignmentOf(type));
-        if (writer.length < fixedSize) writer.push(new Uint8Array(fixedSize - writer.length));
-        return writer.bytes();
+      for (let i = 0; i < members.length; i++) {
+        const member = members[i];
+        writer.padTo(member.alignment, base);
+        encodeInto(writer, member, value[i]);
+        if (member.fixedSize === undefined && i < members.length - 1) ends.push(writer.length - base);
       }
-      const { width } = frame(writer.length, ends.length);
-      writer.offsets(ends.reverse(), width);
-      return writer.bytes();
+      if (type.fixedSize !== undefined) {
+        writer.padTo(type.alignment, base);
+        // Only the unit structure `()` is shorter than its size: one zero byte.
+        while (writer.length - base < type.fixedSize) writer.uint(0, 1);
+        return;
+      }
+      return writer.offsets(ends, frameWidth(writer.length - base, ends.length), true);
     }
   }
 }
 
-function readOffset(data: Uint8Array, at: number, width: number): number {
-  let value = 0;
-  if (width === 8) {
-    const big = new DataView(data.buffer, data.byteOffset + at, 8).getBigUint64(0, true);
-    expect(big <= BigInt(data.length), 'framing offset past the end');
-    return Number(big);
+/** The normal-form serialisation of `value` as `type`. @throws GVariantError when the value does not fit the type. */
+export function encodeGVariantValue(type: GVariantType, value: GVariantValue): Uint8Array {
+  const writer = new Writer();
+  try {
+    encodeInto(writer, type, value);
+  } catch (error) {
+    writer.buffer.fill(0);
+    throw error;
   }
+  return writer.result();
+}
+
+/** The bytes being decoded, and a Buffer over them for Latin-1 reads of ASCII strings. */
+interface Input {
+  data: Uint8Array;
+  text: Buffer;
+  /** `ay` values as views of `data` rather than copies. */
+  views: boolean;
+}
+
+function readOffset(input: Input, at: number, width: number, containerSize: number): number {
+  const data = input.data;
+  let value = 0;
   for (let byte = width - 1; byte >= 0; byte--) value = value * 256 + data[at + byte];
+  if (width === 8) expect(value <= containerSize, 'framing offset past the end');
   return value;
+}
+
+function decodeString(input: Input, start: number, end: number): string {
+  const data = input.data;
+  expect(end > start && data[end - 1] === 0, 'a string without its terminating NUL');
+  let ascii = true;
+  for (let at = start; at < end - 1; at++) {
+    const byte = data[at];
+    expect(byte !== 0, 'a string with a NUL inside');
+    if (byte > 0x7f) ascii = false;
+  }
+  if (ascii) return input.text.toString('latin1', start, end - 1);
+  try {
+    return strictText.decode(data.subarray(start, end - 1));
+  } catch {
+    throw new GVariantError('a string that is not UTF-8');
+  }
+}
+
+/** The value in `input.data[start, end)` as `type`, all of that range being the value. */
+function decodeFrom(input: Input, type: GVariantType, start: number, end: number): GVariantValue {
+  const data = input.data;
+  const size = end - start;
+  switch (type.code) {
+    case 'y':
+      expect(size === 1, `a byte of ${size} bytes`);
+      return data[start];
+    case 'u':
+      expect(size === 4, `a uint32 of ${size} bytes`);
+      return (data[start] | (data[start + 1] << 8) | (data[start + 2] << 16) | (data[start + 3] << 24)) >>> 0;
+    case 't': {
+      expect(size === 8, `a uint64 of ${size} bytes`);
+      const low = (data[start] | (data[start + 1] << 8) | (data[start + 2] << 16) | (data[start + 3] << 24)) >>> 0;
+      const high = (data[start + 4] | (data[start + 5] << 8) | (data[start + 6] << 16) | (data[start + 7] << 24)) >>> 0;
+      return (BigInt(high) << 32n) | BigInt(low);
+    }
+    case 's':
+      return decodeString(input, start, end);
+    case 'a': {
+      const element = type.element;
+      if (element.code === 'y') {
+        // A copy, unless asked for views (a Buffer's slice() would be a view of bytes the caller may wipe).
+        const bytes = new Uint8Array(data.buffer, data.byteOffset + start, size);
+        return input.views ? bytes : new Uint8Array(bytes);
+      }
+      const values: GVariantValue[] = [];
+      const elementSize = element.fixedSize;
+      if (elementSize !== undefined) {
+        expect(size % elementSize === 0, `an array of ${size} bytes of ${elementSize}-byte elements`);
+        for (let at = start; at < end; at += elementSize) values.push(decodeFrom(input, element, at, at + elementSize));
+        return values;
+      }
+      if (size === 0) return values;
+      const width = offsetWidth(size);
+      expect(size >= width, 'an array too short for its framing offset');
+      const tableStart = readOffset(input, end - width, width, size);
+      expect(tableStart <= size - width, 'an array whose framing offsets start past its end');
+      expect((size - tableStart) % width === 0, 'an array whose framing offsets do not fill its end');
+      let elementStart = 0;
+      for (let at = start + tableStart; at < end; at += width) {
+        const elementEnd = readOffset(input, at, width, size);
+        elementStart = alignUp(elementStart, element.alignment);
+        expect(elementStart <= elementEnd && elementEnd <= tableStart, 'an array element outside the array');
+        values.push(decodeFrom(input, element, start + elementStart, start + elementEnd));
+        elementStart = elementEnd;
+      }
+      return values;
+    }
+    default: {
+      const members = membersOf(type);
+      if (type.fixedSize !== undefined) expect(size === type.fixedSize, `a fixed structure of ${size} bytes`);
+      const width = offsetWidth(size);
+      let framesEnd = size;
+      let memberStart = 0;
+      const values: GVariantValue[] = [];
+      for (let i = 0; i < members.length; i++) {
+        const member = members[i];
+        memberStart = alignUp(memberStart, member.alignment);
+        let memberEnd: number;
+        if (member.fixedSize !== undefined) {
+          memberEnd = memberStart + member.fixedSize;
+        } else if (i === members.length - 1) {
+          memberEnd = framesEnd;
+        } else {
+          expect(framesEnd - width >= memberStart, 'a structure too short for its framing offsets');
+          framesEnd -= width;
+          memberEnd = readOffset(input, start + framesEnd, width, size);
+        }
+        expect(memberStart <= memberEnd && memberEnd <= framesEnd, 'a structure member outside the structure');
+        values.push(decodeFrom(input, member, start + memberStart, start + memberEnd));
+        memberStart = memberEnd;
+      }
+      return values;
+    }
+  }
+}
+
+export interface DecodeOptions {
+  /**
+   * Return `ay` values as views of `data` instead of copies: fewer allocations, for data that outlives the values and
+   * is never wiped (a file's encrypted contents, not a decrypted item).
+   */
+  byteViews?: boolean;
 }
 
 /**
  * The value `data` holds as `type`, all of `data` being that value.
  * @throws GVariantError naming what is out of place (a size, an offset, a string without its NUL or not UTF-8).
  */
-export function decodeGVariantValue(type: GVariantType, data: Uint8Array): GVariantValue {
-  switch (type.code) {
-    case 'y':
-      expect(data.length === 1, `a byte of ${data.length} bytes`);
-      return data[0];
-    case 'u':
-      expect(data.length === 4, `a uint32 of ${data.length} bytes`);
-      return new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true);
-    case 't':
-      expect(data.length === 8, `a uint64 of ${data.length} bytes`);
-      return new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true);
-    case 's': {
-      expect(data.length > 0 && data[data.length - 1] === 0, 'a string without its terminating NUL');
-      const body = data.subarray(0, data.length - 1);
-      expect(!body.includes(0), 'a string with a NUL inside');
-      try {
-        return strictText.decode(body);
-      } catch {
-        throw new GVariantError('a string that is not UTF-8');
-      }
-    }
-    case 'a': {
-      if (type.element.code === 'y') return Uint8Array.from(data);
-      const alignment = alignmentOf(type.element);
-      const elementSize = fixedSizeOf(type.element);
-      const values: GVariantValue[] = [];
-      if (elementSize !== undefined) {
-        expect(data.length % elementSize === 0, `an array of ${data.length} bytes of ${elementSize}-byte elements`);
-        for (let at = 0; at < data.length; at += elementSize) {
-          values.push(decodeGVariantValue(type.element, data.subarray(at, at + elementSize)));
-        }
-        return values;
-      }
-      if (data.length === 0) return values;
-      const width = offsetWidth(data.length);
-      expect(data.length >= width, 'an array too short for its framing offset');
-      const tableStart = readOffset(data, data.length - width, width);
-      expect(tableStart <= data.length - width, 'an array whose framing offsets start past its end');
-      expect((data.length - tableStart) % width === 0, 'an array whose framing offsets do not fill its end');
-      let start = 0;
-      for (let at = tableStart; at < data.length; at += width) {
-        const end = readOffset(data, at, width);
-        start = alignUp(start, alignment);
-        expect(start <= end && end <= tableStart, 'an array element outside the array');
-        values.push(decodeGVariantValue(type.element, data.subarray(start, end)));
-        start = end;
-      }
-      return values;
-    }
-    default: {
-      const members = membersOf(type);
-      const fixedSize = fixedSizeOf(type);
-      if (fixedSize !== undefined) expect(data.length === fixedSize, `a fixed structure of ${data.length} bytes`);
-      const width = offsetWidth(data.length);
-      let framesEnd = data.length;
-      let start = 0;
-      const values: GVariantValue[] = [];
-      members.forEach((member, index) => {
-        start = alignUp(start, alignmentOf(member));
-        const memberSize = fixedSizeOf(member);
-        let end: number;
-        if (memberSize !== undefined) {
-          end = start + memberSize;
-        } else if (index === members.length - 1) {
-          end = framesEnd;
-        } else {
-          expect(framesEnd - width >= start, 'a structure too short for its framing offsets');
-          framesEnd -= width;
-          end = readOffset(data, framesEnd, width);
-        }
-        expect(start <= end && end <= framesEnd, 'a structure member outside the structure');
-        values.push(decodeGVariantValue(member, data.subarray(start, end)));
-        start = end;
-      });
-      return values;
-    }
-  }
+export function decodeGVariantValue(type: GVariantType, data: Uint8Array, options: DecodeOptions = {}): GVariantValue {
+  const input = {
+    data,
+    text: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    views: options.byteViews === true,
+  };
+  return decodeFrom(input, type, 0, data.length);
 }
 
 /** Encodes `value` as the type `signature` names. @throws GVariantError. */
@@ -345,6 +433,6 @@ export function encodeGVariant(signature: string, value: GVariantValue): Uint8Ar
 }
 
 /** Decodes `data` as the type `signature` names. @throws GVariantError. */
-export function decodeGVariant(signature: string, data: Uint8Array): GVariantValue {
-  return decodeGVariantValue(parseGVariantType(signature), data);
+export function decodeGVariant(signature: string, data: Uint8Array, options: DecodeOptions = {}): GVariantValue {
+  return decodeGVariantValue(parseGVariantType(signature), data, options);
 }

@@ -6,7 +6,7 @@
  * processes of this library writing at once both keep their changes. Items this library cannot open (damaged, or
  * written under another key) are carried over untouched.
  */
-import { mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { wipe } from '../crypto/bytes.js';
 import { loadNodeCrypto } from '../crypto/node-crypto.js';
@@ -75,12 +75,27 @@ interface Snapshot {
   key: Uint8Array;
   /** False when there was no file: it is created on the first write. */
   exists: boolean;
+  /** The file's bytes that `contents` were parsed from or written as. */
+  bytes?: Uint8Array;
 }
 
 const ABSENT = 'absent';
+/** The identity of a file this object wrote, which no file's stat matches: the next read compares bytes instead. */
+const WRITTEN = 'written';
 
 function now(): bigint {
   return BigInt(Math.floor(Date.now() / 1000));
+}
+
+/**
+ * All of an open file whose size `stat` gave: one read of a byte more than that (no second fstat, as FileHandle#readFile
+ * would make). A file that grew meanwhile (no writer of keyring files appends, but something might) is read whole.
+ */
+async function readWhole(handle: FileHandle, size: number): Promise<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(size + 1);
+  const { bytesRead } = await handle.read(buffer, 0, size + 1, 0);
+  if (bytesRead <= size) return buffer.subarray(0, bytesRead);
+  return handle.readFile();
 }
 
 function itemId(blob: Uint8Array): string {
@@ -175,9 +190,16 @@ export class KeyringFile {
       if (!fresh && this.cache?.identity === identity) return this.cache.snapshot;
       let bytes: Uint8Array;
       try {
-        bytes = await handle.readFile();
+        bytes = await readWhole(handle, Number(info.size));
       } catch (error) {
         throw cannotRead(error);
+      }
+      // The same bytes as those last parsed or written (a transaction's reread, a read after this object's own
+      // write): the same contents, no need to parse them again.
+      const last = this.cache?.snapshot;
+      if (last?.bytes && Buffer.compare(last.bytes, bytes) === 0) {
+        this.cache = { identity, snapshot: last };
+        return last;
       }
       const contents = parseKeyringFile(bytes, this.path);
       const key = await this.key(contents.salt, contents.iterationCount);
@@ -185,7 +207,7 @@ export class KeyringFile {
       if (contents.items.length > 0 && !contents.items.some((item) => itemVerifies(key, item))) {
         throw new KeyringFileKeyError(this.path);
       }
-      const snapshot = { contents, key, exists: true };
+      const snapshot = { contents, key, exists: true, bytes };
       this.cache = { identity, snapshot };
       return snapshot;
     } finally {
@@ -292,11 +314,6 @@ export class KeyringFile {
    * @throws as {@link searchItems}; KeyringFileError when the lock or the write fails (the file is then as before).
    */
   async transaction<T>(change: (draft: KeyringFileDraft) => T): Promise<T> {
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-      throw new KeyringFileError(this.path, `Cannot create the folder of ${this.path} (${error.code}).`, {
-        cause: error,
-      });
-    });
     return withFileLock(
       this.path,
       async () => {
@@ -353,20 +370,36 @@ export class KeyringFile {
           },
         };
         const result = change(draft);
-        if (changed) await this.write({ ...snapshot.contents, items });
+        if (changed) {
+          const written = await this.write({ ...snapshot.contents, items });
+          this.cache = { identity: WRITTEN, snapshot: { ...written, key: snapshot.key, exists: true } };
+        }
         return result;
       },
       {
         timeoutMs: this.options.lockTimeoutMs,
         makeError: (message, cause) => new KeyringFileError(this.path, message, { cause }),
+        // The first write creates the folder (mode 0700) as well as the file.
+        makeFolder: () =>
+          mkdir(dirname(this.path), { recursive: true, mode: 0o700 }).then(
+            () => undefined,
+            (error: NodeJS.ErrnoException) => {
+              throw new KeyringFileError(this.path, `Cannot create the folder of ${this.path} (${error.code}).`, {
+                cause: error,
+              });
+            },
+          ),
       },
     );
   }
 
-  private async write(contents: KeyringFileContents): Promise<void> {
-    const bytes = serializeKeyringFile({ ...contents, modified: now(), usageCount: (contents.usageCount + 1) >>> 0 });
+  /** Writes the file with `contents` (counting the write); what was written. */
+  private async write(contents: KeyringFileContents): Promise<{ contents: KeyringFileContents; bytes: Uint8Array }> {
+    const written = { ...contents, modified: now(), usageCount: (contents.usageCount + 1) >>> 0 };
+    const bytes = serializeKeyringFile(written);
     try {
       await writeFileAtomic(this.path, bytes, { mode: 0o600 });
+      return { contents: written, bytes };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new KeyringFileError(

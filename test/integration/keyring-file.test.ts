@@ -262,6 +262,33 @@ describe('KeyringFile, the item API (secretstorage/keyring)', () => {
   });
 });
 
+describe('a file another writer changed since this one read or wrote it', () => {
+  it("two KeyringFiles on one path see each other's writes, an older copy put back, and secret-tool's", async () => {
+    const path = freshPath();
+    const a = new KeyringFile(path, PASSWORD);
+    const b = new KeyringFile(path, PASSWORD);
+    const store = (file: KeyringFile, name: string) =>
+      file.storeItem({ attributes: { name }, label: name, secret: Buffer.from(name) });
+    const names = async (file: KeyringFile) => (await file.searchItems({})).map((item) => item.label).sort();
+    await store(a, 'x');
+    const onlyX = readFileSync(path);
+    await store(b, 'y');
+    await store(a, 'z');
+    expect(await names(a)).toEqual(['x', 'y', 'z']);
+    expect(await names(b)).toEqual(['x', 'y', 'z']);
+    // The file as it was after the first write, put back (a backup restored): both read that, and write on it.
+    writeFileSync(path, onlyX);
+    expect(await names(a)).toEqual(['x']);
+    await store(b, 'w');
+    expect(await names(a)).toEqual(['w', 'x']);
+    await secretTool(path, ['store', '--label=v', 'name', 'v'], 'v');
+    await store(a, 'u');
+    expect(await names(b)).toEqual(['u', 'v', 'w', 'x']);
+    expect((await secretTool(path, ['lookup', 'name', 'w'])).stdout).toBe('w');
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
 describe('concurrent writers', () => {
   it('four processes storing 10 passwords each at once: all 40 are in the file', async () => {
     const path = freshPath();

@@ -16,6 +16,7 @@ import {
   type GVariantValue,
 } from '../../src/keyring-file-format/gvariant.js';
 import { parseKeyringFile, serializeKeyringFile } from '../../src/keyring-file-format/file-layout.js';
+import * as reference from '../helpers/gvariant-reference.js';
 import {
   decryptItem,
   deriveFileKey,
@@ -74,6 +75,117 @@ describe('GVariant serialisation', () => {
   });
 });
 
+describe('GVariant serialisation against the plain reference codec (test/helpers/gvariant-reference.ts)', () => {
+  // Signatures of the types keyring files use, nested: basic types, arrays, structures (the unit one included) and
+  // dictionary entries with basic keys.
+  const { type: signatureArbitrary } = fc.letrec<{ type: string; basic: string }>((tie) => ({
+    basic: fc.constantFrom('y', 'u', 't', 's'),
+    type: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      tie('basic'),
+      tie('type').map((element) => `a${element}`),
+      fc.array(tie('type'), { maxLength: 4 }).map((members) => `(${members.join('')})`),
+      fc.tuple(tie('basic'), tie('type')).map(([key, value]) => `a{${key}${value}}`),
+    ),
+  }));
+  const text = fc.string({ unit: 'grapheme', maxLength: 12 }).filter((s) => !s.includes('\0'));
+  /** A value of `type` (the reference codec's parse of a signature). */
+  const valueOf = (type: reference.GVariantType): fc.Arbitrary<GVariantValue> => {
+    switch (type.code) {
+      case 'y':
+        return fc.integer({ min: 0, max: 0xff });
+      case 'u':
+        return fc.oneof(fc.constantFrom(0, 0xffffffff), fc.integer({ min: 0, max: 0xffffffff }));
+      case 't':
+        return fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+      case 's':
+        return fc.oneof(
+          text,
+          fc.string({ maxLength: 300 }).filter((s) => !s.includes('\0') && s.isWellFormed()),
+        );
+      case 'a':
+        return type.element.code === 'y'
+          ? fc.uint8Array({ maxLength: 300 })
+          : fc.array(valueOf(type.element), { maxLength: 5 });
+      case '(':
+        return fc.tuple(...type.members.map(valueOf)) as fc.Arbitrary<GVariantValue>;
+      case '{':
+        return fc.tuple(valueOf(type.key), valueOf(type.value)) as fc.Arbitrary<GVariantValue>;
+    }
+  };
+  // Half of them the shapes keyring files have, where framing offsets abound.
+  const fileShapes = fc.constantFrom('as', 'aas', 'a{ss}', 'a{say}', '(sas)', '(a{ss}sttay)', '(uayutua(a{say}ay))');
+  const typedValue = fc
+    .oneof(fileShapes, signatureArbitrary)
+    .chain((signature) => valueOf(reference.parseGVariantType(signature)).map((value) => ({ signature, value })));
+  /** What decoding gives, or that it throws (the two codecs' messages may differ). */
+  const outcome = (decode: () => GVariantValue) => {
+    try {
+      return { value: decode() };
+    } catch (error) {
+      return { threw: error instanceof GVariantError || error instanceof reference.GVariantError };
+    }
+  };
+
+  it('writes the same bytes, and reads them back as the same values', () => {
+    fc.assert(
+      fc.property(typedValue, ({ signature, value }) => {
+        const bytes = encodeGVariant(signature, value);
+        expect(hex(bytes)).toBe(hex(reference.encodeGVariant(signature, value)));
+        expect(decodeGVariant(signature, bytes)).toEqual(reference.decodeGVariant(signature, bytes));
+        expect(decodeGVariant(signature, bytes)).toEqual(value);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses (or reads alike) the same damaged bytes', () => {
+    fc.assert(
+      fc.property(
+        typedValue,
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        fc.nat(),
+        ({ signature, value }, at, xor, cut) => {
+          const bytes = Uint8Array.from(reference.encodeGVariant(signature, value));
+          if (bytes.length > 0) bytes[at % bytes.length] ^= xor;
+          for (const damaged of [bytes, bytes.subarray(0, cut % (bytes.length + 1))]) {
+            expect(outcome(() => decodeGVariant(signature, damaged))).toEqual(
+              outcome(() => reference.decodeGVariant(signature, damaged)),
+            );
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses the same values that do not fit their type', () => {
+    const misfits: [string, unknown][] = [
+      ['y', 256],
+      ['u', -1],
+      ['u', 2 ** 32],
+      ['u', 1.5],
+      ['t', 2n ** 64n],
+      ['t', 1],
+      ['s', 'a\0b'],
+      ['s', '\ud800'],
+      ['s', 'x'.repeat(200) + '\0'],
+      ['s', 7],
+      ['ay', [1, 2]],
+      ['as', 'ab'],
+      ['(su)', ['a']],
+      ['a{ss}', [['k']]],
+    ];
+    for (const [signature, value] of misfits) {
+      expect(() => encodeGVariant(signature, value as GVariantValue), `${signature} ${String(value)}`).toThrow(
+        GVariantError,
+      );
+      expect(() => reference.encodeGVariant(signature, value as GVariantValue)).toThrow(reference.GVariantError);
+    }
+  });
+});
+
 describe('a keyring file written by libsecret 0.20.5 (secret-tool, file mode)', () => {
   it('parses, and serialises back to the same bytes', () => {
     const contents = parseKeyringFile(FIXTURE, 'fixture');
@@ -114,6 +226,23 @@ describe('a keyring file written by libsecret 0.20.5 (secret-tool, file mode)', 
     const blob = Uint8Array.from(contents.items[0].blob);
     blob[3] ^= 1;
     expect(() => decryptItem(key, { ...contents.items[0], blob })).toThrow(/fails its MAC/);
+  });
+});
+
+describe('serialising a file', () => {
+  it("writes each item's attributes in the byte order of their UTF-8 names, as libsecret does", () => {
+    // U+FFFD sorts before U+10000 in UTF-8 (EF.. < F0..) but after it in UTF-16 (0xFFFD > 0xD800).
+    const names = ['b', '\u{10000}', 'é', '\uFFFD', 'B', 'a', 'ab'];
+    const mac = new Uint8Array(32);
+    const item = { hashedAttributes: names.map((name): [string, Uint8Array] => [name, mac]), blob: Uint8Array.of(1) };
+    const contents = { salt: new Uint8Array(32), iterationCount: 1, modified: 0n, usageCount: 0, items: [item] };
+    const parsed = parseKeyringFile(serializeKeyringFile(contents), 'f');
+    const expected = [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(expected).toEqual(['B', 'a', 'ab', 'b', 'é', '\uFFFD', '\u{10000}']);
+    expect(parsed.items[0].hashedAttributes.map(([name]) => name)).toEqual(expected);
+    // The caller's item is not reordered; a second write of the same items gives the same bytes.
+    expect(item.hashedAttributes.map(([name]) => name)).toEqual(names);
+    expect(hex(serializeKeyringFile(contents))).toBe(hex(serializeKeyringFile({ ...contents })));
   });
 });
 
