@@ -78,7 +78,8 @@ interface PendingCall {
   owners?: { record: NameOwnerRecord; since: number };
   resolve(reply: Reply): void;
   reject(error: Error): void;
-  timer?: NodeJS.Timeout;
+  /** When the call times out (`performance.now()` milliseconds), if it can. */
+  deadline?: number;
   onAbort?: () => void;
   options: CallOptions;
   what: string;
@@ -132,6 +133,13 @@ export class DBusConnection {
   private readonly queued: PendingCall[] = [];
   private inFlight = 0;
   private maxInFlight = 128;
+  /**
+   * One timer for every call's deadline, set for the earliest of them (`deadlineAt`): a call that gets its reply in
+   * time costs no timer of its own, only a comparison. When it fires, the calls past their deadline fail and it is set
+   * again for the earliest left.
+   */
+  private deadlineTimer?: NodeJS.Timeout;
+  private deadlineAt = Infinity;
   private readonly matchRules = new Map<string, number>();
   private readonly signalListeners = new Set<{ filter: SignalFilter; listener: SignalListener }>();
   private readonly nameOwners = new Map<string, NameOwnerRecord>();
@@ -534,11 +542,8 @@ export class DBusConnection {
       }
       const timeoutMs = options.timeoutMs;
       if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        pending.timer = setTimeout(() => {
-          this.settle(pending);
-          reject(new TimeoutException(`${what} got no reply within ${timeoutMs} ms.`));
-        }, timerDelay(timeoutMs));
-        pending.timer.unref();
+        pending.deadline = performance.now() + timeoutMs;
+        if (pending.deadline < this.deadlineAt) this.setDeadlineTimer(pending.deadline);
       }
       this.pending.set(serial, pending);
       if (this.inFlight < this.maxInFlight) this.transmit(pending);
@@ -562,10 +567,35 @@ export class DBusConnection {
     );
   }
 
+  private setDeadlineTimer(at: number): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(() => this.expireCalls(), timerDelay(at - performance.now()));
+    this.deadlineTimer.unref();
+  }
+
+  /** Fails the calls whose deadline has passed, and sets the timer for the earliest deadline left. */
+  private expireCalls(): void {
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Infinity;
+    const now = performance.now();
+    const expired: PendingCall[] = [];
+    let next = Infinity;
+    for (const call of this.pending.values()) {
+      if (call.deadline === undefined) continue;
+      if (call.deadline <= now) expired.push(call);
+      else if (call.deadline < next) next = call.deadline;
+    }
+    if (next < Infinity) this.setDeadlineTimer(next);
+    for (const call of expired) {
+      this.settle(call);
+      call.reject(new TimeoutException(`${call.what} got no reply within ${call.options.timeoutMs} ms.`));
+    }
+  }
+
   /** Forgets a call (answered or timed out) and lets the next queued call go out. */
   private settle(pending: PendingCall): void {
     if (!this.pending.delete(pending.serial)) return;
-    if (pending.timer) clearTimeout(pending.timer);
     if (pending.onAbort) pending.options.signal!.removeEventListener('abort', pending.onAbort);
     if (pending.encoded) {
       // Never sent (it waited behind maxInFlightCalls): zeroed as a written frame would be.
@@ -809,8 +839,9 @@ export class DBusConnection {
   private shutdown(reason: Error): void {
     if (this.closedWith) return;
     this.closedWith = reason;
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     for (const call of this.pending.values()) {
-      if (call.timer) clearTimeout(call.timer);
       if (call.onAbort) call.options.signal!.removeEventListener('abort', call.onAbort);
       call.reject(new ConnectionClosedError(`${call.what} failed: ${reason.message}`, { cause: reason }));
     }

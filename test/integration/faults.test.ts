@@ -144,6 +144,54 @@ describe('load: nothing lost, nothing leaked', () => {
     }
   });
 
+  it('call deadlines: a short one after long ones fails first, answered calls are untouched, close fails the rest', async () => {
+    // A peer that answers Echo at once and never answers Hang.
+    const peer = await DBusConnection.open(k.address);
+    const caller = await DBusConnection.open(k.address);
+    try {
+      peer.onMethodCall((message) => {
+        if (message.member === 'Hang') return true;
+        if (message.member !== 'Echo') return false;
+        peer.reply(message, 's', [message.body[0]]);
+        return true;
+      });
+      const call = (member: string, timeoutMs?: number, body: unknown[] = []) =>
+        caller.call(
+          {
+            destination: peer.uniqueName,
+            path: '/org/example',
+            interface: 'org.example.Deadlines',
+            member,
+            signature: body.length ? 's' : '',
+            body,
+          },
+          { timeoutMs },
+        );
+      const settled: string[] = [];
+      const outcome = (name: string, promise: Promise<unknown>) =>
+        promise.then(
+          () => settled.push(`${name} answered`),
+          (error: Error) => settled.push(`${name} ${error.constructor.name}`),
+        );
+      const long = outcome('long', call('Hang', 600_000));
+      const forever = outcome('forever', call('Hang'));
+      const short = outcome('short', call('Hang', 50));
+      // Calls answered while the deadline timer is set for the short one, and after it fired: each gets its reply.
+      const echoes = Promise.all(
+        Array.from({ length: 20 }, (_, i) => call('Echo', 10_000 + i, [`e${i}`]).then((reply) => reply.body[0])),
+      );
+      expect(await echoes).toEqual(Array.from({ length: 20 }, (_, i) => `e${i}`));
+      await short;
+      expect(settled).toEqual(['short TimeoutException']);
+      expect((await call('Echo', 10_000, ['after'])).body).toEqual(['after']);
+      await caller.close();
+      await Promise.all([long, forever]);
+      expect(settled.slice(1).sort()).toEqual(['forever ConnectionClosedError', 'long ConnectionClosedError']);
+    } finally {
+      await Promise.all([caller.close(), peer.close()]);
+    }
+  });
+
   it('1,000 concurrent creates, reads, updates and deletes on one connection leave every item as last written', async () => {
     const conn = await k.connect();
     const collection = getDefaultCollection(conn);
