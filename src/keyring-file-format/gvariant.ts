@@ -11,7 +11,7 @@ export type GVariantType = (
   | { code: 'y' | 'u' | 't' | 's' }
   | { code: 'a'; element: GVariantType }
   | { code: '('; members: GVariantType[] }
-  | { code: '{'; key: GVariantType; value: GVariantType }
+  | { code: '{'; key: GVariantType; value: GVariantType; members: [GVariantType, GVariantType] }
 ) & {
   /** The alignment of every value of the type: 1, 4 or 8 here. */
   readonly alignment: number;
@@ -98,7 +98,8 @@ export function parseGVariantType(signature: string): GVariantType {
         const key = next();
         const value = next();
         if (signature[position++] !== '}') throw new GVariantError(`bad dictionary entry in ${signature}`);
-        return { code: '{', key, value, ...structureLayout([key, value]) };
+        const members: [GVariantType, GVariantType] = [key, value];
+        return { code: '{', key, value, members, ...structureLayout(members) };
       }
       default:
         throw new GVariantError(`unsupported type code ${JSON.stringify(code)} in ${signature}`);
@@ -111,9 +112,7 @@ export function parseGVariantType(signature: string): GVariantType {
 }
 
 function membersOf(type: GVariantType): GVariantType[] {
-  if (type.code === '(') return type.members;
-  if (type.code === '{') return [type.key, type.value];
-  return [];
+  return type.code === '(' || type.code === '{' ? type.members : [];
 }
 
 /** The width of the framing offsets of a container of `size` bytes (GLib's `gvs_get_offset_size`). */

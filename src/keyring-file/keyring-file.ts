@@ -1,7 +1,8 @@
 /**
  * A keyring file as a store of items, shared with libsecret's and oo7's file backends: searched without decrypting
- * (attribute MACs), items decrypted only when found. Every read reads the file again (another process may have
- * written it); every change is a transaction: under a lock beside the file, the file is read again, changed, and
+ * (attribute MACs), items decrypted only when found. Every read looks at the file again (another process may have
+ * written it) and parses it only when it changed; every change is a transaction: under a lock beside the file, the
+ * file is read again (and parsed again unless its bytes are those last read or written), changed, and
  * written whole to a temporary file that is flushed and renamed over it, so a crash leaves the old file and two
  * processes of this library writing at once both keep their changes. Items this library cannot open (damaged, or
  * written under another key) are carried over untouched.
