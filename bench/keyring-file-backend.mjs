@@ -2,15 +2,18 @@
 /**
  * The keyring-file backend beside libsecret's own file backend (python3-gi, `SECRET_BACKEND=file`), on throwaway
  * files: N passwords set, read and deleted one by one through each one's password API, median per operation. The last
- * stage of `npm run bench` (`--stages file`); on its own after a build: `node bench/keyring-file-backend.mjs [N]`.
+ * stage of `npm run bench` (`--stages file`, which runs it with `--json` and puts its figures in the run's JSON); on
+ * its own after a build: `node bench/keyring-file-backend.mjs [N]` prints the table and the target lines.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deletePassword, getPassword, setPassword } from '../dist/esm/keyring/index.js';
+import { renderKeyringFileStage } from './report.mjs';
 
-const n = Number(process.argv[2] ?? 200);
+const json = process.argv.includes('--json');
+const n = Number(process.argv.slice(2).find((arg) => arg !== '--json') ?? 200);
 const dir = mkdtempSync(join(tmpdir(), 'bench-keyring-file-'));
 const PASSWORD = 'bench password';
 
@@ -71,12 +74,8 @@ try {
     theirs = undefined;
     console.error(`libsecret (python3-gi) could not run: ${/** @type {Error} */ (error).message.split('\n')[0]}`);
   }
-  console.log(`keyring file, ${n} passwords, median per operation (ms):`);
-  console.log('| operation | secretstorage (file) | libsecret (file, via gi) |');
-  console.log('|---|--:|--:|');
-  for (const op of /** @type {const} */ (['set', 'get', 'delete'])) {
-    console.log(`| ${op} | ${ours[op].toFixed(3)} | ${theirs ? theirs[op].toFixed(3) : '—'} |`);
-  }
+  const figures = { n, ours, theirs };
+  process.stdout.write(json ? `${JSON.stringify(figures)}\n` : renderKeyringFileStage(figures));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -430,3 +430,34 @@ export function renderReport(results, about) {
   }
   return `${sections.join('\n\n')}\n`;
 }
+
+/**
+ * @typedef {{ set: number, get: number, delete: number }} FileStageMedians
+ * @typedef {{ n: number, ours: FileStageMedians, theirs?: FileStageMedians }} FileStageResults
+ */
+
+/**
+ * The keyring-file stage (bench/keyring-file-backend.mjs): its table, then a target line per operation, this
+ * library's file backend against libsecret's own (median per operation, target ≤ 1×).
+ * @param {FileStageResults} figures
+ */
+export function renderKeyringFileStage({ n, ours, theirs }) {
+  const operations = /** @type {const} */ (['set', 'get', 'delete']);
+  const rows = operations.map((op) => [op, formatMs(ours[op]), theirs ? formatMs(theirs[op]) : '—']);
+  const lines = [
+    `keyring file, ${n} passwords, median per operation (ms):`,
+    '',
+    table(['operation', 'secretstorage (file)', 'libsecret (file, via gi)'], rows),
+  ];
+  if (theirs) {
+    lines.push('', 'Targets:', '');
+    for (const op of operations) {
+      const ratio = ours[op] / theirs[op];
+      lines.push(
+        `- ${ratio <= 1 ? 'met' : 'MISSED'}: keyring file of ${n}, ${op}, median: ${formatMs(ours[op])} ms vs ` +
+          `libsecret's file backend ${formatMs(theirs[op])} ms (${ratio.toFixed(3)}×; target ≤ 1×)`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -23,7 +23,7 @@ import { CLIENTS, COLD_STARTS, FLOORS } from './clients.mjs';
 import { COLD_ATTRIBUTES, COLD_SECRET } from './clients/workload.mjs';
 import { measureColdStarts } from './cold-start.mjs';
 import { clockTicks, cpuCounters, describeMachine, machineLine, stolenShare } from './environment.mjs';
-import { renderReport } from './report.mjs';
+import { renderKeyringFileStage, renderReport } from './report.mjs';
 import { ClientFailed, runClient } from './run-client.mjs';
 import { summarise } from './stats.mjs';
 
@@ -40,6 +40,11 @@ const BULK_REPS = { this: 5 };
  */
 const GROWTH_WARM_UP = 100;
 const CLIENT_TIMEOUT_MS = 180_000;
+/**
+ * The keyring-file stage's small file, beside one of `--n` passwords: a personal keyring holds tens of items, and a
+ * write's fixed cost (the lock, the reread) weighs most there.
+ */
+const SMALL_KEYRING_FILE = 30;
 
 const USAGE = `usage: npm run bench -- [options]
   --n <count>             sequential and concurrent operations per client (default 300)
@@ -401,14 +406,20 @@ async function main() {
     `${machineLine(machine)}; load average ${load.start.toFixed(1)} at start, ${load.end.toFixed(1)} at end` +
     (stolen === null ? '' : `; CPU time stolen by the hypervisor during the run: ${(stolen * 100).toFixed(0)}%`);
   let report = renderReport(results, { machine: about, command, date: date.toISOString() });
-  if (options.stages.includes('file')) report += `\n${await keyringFileStage(options.n)}`;
+  /** @type {import('./report.mjs').FileStageResults[] | undefined} */
+  let keyringFile;
+  if (options.stages.includes('file')) {
+    const stage = await keyringFileStage([SMALL_KEYRING_FILE, options.n]);
+    keyringFile = stage.figures;
+    report += `\n${stage.markdown}`;
+  }
   process.stdout.write(report);
   const jsonPath =
     options.json ?? join(projectRoot, 'bench', 'results', `${date.toISOString().replace(/[:.]/g, '-')}.json`);
   await mkdir(join(jsonPath, '..'), { recursive: true });
   await writeFile(
     jsonPath,
-    `${JSON.stringify({ date: date.toISOString(), command, machine, load, versions, options, results, raw }, null, 1)}\n`,
+    `${JSON.stringify({ date: date.toISOString(), command, machine, load, versions, options, results, keyringFile, raw }, null, 1)}\n`,
   );
   // The report beside it, for quoting (its summary table gives every client's mean / median / p99 per operation).
   const reportPath = jsonPath.replace(/(\.json)?$/, '.md');
@@ -419,21 +430,30 @@ async function main() {
 await main();
 
 /**
- * The keyring-file backend beside libsecret's (bench/keyring-file-backend.mjs): no daemon, so it runs after the
- * Secret Service stages, on throwaway files, and its table follows theirs.
- * @param {number} n
+ * The keyring-file backend beside libsecret's (bench/keyring-file-backend.mjs, in a process of its own for each size):
+ * no daemon, so it runs after the Secret Service stages, on throwaway files; its tables and target lines follow theirs.
+ * @param {number[]} sizes how many passwords, one file each
+ * @returns {Promise<{ markdown: string, figures?: import('./report.mjs').FileStageResults[] }>}
  */
-async function keyringFileStage(n) {
+async function keyringFileStage(sizes) {
   progress('Keyring file backend (this library and libsecret, no daemon):');
   const script = join(projectRoot, 'bench', 'keyring-file-backend.mjs');
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [script, String(n)], {
-      timeout: CLIENT_TIMEOUT_MS,
-    });
-    if (stderr.trim()) progress(`  ${stderr.trim()}`);
-    return `## Keyring file backend\n\n${stdout}`;
+    const figures = [];
+    for (const n of sizes) {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [script, String(n), '--json'], {
+        timeout: CLIENT_TIMEOUT_MS,
+      });
+      if (stderr.trim()) progress(`  ${stderr.trim()}`);
+      figures.push(JSON.parse(stdout));
+    }
+    return {
+      markdown: `## Keyring file backend\n\n${figures.map((stage) => renderKeyringFileStage(stage)).join('\n')}`,
+      figures,
+    };
   } catch (error) {
-    progress(`  failed: ${/** @type {Error} */ (error).message.split('\n')[0]}`);
-    return `## Keyring file backend\n\nfailed: ${/** @type {Error} */ (error).message.split('\n')[0]}\n`;
+    const reason = /** @type {Error} */ (error).message.split('\n')[0];
+    progress(`  failed: ${reason}`);
+    return { markdown: `## Keyring file backend\n\nfailed: ${reason}\n` };
   }
 }

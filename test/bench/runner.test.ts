@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killWhenTestEnds } from '../helpers/processes.js';
 // @ts-expect-error: checked JavaScript modules of the benchmark, without declarations
-import { checkTargets, renderReport } from '../../bench/report.mjs';
+import { checkTargets, renderKeyringFileStage, renderReport } from '../../bench/report.mjs';
 // @ts-expect-error: as above
 import { formatMs } from '../../bench/markdown.mjs';
 // @ts-expect-error: as above
@@ -408,6 +408,24 @@ describe('the report', () => {
     expect(low).toBeLessThan(1.45);
     expect(high).toBeGreaterThan(1.45);
     expect(medianRatioInterval([1, 2, 3], spread(40))).toBeUndefined();
+  });
+
+  it('the keyring-file stage: a table per file size, and a target line per operation against libsecret', () => {
+    const stage = renderKeyringFileStage({
+      n: 30,
+      ours: { set: 2.27, get: 0.423, delete: 1.96 },
+      theirs: { set: 2.18, get: 0.667, delete: 0.932 },
+    });
+    expect(stage).toContain('keyring file, 30 passwords, median per operation (ms):');
+    expect(stage).toContain('| get | 0.423 | 0.667 |');
+    expect(stage).toContain(
+      "- MISSED: keyring file of 30, delete, median: 1.96 ms vs libsecret's file backend 0.932 ms (2.103×; target ≤ 1×)",
+    );
+    expect(stage).toContain("- met: keyring file of 30, get, median: 0.423 ms vs libsecret's file backend 0.667 ms");
+    // Without libsecret (no python3-gi): the table with dashes, and no target lines.
+    const alone = renderKeyringFileStage({ n: 300, ours: { set: 2, get: 0.4, delete: 1.9 } });
+    expect(alone).toContain('| set | 2.00 | — |');
+    expect(alone).not.toContain('Targets');
   });
 
   it('takes percentiles between the nearest ranks, so a p99 of a few hundred samples moves smoothly', () => {
