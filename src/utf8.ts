@@ -13,3 +13,16 @@ export function decodeUtf8(bytes: Uint8Array, keepBom = false): string | undefin
     return undefined;
   }
 }
+
+/**
+ * Whether every character of `value` is ASCII other than NUL: then each is its own UTF-8 byte, so short strings can
+ * be checked and copied into a buffer a character at a time (the D-Bus and GVariant writers do) instead of through a
+ * call into C++.
+ */
+export function isPlainAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 0 || code > 0x7f) return false;
+  }
+  return true;
+}

@@ -1,4 +1,5 @@
 /** Marshalling: values written little-endian with the spec's alignment into a growing buffer. */
+import { isPlainAscii } from '../utf8.js';
 import { isObjectPath } from './names.js';
 import { ALIGNMENT, MAX_ARRAY_BYTES, Variant, parseSignature, type DBusType } from './signature.js';
 
@@ -7,15 +8,6 @@ export class UnsendableValueError extends Error {}
 
 /** Strings up to this many characters are checked and copied in JavaScript when they are plain ASCII. */
 const SHORT_STRING = 128;
-
-/** Whether every character of `value` is ASCII other than NUL (so it is its own UTF-8, and D-Bus can carry it). */
-function isPlainAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code === 0 || code > 0x7f) return false;
-  }
-  return true;
-}
 
 /**
  * Stores a 32-bit unsigned integer little-endian, byte by byte: what Buffer#writeUInt32LE does after its argument

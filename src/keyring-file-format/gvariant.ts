@@ -6,6 +6,8 @@
  * string against the bytes it was given and throws on anything out of place, where GLib would substitute defaults:
  * a damaged keyring file must be reported, never read as empty.
  */
+import { wipe } from '../crypto/bytes.js';
+import { decodeUtf8, isPlainAscii } from '../utf8.js';
 import { alignUp, GVariantError, membersOf, parseGVariantType, type GVariantType } from './gvariant-type.js';
 
 export { GVariantError, parseGVariantType, type GVariantType } from './gvariant-type.js';
@@ -45,7 +47,6 @@ function frameWidth(bodySize: number, count: number): number {
 const SHORT_STRING = 128;
 
 const textEncoder = new TextEncoder();
-const strictText = new TextDecoder('utf-8', { fatal: true });
 
 function expect(condition: boolean, what: string): asserts condition {
   if (!condition) throw new GVariantError(what);
@@ -64,7 +65,7 @@ class Writer {
     const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + bytes));
     grown.set(this.buffer.subarray(0, this.length));
     // What was written may include secrets (an item's plaintext): do not leave a copy in the old buffer.
-    this.buffer.fill(0);
+    wipe(this.buffer);
     this.buffer = grown;
   }
 
@@ -96,21 +97,14 @@ class Writer {
 
   string(value: string): void {
     const length = value.length;
-    if (length <= SHORT_STRING) {
+    if (length <= SHORT_STRING && isPlainAscii(value)) {
       this.reserve(length + 1);
       const buffer = this.buffer;
       let at = this.length;
-      let i = 0;
-      for (; i < length; i++) {
-        const code = value.charCodeAt(i);
-        if (code === 0 || code > 0x7f) break;
-        buffer[at++] = code;
-      }
-      if (i === length) {
-        buffer[at++] = 0;
-        this.length = at;
-        return;
-      }
+      for (let i = 0; i < length; i++) buffer[at++] = value.charCodeAt(i);
+      buffer[at++] = 0;
+      this.length = at;
+      return;
     }
     expect(!value.includes('\0') && value.isWellFormed(), 'bad s');
     // At most three bytes of UTF-8 for each UTF-16 code unit.
@@ -197,7 +191,7 @@ export function encodeGVariantValue(type: GVariantType, value: GVariantValue): U
   try {
     encodeInto(writer, type, value);
   } catch (error) {
-    writer.buffer.fill(0);
+    wipe(writer.buffer);
     throw error;
   }
   return writer.result();
@@ -229,11 +223,10 @@ function decodeString(input: Input, start: number, end: number): string {
     if (byte > 0x7f) ascii = false;
   }
   if (ascii) return input.text.toString('latin1', start, end - 1);
-  try {
-    return strictText.decode(data.subarray(start, end - 1));
-  } catch {
-    throw new GVariantError('a string that is not UTF-8');
-  }
+  // A leading U+FEFF is part of the string, as GLib reads it (a decoder that dropped it would change the value).
+  const text = decodeUtf8(data.subarray(start, end - 1), true);
+  expect(text !== undefined, 'a string that is not UTF-8');
+  return text;
 }
 
 /** The value in `input.data[start, end)` as `type`, all of that range being the value. */

@@ -126,7 +126,9 @@ function frame(bodySize: number, count: number): { total: number; width: number 
 }
 
 const textEncoder = new TextEncoder();
-const strictText = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string (GLib keeps it; the first version dropped it, which the fast
+// codec no longer does, so the reference keeps it too).
+const strictText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class Writer {
   chunks: Uint8Array[] = [];

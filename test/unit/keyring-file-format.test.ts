@@ -36,6 +36,7 @@ describe('GVariant serialisation', () => {
   // Each vector as GLib 2.74 serialises it (GLib.Variant(type, value).get_data_as_bytes(), python3-gi here).
   const vectors: [string, GVariantValue, string][] = [
     ['s', 'ab', '616200'],
+    ['s', '\ufeffa', 'efbbbf6100'], // a leading U+FEFF is part of the string
     ['as', ['a', 'bc'], '61006263000205'],
     ['a{ss}', [['k', 'v']], '6b0076000205'],
     ['(su)', ['a', 7], '610000000700000002'],
