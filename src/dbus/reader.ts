@@ -2,6 +2,7 @@
  * Unmarshalling, in either byte order, checking every length against the bytes actually received: a hostile message
  * can only ever produce an Error, never a hang, an unbounded allocation or a read past the end.
  */
+import { decodeUtf8 } from '../utf8.js';
 import { isObjectPath } from './names.js';
 import { ALIGNMENT, MAX_ARRAY_BYTES, MAX_DEPTH, Variant, parseSignature, type DBusType } from './signature.js';
 
@@ -86,7 +87,11 @@ export class Reader {
     return this.read(inner, depth + 1);
   }
 
-  /** A string (`s`, `o` and `g` without their checks): its length in `lengthBytes` bytes, the bytes, a NUL. */
+  /**
+   * A string (`s`, `o` and `g` without their checks): its length in `lengthBytes` bytes, the bytes, a NUL. The bytes
+   * must be UTF-8 without a NUL, as the spec says and libdbus, GDBus and sd-bus check: `Buffer#toString` would put
+   * U+FFFD for what is not UTF-8 (so that different bytes read as one string) and keep a NUL.
+   */
   string(lengthBytes: 1 | 4): string {
     let length: number;
     if (lengthBytes === 1) {
@@ -98,6 +103,14 @@ export class Reader {
     this.need(length + 1);
     if (this.buffer[this.offset + length] !== 0) throw new Error('a string without its terminating NUL');
     const value = this.buffer.toString('utf8', this.offset, this.offset + length);
+    if (value.includes('\0')) throw new Error('a string with a NUL inside');
+    // A U+FFFD is either one that was sent (EF BF BD, valid) or bytes that are not UTF-8: only then is it looked at again.
+    if (
+      value.includes('\uFFFD') &&
+      decodeUtf8(this.buffer.subarray(this.offset, this.offset + length), true) === undefined
+    ) {
+      throw new Error('a string that is not UTF-8');
+    }
     this.offset += length + 1;
     return value;
   }

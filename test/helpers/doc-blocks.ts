@@ -62,7 +62,9 @@ export function parseBlocks(markdown: string, document: string): DocBlock[] {
     if (words.includes('output')) {
       const onlyBlankBetween = previous && lines.slice(previousEnd, i).every((line) => line.trim() === '');
       if (!previous?.runnable || !onlyBlankBetween)
-        throw new Error(`${document}:${i + 1}: an output block must follow a runnable block, with only blank lines between`);
+        throw new Error(
+          `${document}:${i + 1}: an output block must follow a runnable block, with only blank lines between`,
+        );
       previous.output = block.code;
     } else {
       blocks.push(block);

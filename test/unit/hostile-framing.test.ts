@@ -202,6 +202,69 @@ describe('the reader against hostile depths, types and counts', () => {
   });
 });
 
+/** The body of one `s` (or, with `lengthBytes` 1, one `g`) holding exactly `bytes`. */
+function stringBody(bytes: Buffer, lengthBytes: 1 | 4 = 4): Buffer {
+  const length = Buffer.alloc(lengthBytes);
+  if (lengthBytes === 4) length.writeUInt32LE(bytes.length);
+  else length[0] = bytes.length;
+  return Buffer.concat([length, bytes, Buffer.from([0])]);
+}
+
+/**
+ * Not through a real bus: dbus-daemon validates every string itself and does not deliver such a message (a raw client
+ * sending one to the bus got no answer), so only a peer that is not behind a validating bus can send one: the fake bus
+ * below, a peer-to-peer socket, or a bus implementation that does not check.
+ */
+describe('strings on read', () => {
+  /** Bytes the spec does not allow in a string: not UTF-8, or holding a NUL. */
+  const refused: [string, Buffer][] = [
+    ['a byte that is never UTF-8', Buffer.from('pass\xffword', 'latin1')],
+    ['a lone continuation byte', Buffer.from([0x61, 0x80, 0x62])],
+    ['a sequence cut short', Buffer.from([0x61, 0xe2, 0x82])],
+    ['an overlong NUL', Buffer.from([0x61, 0xc0, 0x80])],
+    ['an encoded surrogate', Buffer.from([0xed, 0xa0, 0x80])],
+    ['a code point past U+10FFFF', Buffer.from([0xf4, 0x90, 0x80, 0x80])],
+    ['a NUL inside', Buffer.from('user\0admin')],
+  ];
+
+  it('an s, o, g or variant signature that is not UTF-8 or holds a NUL is refused, naming which', () => {
+    for (const [what, bytes] of refused) {
+      const message = bytes.includes(0) ? /a NUL inside/ : /not UTF-8/;
+      const s = stringBody(bytes);
+      expect(() => decodeBody(bodyOf('s', s.length), s), what).toThrow(message);
+      const g = stringBody(bytes, 1);
+      expect(() => decodeBody(bodyOf('g', g.length), g), what).toThrow(message);
+      // as a variant's signature
+      const v = Buffer.concat([g, Buffer.alloc(8)]);
+      expect(() => decodeBody(bodyOf('v', v.length), v), what).toThrow(message);
+      const o = stringBody(Buffer.concat([Buffer.from('/a'), bytes]));
+      expect(() => decodeBody(bodyOf('o', o.length), o), what).toThrow();
+    }
+  });
+
+  it('in a dict, a key or value that is not UTF-8 is refused: two keys never read as one', () => {
+    // a{ss} of one entry: {key: "x"} where key is [0x6b, 0xff] and, separately, [0x6b, 0xfe]: Buffer#toString made
+    // both "k\uFFFD", one attribute for two different byte strings.
+    for (const key of [Buffer.from([0x6b, 0xff]), Buffer.from([0x6b, 0xfe])]) {
+      const keyString = stringBody(key); // 4 + 2 + 1 = 7 bytes, then 1 of padding to the value's 4
+      const entry = Buffer.concat([keyString, Buffer.alloc(1), stringBody(Buffer.from('x'))]);
+      const length = Buffer.alloc(8); // the array's length, then padding to the entry's 8
+      length.writeUInt32LE(entry.length);
+      const body = Buffer.concat([length, entry]);
+      expect(() => decodeBody(bodyOf('a{ss}', body.length), body)).toThrow(/not UTF-8/);
+    }
+  });
+
+  it('UTF-8 is read as sent: U+FFFD that was sent, a BOM, characters past U+FFFF, an empty string', () => {
+    for (const text of ['\uFFFD', 'a\uFFFDb', '\uFEFFbom', 'p\u00e4ss \u{1F511} \u65e5\u672c', '']) {
+      const s = stringBody(Buffer.from(text));
+      const header = bodyOf('s', s.length);
+      decodeBody(header, s);
+      expect(header.message.body).toEqual([text]);
+    }
+  });
+});
+
 /**
  * A fake bus that answers Hello and then sends `next` (hostile bytes) to the client: the connection must end with a
  * ProtocolError as the cause of its ConnectionClosedError, or go on, and never throw out of its reader.
@@ -210,6 +273,8 @@ class HostileEndpoint {
   server!: Server;
   dir!: string;
   next: Buffer = Buffer.alloc(0);
+  /** When set, every call after Hello is answered with one `s` holding exactly these bytes (UTF-8 or not). */
+  replyString: Buffer | undefined;
   private readonly sockets = new Set<Socket>();
 
   async start(): Promise<string> {
@@ -227,6 +292,7 @@ class HostileEndpoint {
     let buffered = Buffer.alloc(0);
     let authenticated = false;
     let answeredAuth = false;
+    let helloAnswered = false;
     socket.on('data', (chunk) => {
       buffered = Buffer.concat([buffered, chunk]);
       if (!authenticated) {
@@ -243,6 +309,25 @@ class HostileEndpoint {
       if (buffered.length < 16) return;
       const serial = buffered.readUInt32LE(8);
       buffered = Buffer.alloc(0);
+      if (helloAnswered && this.replyString) {
+        // Encoded with a placeholder of the same length, then the placeholder's bytes replaced: the encoder itself
+        // refuses what is not UTF-8.
+        const bytes = this.replyString;
+        const placeholder = Buffer.alloc(bytes.length, 'q');
+        const reply = encodeMessage({
+          type: MessageType.MethodReturn,
+          serial: 2,
+          replySerial: serial,
+          sender: 'org.freedesktop.DBus',
+          signature: 's',
+          body: [placeholder.toString()],
+        });
+        const at = reply.lastIndexOf(placeholder);
+        bytes.copy(reply, at);
+        socket.write(reply);
+        return;
+      }
+      helloAnswered = true;
       socket.write(
         Buffer.concat([
           encodeMessage({
@@ -274,6 +359,29 @@ describe('a connection to a hostile socket endpoint', () => {
   });
   afterAll(async () => {
     await endpoint.stop();
+  });
+
+  it('a reply holding a string that is not UTF-8 fails its call with a ProtocolError; the connection lives on', async () => {
+    await withoutUncaught(async () => {
+      endpoint.next = Buffer.alloc(0);
+      const conn = await DBusConnection.open(address);
+      try {
+        for (const bytes of [Buffer.from([0x6b, 0xff]), Buffer.from('k\0')]) {
+          endpoint.replyString = bytes;
+          const error = await conn.call({ path: '/x', member: 'Ping' }).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(ProtocolError);
+          expect((error as Error).message).toMatch(
+            /could not be decoded \(a string (that is not UTF-8|with a NUL inside)\)/,
+          );
+        }
+        endpoint.replyString = Buffer.from('k\u00e4');
+        expect((await conn.call({ path: '/x', member: 'Ping' })).body).toEqual(['k\u00e4']);
+        expect(conn.closed).toBe(false);
+      } finally {
+        endpoint.replyString = undefined;
+        await conn.close();
+      }
+    });
   });
 
   it('fieldsLength 0x80000000 in one 16-byte header closes the connection with a ProtocolError, nothing uncaught', async () => {
