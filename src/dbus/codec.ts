@@ -191,6 +191,16 @@ export function decodeBody(header: DecodedHeader, body: Buffer): void {
   }
 }
 
+/** {@link decodeBody}, returning the error instead of throwing it. */
+export function tryDecodeBody(header: DecodedHeader, body: Buffer): Error | undefined {
+  try {
+    decodeBody(header, body);
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 /**
  * Decodes one complete message: `fixedHeader` is its first 16 bytes, `rest` the header fields, padding and body.
  * Header fields are decoded at once (throwing on malformed data); the body only when `decodeBody()` is called.

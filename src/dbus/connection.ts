@@ -1,92 +1,34 @@
 /**
- * One connection to a message bus: pipelined method calls with deadlines, reference-counted match rules, signal
- * delivery, and the few calls a service needs (replies, signals). Every pending call is settled when the connection
- * ends, so nothing waits forever. Reaching the bus is `transport.ts`; cutting the stream into messages, `framing.ts`.
+ * One connection to a message bus: pipelined method calls, whose answers it checks come from the peer each call went
+ * to, signal delivery, and the few calls a service needs (replies, signals). Every pending call is settled when the
+ * connection ends, so nothing waits forever. Reaching the bus is `transport.ts`; cutting the stream into messages,
+ * `framing.ts`; the calls waiting for answers (flow control, deadlines), `pending-calls.ts`; match rules, signal
+ * listeners and name owners, `subscriptions.ts`.
  */
 import type { Socket } from 'node:net';
-import {
-  ConnectionClosedError,
-  InvalidArgumentError,
-  NoBackendError,
-  ProtocolError,
-  TimeoutException,
-} from '../errors.js';
+import { ConnectionClosedError, InvalidArgumentError, NoBackendError, ProtocolError } from '../errors.js';
 import { parseAddress, type Transport } from './address.js';
-import { assertRequiredFields, decodeBody, decodeHeader, encodeMessage, type DecodedHeader } from './codec.js';
+import { DBusMethodError, type CallOptions, type MethodCall, type Reply } from './call.js';
+import { assertRequiredFields, decodeHeader, encodeMessage, tryDecodeBody, type DecodedHeader } from './codec.js';
 import { UnsendableValueError } from './writer.js';
-import { timerDelay } from '../timer-delay.js';
 import { readFrames, type BodyTaker, type FrameStats } from './framing.js';
 import { MessageType, NO_REPLY_EXPECTED, type IncomingMessage } from './message.js';
-import { NameOwnerRecord, type OwnerChangeListener } from './name-owners.js';
+import type { OwnerChangeListener } from './name-owners.js';
+import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { SASL_BEGIN } from './sasl.js';
-import { isBusName, isUniqueName } from './names.js';
-import { headerMatches, matchRule, type SignalFilter } from './signal-filter.js';
+import { isUniqueName } from './names.js';
+import type { SignalFilter } from './signal-filter.js';
+import { BUS_NAME, BUS_PATH, Subscriptions, type SignalListener } from './subscriptions.js';
 import { connectTransport, describeTransport } from './transport.js';
 import { takeReceivedUnixFd, writeWithUnixFd } from './unix-fds.js';
 
-const BUS_NAME = 'org.freedesktop.DBus';
-const BUS_PATH = '/org/freedesktop/DBus';
+export { DBusMethodError, type CallOptions, type MethodCall, type Reply } from './call.js';
+export type { SignalFilter } from './signal-filter.js';
+export type { SignalListener } from './subscriptions.js';
+
 /** The spec's upper bound on a whole message (2^27 bytes). */
 export const MAX_MESSAGE_BYTES = 134217728;
 
-/** An error reply to a method call: the D-Bus error name and the service's text. */
-export class DBusMethodError extends Error {
-  constructor(
-    readonly errorName: string,
-    readonly text: string,
-  ) {
-    super(`${errorName}: ${text}`);
-    this.name = 'DBusMethodError';
-  }
-}
-
-export interface MethodCall {
-  destination?: string;
-  path: string;
-  interface?: string;
-  member: string;
-  signature?: string;
-  body?: unknown[];
-}
-
-export interface CallOptions {
-  /** Milliseconds before the call fails with TimeoutException; 0 or Infinity waits as long as the connection lives. */
-  timeoutMs?: number;
-  /** The reply's signature must be exactly this, or the call fails with ProtocolError. */
-  replySignature?: string;
-  /** What the call is about, for error messages (never contains a secret). */
-  describe?: string;
-  /** Aborting it fails the call at once with the signal's reason; a reply that comes later is ignored. */
-  signal?: AbortSignal;
-}
-
-export interface Reply {
-  signature: string;
-  body: unknown[];
-  sender?: string;
-}
-
-interface PendingCall {
-  /** The encoded call, kept until it is written (calls wait when `maxInFlightCalls` are already out). */
-  encoded?: Buffer;
-  /** A socket whose descriptor goes with the call (its `h` value 0). */
-  fd?: Socket;
-  serial: number;
-  /** Who may answer: the bus, or a unique name; for a well-known name, see `owners`. */
-  answerer: string;
-  /** For a call to a well-known name: its owners, and the first of them that may answer. */
-  owners?: { record: NameOwnerRecord; since: number };
-  resolve(reply: Reply): void;
-  reject(error: Error): void;
-  /** When the call times out (`performance.now()` milliseconds), if it can. */
-  deadline?: number;
-  onAbort?: () => void;
-  options: CallOptions;
-  what: string;
-}
-
-export type SignalListener = (message: IncomingMessage) => void;
-export type { SignalFilter } from './signal-filter.js';
 /** Handles an incoming method call; returns true when it took the call (and will reply). */
 export type MethodHandler = (message: IncomingMessage) => boolean;
 
@@ -111,16 +53,6 @@ export interface OpenOptions {
   unixFds?: boolean;
 }
 
-/** Decodes a body, returning the error instead of throwing it. */
-function tryDecodeBody(header: DecodedHeader, body: Buffer): Error | undefined {
-  try {
-    decodeBody(header, body);
-    return undefined;
-  } catch (error) {
-    return error as Error;
-  }
-}
-
 const CLOSED_BY_CALLER = new ConnectionClosedError(
   'The D-Bus connection was closed by close(); open a new one with dbusInit().',
 );
@@ -129,21 +61,8 @@ export class DBusConnection {
   /** This connection's unique bus name (`:1.42`). */
   readonly uniqueName: string;
   private serial = 1;
-  private readonly pending = new Map<number, PendingCall>();
-  private readonly queued: PendingCall[] = [];
-  private inFlight = 0;
-  private maxInFlight = 128;
-  /**
-   * One timer for every call's deadline, set for the earliest of them (`deadlineAt`): a call that gets its reply in
-   * time costs no timer of its own, only a comparison. When it fires, the calls past their deadline fail and it is set
-   * again for the earliest left.
-   */
-  private deadlineTimer?: NodeJS.Timeout;
-  private deadlineAt = Infinity;
-  private readonly matchRules = new Map<string, number>();
-  private readonly signalListeners = new Set<{ filter: SignalFilter; listener: SignalListener }>();
-  private readonly nameOwners = new Map<string, NameOwnerRecord>();
-  private log?: (line: string) => void;
+  private readonly pending: PendingCalls;
+  private readonly subscriptions: Subscriptions;
   /** What the frame reader has read and skipped so far (for tests and diagnostics). */
   readonly wireStats: FrameStats = { messages: 0, bodyBytesRead: 0, bytesSkipped: 0, largestBuffer: 0 };
   private readonly methodHandlers = new Set<MethodHandler>();
@@ -157,9 +76,18 @@ export class DBusConnection {
 
   private constructor(
     private readonly socket: Socket,
-    uniqueName: string,
+    maxInFlight: number,
+    private readonly log?: (line: string) => void,
   ) {
-    this.uniqueName = uniqueName;
+    this.uniqueName = '';
+    this.pending = new PendingCalls(maxInFlight, (call) => this.transmit(call));
+    this.subscriptions = new Subscriptions({
+      call: (call, options, see) => this.callAndSee(call, options, see),
+      send: (call) => this.send(call),
+      isClosed: () => this.closed,
+      failCallsTo: (record, error) => this.pending.failWhere((call) => call.owners?.record === record, error),
+      log,
+    });
   }
 
   /**
@@ -192,11 +120,9 @@ export class DBusConnection {
       authMethods: options.authMethods,
       unixFds: options.unixFds,
     });
-    const connection = new DBusConnection(socket, '');
+    const connection = new DBusConnection(socket, Math.max(1, options.maxInFlightCalls ?? 128), options.log);
     connection.unixFds = options.unixFds ?? false;
     connection.preamble = Buffer.from(SASL_BEGIN, 'latin1');
-    connection.maxInFlight = Math.max(1, options.maxInFlightCalls ?? 128);
-    connection.log = options.log;
     connection.watchSocket();
     readFrames(incoming, options.maxMessageBytes ?? MAX_MESSAGE_BYTES, {
       onHeader: (fixedHeader, fields) => connection.dispatch(fixedHeader, fields),
@@ -224,7 +150,7 @@ export class DBusConnection {
 
   /** How many match rules this connection holds on the bus (for leak checks). */
   get matchRuleCount(): number {
-    return this.matchRules.size;
+    return this.subscriptions.matchRuleCount;
   }
 
   /** How many method calls are waiting for a reply. */
@@ -290,7 +216,7 @@ export class DBusConnection {
       case MessageType.Error:
         return this.dispatchReply(header);
       case MessageType.Signal:
-        return this.dispatchSignal(header);
+        return this.subscriptions.dispatch(header);
       case MessageType.MethodCall:
         return this.dispatchMethodCall(header);
       default:
@@ -309,7 +235,7 @@ export class DBusConnection {
     }
     return (body) => {
       if (this.pending.get(call.serial) !== call) return; // timed out or aborted while the body arrived
-      this.settle(call);
+      this.pending.settle(call);
       const bodyError = tryDecodeBody(header, body);
       if (bodyError !== undefined) {
         call.reject(new ProtocolError(`The reply to ${call.what} could not be decoded (${bodyError.message}).`));
@@ -338,48 +264,6 @@ export class DBusConnection {
     if (sender === undefined) return false;
     if (sender === BUS_NAME || sender === call.answerer) return true;
     return call.owners !== undefined && call.owners.record.ownedSince(call.owners.since, sender);
-  }
-
-  /** Whether a signal from `sender` is believed for `filter`: see {@link SignalFilter.sender}. */
-  private isFrom(filter: SignalFilter, sender: string | undefined): boolean {
-    if (sender === undefined) return false;
-    if (filter.sender === sender) return true;
-    if (filter.sender === BUS_NAME || isUniqueName(filter.sender)) return false;
-    const current = this.nameOwners.get(filter.sender)?.current;
-    return current !== undefined && current !== '' && current === sender;
-  }
-
-  private dispatchSignal(header: DecodedHeader): BodyTaker | undefined {
-    const { message } = header;
-    const isOwnerChange =
-      message.sender === BUS_NAME &&
-      message.path === BUS_PATH &&
-      message.interface === BUS_NAME &&
-      message.member === 'NameOwnerChanged' &&
-      message.signature === 'sss';
-    const wanted = [...this.signalListeners].filter(
-      ({ filter }) => this.isFrom(filter, message.sender) && headerMatches(filter, message),
-    );
-    if (!wanted.length && !isOwnerChange) return undefined;
-    return (body) => {
-      const bodyError = tryDecodeBody(header, body);
-      if (bodyError !== undefined) {
-        this.log?.(`dropped a ${message.interface}.${message.member} signal whose body is malformed`);
-        return;
-      }
-      if (isOwnerChange) {
-        const [name, oldOwner, newOwner] = message.body as [string, string, string];
-        this.nameOwners.get(name)?.announce(oldOwner, newOwner);
-      }
-      // A listener that throws must not take the reader (and the process) down with it.
-      for (const { listener } of wanted) {
-        try {
-          listener(message);
-        } catch {
-          // The listener's own bug; other listeners still get the signal.
-        }
-      }
-    };
   }
 
   private dispatchMethodCall(header: DecodedHeader): BodyTaker | undefined {
@@ -508,7 +392,7 @@ export class DBusConnection {
     const answerer = call.destination ?? BUS_NAME;
     let owners: PendingCall['owners'];
     if (answerer !== BUS_NAME && !isUniqueName(answerer)) {
-      const record = this.watchName(answerer);
+      const record = this.subscriptions.watchName(answerer);
       owners = { record, since: record.position() };
     }
     return new Promise<Reply>((resolve, reject) => {
@@ -535,24 +419,17 @@ export class DBusConnection {
       };
       if (signal) {
         pending.onAbort = () => {
-          this.settle(pending);
+          this.pending.settle(pending);
           reject(signal.reason);
         };
         signal.addEventListener('abort', pending.onAbort, { once: true });
       }
-      const timeoutMs = options.timeoutMs;
-      if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        pending.deadline = performance.now() + timeoutMs;
-        if (pending.deadline < this.deadlineAt) this.setDeadlineTimer(pending.deadline);
-      }
-      this.pending.set(serial, pending);
-      if (this.inFlight < this.maxInFlight) this.transmit(pending);
-      else this.queued.push(pending);
+      this.pending.add(pending);
     });
   }
 
+  /** Writes a call when the pending calls let it out (see pending-calls.ts). */
   private transmit(pending: PendingCall): void {
-    this.inFlight++;
     const { encoded, fd } = pending;
     pending.encoded = undefined;
     pending.fd = undefined;
@@ -561,51 +438,10 @@ export class DBusConnection {
       () => encoded!.fill(0),
       (error: Error) => {
         encoded!.fill(0);
-        this.settle(pending);
+        this.pending.settle(pending);
         pending.reject(new ConnectionClosedError(`Could not send ${pending.what}: ${error.message}`));
       },
     );
-  }
-
-  private setDeadlineTimer(at: number): void {
-    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
-    this.deadlineAt = at;
-    this.deadlineTimer = setTimeout(() => this.expireCalls(), timerDelay(at - performance.now()));
-    this.deadlineTimer.unref();
-  }
-
-  /** Fails the calls whose deadline has passed, and sets the timer for the earliest deadline left. */
-  private expireCalls(): void {
-    this.deadlineTimer = undefined;
-    this.deadlineAt = Infinity;
-    const now = performance.now();
-    const expired: PendingCall[] = [];
-    let next = Infinity;
-    for (const call of this.pending.values()) {
-      if (call.deadline === undefined) continue;
-      if (call.deadline <= now) expired.push(call);
-      else if (call.deadline < next) next = call.deadline;
-    }
-    if (next < Infinity) this.setDeadlineTimer(next);
-    for (const call of expired) {
-      this.settle(call);
-      call.reject(new TimeoutException(`${call.what} got no reply within ${call.options.timeoutMs} ms.`));
-    }
-  }
-
-  /** Forgets a call (answered or timed out) and lets the next queued call go out. */
-  private settle(pending: PendingCall): void {
-    if (!this.pending.delete(pending.serial)) return;
-    if (pending.onAbort) pending.options.signal!.removeEventListener('abort', pending.onAbort);
-    if (pending.encoded) {
-      // Never sent (it waited behind maxInFlightCalls): zeroed as a written frame would be.
-      this.queued.splice(this.queued.indexOf(pending), 1);
-      pending.encoded.fill(0);
-      pending.encoded = undefined;
-      return;
-    }
-    this.inFlight--;
-    while (this.inFlight < this.maxInFlight && this.queued.length) this.transmit(this.queued.shift()!);
   }
 
   /** Sends a method call without waiting for (or wanting) a reply. */
@@ -615,116 +451,23 @@ export class DBusConnection {
   }
 
   /** Adds a match rule on the bus, once per distinct rule however many times it is added. */
-  async addMatch(rule: string): Promise<void> {
-    const count = this.matchRules.get(rule) ?? 0;
-    this.matchRules.set(rule, count + 1);
-    if (count > 0) return;
-    try {
-      await this.call({
-        destination: BUS_NAME,
-        path: BUS_PATH,
-        interface: BUS_NAME,
-        member: 'AddMatch',
-        signature: 's',
-        body: [rule],
-      });
-    } catch (error) {
-      this.dropMatchCount(rule);
-      throw error;
-    }
+  addMatch(rule: string): Promise<void> {
+    return this.subscriptions.addMatch(rule);
   }
 
   /** Releases one reference to a match rule, sending `RemoveMatch` when it was the last. */
   async removeMatch(rule: string): Promise<void> {
-    if (!this.dropMatchCount(rule) || this.closedWith) return;
-    this.send({
-      destination: BUS_NAME,
-      path: BUS_PATH,
-      interface: BUS_NAME,
-      member: 'RemoveMatch',
-      signature: 's',
-      body: [rule],
-    });
-  }
-
-  private dropMatchCount(rule: string): boolean {
-    const count = this.matchRules.get(rule);
-    if (count === undefined) return false;
-    if (count > 1) {
-      this.matchRules.set(rule, count - 1);
-      return false;
-    }
-    this.matchRules.delete(rule);
-    return true;
+    this.subscriptions.removeMatch(rule);
   }
 
   /**
    * Calls `listener` for every signal that `filter` matches and that comes from the sender it names (see
    * {@link SignalFilter.sender}); returns the function that stops it. Signals no listener wants are not decoded. The
-   * bus delivers only what a match rule asks for: see {@link matchRule} and {@link addMatch}.
+   * bus delivers only what a match rule asks for: see signal-filter.ts's `matchRule` and {@link addMatch}.
+   * @throws InvalidArgumentError when the filter's sender is not a bus name.
    */
   onSignal(filter: SignalFilter, listener: SignalListener): () => void {
-    if (filter.sender !== BUS_NAME && !isUniqueName(filter.sender)) this.watchName(filter.sender);
-    const entry = { filter, listener };
-    this.signalListeners.add(entry);
-    return () => this.signalListeners.delete(entry);
-  }
-
-  /**
-   * Starts following who owns the well-known `name` (once per name): a match rule for its `NameOwnerChanged` from the
-   * bus, then `GetNameOwner`, both sent at once, before any call to the name that this tick sends, so that the bus
-   * answers them first. Replies to calls to the name are accepted only from its owners; its signals, from the
-   * current one.
-   */
-  private watchName(name: string): NameOwnerRecord {
-    let record = this.nameOwners.get(name);
-    if (record) return record;
-    if (!isBusName(name))
-      throw new InvalidArgumentError('bus name', `${JSON.stringify(name)} is not a D-Bus bus name.`);
-    const rule =
-      matchRule({ sender: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'NameOwnerChanged' }) +
-      `,arg0='${name}'`;
-    const watching = this.addMatch(rule);
-    const lookup = this.callAndSee(
-      {
-        destination: BUS_NAME,
-        path: BUS_PATH,
-        interface: BUS_NAME,
-        member: 'GetNameOwner',
-        signature: 's',
-        body: [name],
-      },
-      { replySignature: 's', describe: `GetNameOwner(${name})` },
-      (reply) => {
-        const owner = reply.body[0] as string;
-        if (!isUniqueName(owner)) throw new ProtocolError(`The bus named "${owner}" as the owner of ${name}.`);
-        // A NameOwnerChanged read before this answer is older than it: the answer is the owner now.
-        created.pin(owner);
-      },
-    ).then(
-      () => undefined,
-      (error: unknown) => {
-        if (error instanceof DBusMethodError && error.errorName === 'org.freedesktop.DBus.Error.NameHasNoOwner') {
-          if (created.current === undefined) created.pin('');
-          return;
-        }
-        throw error;
-      },
-    );
-    const created = new NameOwnerRecord(Promise.all([watching, lookup]).then(() => undefined));
-    created.ready.catch((error: Error) => {
-      // Without the owner no reply to these calls could be believed: they fail with the reason. The next call or
-      // subscription tries again.
-      if (this.nameOwners.get(name) === created) this.nameOwners.delete(name);
-      for (const call of [...this.pending.values()]) {
-        if (call.owners?.record !== created) continue;
-        this.settle(call);
-        call.reject(error);
-      }
-    });
-    this.nameOwners.set(name, created);
-    record = created;
-    return record;
+    return this.subscriptions.onSignal(filter, listener);
   }
 
   /**
@@ -732,11 +475,8 @@ export class DBusConnection {
    * `NameOwnerChanged` signals, never by anything another client sends.
    * @throws the bus's error when the owner cannot be looked up; ConnectionClosedError when the connection closes.
    */
-  async nameOwner(name: string): Promise<string> {
-    if (name === BUS_NAME || isUniqueName(name)) return name;
-    const record = this.watchName(name);
-    await record.ready;
-    return record.current ?? '';
+  nameOwner(name: string): Promise<string> {
+    return this.subscriptions.nameOwner(name);
   }
 
   /**
@@ -744,9 +484,7 @@ export class DBusConnection {
    * returns the function that stops it. Await {@link nameOwner} to be sure the bus's match rule is in place.
    */
   onNameOwnerChanged(name: string, listener: OwnerChangeListener): () => void {
-    const record = this.watchName(name);
-    record.listeners.add(listener);
-    return () => record.listeners.delete(listener);
+    return this.subscriptions.onNameOwnerChanged(name, listener);
   }
 
   /** Calls `listener` once when the connection ends (or has ended), with the reason (none for `close()`). */
@@ -839,18 +577,10 @@ export class DBusConnection {
   private shutdown(reason: Error): void {
     if (this.closedWith) return;
     this.closedWith = reason;
-    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = undefined;
-    for (const call of this.pending.values()) {
-      if (call.onAbort) call.options.signal!.removeEventListener('abort', call.onAbort);
-      call.reject(new ConnectionClosedError(`${call.what} failed: ${reason.message}`, { cause: reason }));
-    }
-    this.pending.clear();
-    for (const call of this.queued) call.encoded?.fill(0);
-    this.queued.length = 0;
-    this.matchRules.clear();
-    this.signalListeners.clear();
-    this.nameOwners.clear();
+    this.pending.failAll(
+      (call) => new ConnectionClosedError(`${call.what} failed: ${reason.message}`, { cause: reason }),
+    );
+    this.subscriptions.clear();
     this.methodHandlers.clear();
     if (!this.socket.destroyed) this.socket.destroy();
     const listeners = [...this.closeListeners];

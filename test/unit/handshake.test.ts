@@ -131,7 +131,7 @@ describe('the handshake', () => {
       );
     const inFlight = call('first').catch(() => undefined);
     const queuedFrames = () =>
-      (connection as unknown as { queued: { encoded?: Buffer }[] }).queued.map((q) => q.encoded!);
+      (connection as unknown as { pending: { queued: { encoded?: Buffer }[] } }).pending.queued.map((q) => q.encoded!);
     const controller = new AbortController();
     const aborted = call('PLAIN-SECRET-A', controller.signal).catch(() => undefined);
     const [frameA] = queuedFrames();

@@ -1,0 +1,139 @@
+/**
+ * The calls a connection has sent, or is about to send, and that have no answer yet: at most `maxInFlight` written
+ * to the bus, the rest waiting their turn in order, and one timer for all their deadlines. Writing a call is the
+ * connection's (`transmit`); deciding who may answer it, too.
+ */
+import type { Socket } from 'node:net';
+import { TimeoutException } from '../errors.js';
+import { timerDelay } from '../timer-delay.js';
+import type { CallOptions, Reply } from './call.js';
+import type { NameOwnerRecord } from './name-owners.js';
+
+export interface PendingCall {
+  /** The encoded call, kept until it is written (calls wait when `maxInFlight` are already out). */
+  encoded?: Buffer;
+  /** A socket whose descriptor goes with the call (its `h` value 0). */
+  fd?: Socket;
+  serial: number;
+  /** Who may answer: the bus, or a unique name; for a well-known name, see `owners`. */
+  answerer: string;
+  /** For a call to a well-known name: its owners, and the first of them that may answer. */
+  owners?: { record: NameOwnerRecord; since: number };
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+  /** When the call times out (`performance.now()` milliseconds), if it can. */
+  deadline?: number;
+  onAbort?: () => void;
+  options: CallOptions;
+  what: string;
+}
+
+export class PendingCalls {
+  private readonly bySerial = new Map<number, PendingCall>();
+  private readonly queued: PendingCall[] = [];
+  private inFlight = 0;
+  /**
+   * One timer for every call's deadline, set for the earliest of them (`deadlineAt`): a call that gets its reply in
+   * time costs no timer of its own, only a comparison. When it fires, the calls past their deadline fail and it is set
+   * again for the earliest left.
+   */
+  private deadlineTimer?: NodeJS.Timeout;
+  private deadlineAt = Infinity;
+
+  constructor(
+    private readonly maxInFlight: number,
+    /** Writes a call's `encoded` bytes (and `fd`) to the bus; called once per call, in order. */
+    private readonly transmit: (call: PendingCall) => void,
+  ) {}
+
+  /** How many calls have no answer yet (sent or waiting their turn). */
+  get size(): number {
+    return this.bySerial.size;
+  }
+
+  /** The call of `serial` while it has no answer. */
+  get(serial: number): PendingCall | undefined {
+    return this.bySerial.get(serial);
+  }
+
+  /** Takes a new call: written at once while fewer than `maxInFlight` are out, else queued; its deadline timed. */
+  add(call: PendingCall): void {
+    const timeoutMs = call.options.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      call.deadline = performance.now() + timeoutMs;
+      if (call.deadline < this.deadlineAt) this.setDeadlineTimer(call.deadline);
+    }
+    this.bySerial.set(call.serial, call);
+    if (this.inFlight < this.maxInFlight) this.send(call);
+    else this.queued.push(call);
+  }
+
+  private send(call: PendingCall): void {
+    this.inFlight++;
+    this.transmit(call);
+  }
+
+  /** Forgets a call (answered, timed out or aborted) and lets the next queued call go out. */
+  settle(call: PendingCall): void {
+    if (!this.bySerial.delete(call.serial)) return;
+    if (call.onAbort) call.options.signal!.removeEventListener('abort', call.onAbort);
+    if (call.encoded) {
+      // Never sent (it waited behind maxInFlight): zeroed as a written frame would be.
+      this.queued.splice(this.queued.indexOf(call), 1);
+      call.encoded.fill(0);
+      call.encoded = undefined;
+      return;
+    }
+    this.inFlight--;
+    while (this.inFlight < this.maxInFlight && this.queued.length) this.send(this.queued.shift()!);
+  }
+
+  /** Fails with `error` every call `pick` chooses. */
+  failWhere(pick: (call: PendingCall) => boolean, error: Error): void {
+    for (const call of [...this.bySerial.values()]) {
+      if (!pick(call)) continue;
+      this.settle(call);
+      call.reject(error);
+    }
+  }
+
+  /** The connection has ended: every call fails with `errorFor(call)`, and nothing queued is ever sent. */
+  failAll(errorFor: (call: PendingCall) => Error): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Infinity;
+    for (const call of this.bySerial.values()) {
+      if (call.onAbort) call.options.signal!.removeEventListener('abort', call.onAbort);
+      call.reject(errorFor(call));
+    }
+    this.bySerial.clear();
+    for (const call of this.queued) call.encoded?.fill(0);
+    this.queued.length = 0;
+  }
+
+  private setDeadlineTimer(at: number): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(() => this.expire(), timerDelay(at - performance.now()));
+    this.deadlineTimer.unref();
+  }
+
+  /** Fails the calls whose deadline has passed, and sets the timer for the earliest deadline left. */
+  private expire(): void {
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Infinity;
+    const now = performance.now();
+    const expired: PendingCall[] = [];
+    let next = Infinity;
+    for (const call of this.bySerial.values()) {
+      if (call.deadline === undefined) continue;
+      if (call.deadline <= now) expired.push(call);
+      else if (call.deadline < next) next = call.deadline;
+    }
+    if (next < Infinity) this.setDeadlineTimer(next);
+    for (const call of expired) {
+      this.settle(call);
+      call.reject(new TimeoutException(`${call.what} got no reply within ${call.options.timeoutMs} ms.`));
+    }
+  }
+}
