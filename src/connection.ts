@@ -1,10 +1,9 @@
 /**
- * `dbusInit()` and the Connection users hold: one bus connection, one transfer session (opened lazily, shared by
- * every Collection and Item, reopened when the service restarts), and typed calls with deadlines.
+ * The Connection users hold (made by `dbusInit()`, dbus-init.ts): one bus connection, one transfer session (opened
+ * lazily, shared by every Collection and Item, reopened when the service restarts), and typed calls with deadlines.
  */
 import { variant, isVariant } from './dbus/codec.js';
-import { DBusConnection, DBusMethodError, MAX_MESSAGE_BYTES } from './dbus/connection.js';
-import { discoverSessionBusAddress } from './dbus/address.js';
+import { DBusConnection, DBusMethodError } from './dbus/connection.js';
 import {
   DBUS_NAME,
   DBUS_PATH,
@@ -12,53 +11,31 @@ import {
   NO_SESSION_ERROR,
   PROPERTIES_IFACE,
   QT_INVALID_OBJECT_PATH_ERROR,
-  SECRETS_BUS_NAME,
   SERVICE_IFACE,
   SERVICE_PATH,
-  FILE_BACKEND_HINT,
 } from './defines.js';
-import { resolveDebugLog, type DebugLog } from './debug-log.js';
+import type { DebugLog } from './debug-log.js';
 import { mapCallError } from './error-mapping.js';
-import { InvalidArgumentError, NoBackendError, ProtocolError, SecretStorageError, TimeoutException } from './errors.js';
+import { ProtocolError, SecretStorageError, TimeoutException } from './errors.js';
 import { FirstContact } from './first-contact.js';
 import type { ServiceCallOptions, ServiceCaller } from './service-caller.js';
 import { SecretReads } from './secret-reads.js';
-import { assertBusName } from './validate.js';
 import { closeSession, openSession, type EncryptionMode, type Session } from './session.js';
 
-export interface DbusInitOptions {
-  /** A D-Bus address (`unix:path=…`, `tcp:host=…,port=…`); default: the session bus. */
-  address?: string;
-  /** The bus name of the Secret Service; default `SECRET_SERVICE_BUS_NAME` from the environment, else `org.freedesktop.secrets`. */
-  serviceName?: string;
-  /** Milliseconds a method call may take before it fails with TimeoutException (default 25000, as libdbus; 0 = no limit). */
-  callTimeoutMs?: number;
-  /** Milliseconds a prompt may stay open before it is dismissed and TimeoutException thrown (default: no limit). */
-  promptTimeoutMs?: number;
-  /** `prefer` (default): DH, plain only if the service says NotSupported; `require`: DH or fail; `plain`: never encrypt. */
-  encryption?: EncryptionMode;
-  /**
-   * Log calls, timings and errors (never message bodies, so never secrets): `true` writes to stderr, a function gets
-   * each line. Default: on when `DEBUG` contains `secretstorage`.
-   */
-  debug?: boolean | DebugLog;
-  /**
-   * The environment to read `DBUS_SESSION_BUS_ADDRESS`, `XDG_RUNTIME_DIR`, `SECRET_SERVICE_BUS_NAME` and `DEBUG` from
-   * (default `process.env`), for tools that run on behalf of another environment.
-   */
-  env?: NodeJS.ProcessEnv;
-  /** Largest message accepted from the bus, in bytes (default 128 MiB, the D-Bus maximum); above it the connection is closed. */
-  maxMessageBytes?: number;
-}
-
-const DEFAULT_CALL_TIMEOUT_MS = 25_000;
 const NAME_HAS_NO_OWNER = 'org.freedesktop.DBus.Error.NameHasNoOwner';
 /** How many departed owners of the service a connection remembers, to tell a stale session from a current one. */
 const REMEMBERED_OWNERS = 8;
 /** How many times a session is opened again because the service changed owner while it was being opened. */
 const SESSION_REOPENINGS = 2;
-/** Below this, the bus's own replies (Hello's, a search's) would not fit. */
-const MIN_MESSAGE_BYTES = 4096;
+
+/** What {@link dbusInit} settled from its options and the environment. */
+export interface ConnectionSettings {
+  serviceName: string;
+  encryption: EncryptionMode;
+  callTimeoutMs: number;
+  promptTimeoutMs?: number;
+  log?: DebugLog;
+}
 
 export class Connection implements ServiceCaller, AsyncDisposable {
   readonly serviceName: string;
@@ -81,10 +58,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   /** @internal Use {@link dbusInit}. */
   constructor(
     /** @internal */ readonly bus: DBusConnection,
-    options: Required<Pick<DbusInitOptions, 'serviceName' | 'encryption' | 'callTimeoutMs'>> & {
-      promptTimeoutMs?: number;
-      log?: DebugLog;
-    },
+    options: ConnectionSettings,
   ) {
     this.log = options.log;
     this.serviceName = options.serviceName;
@@ -379,97 +353,4 @@ function sessionLost(error: unknown): boolean {
   if (!(error instanceof SecretStorageError)) return false;
   if (error.dbusName === NO_SESSION_ERROR) return true;
   return error.dbusName === QT_INVALID_OBJECT_PATH_ERROR && /Can't find session /.test(error.message);
-}
-
-/**
- * The bus address (undefined when none is known) and the service name that `dbusInit(options)` would use: the
- * options', else the environment's.
- */
-export function connectionTarget(options: Pick<DbusInitOptions, 'address' | 'serviceName' | 'env'> = {}): {
-  address: string | undefined;
-  serviceName: string;
-} {
-  const env = options.env ?? process.env;
-  return {
-    address: options.address ?? discoverSessionBusAddress(env),
-    serviceName: options.serviceName ?? (env.SECRET_SERVICE_BUS_NAME || SECRETS_BUS_NAME),
-  };
-}
-
-/**
- * Connects to the session bus (or `options.address`). Does not check that a Secret Service is running: see
- * {@link checkServiceAvailability}.
- * @throws NoBackendError when no bus address is known or the bus cannot be reached.
- */
-export async function dbusInit(options: DbusInitOptions = {}): Promise<Connection> {
-  const encryption = options.encryption ?? 'prefer';
-  if (!['prefer', 'require', 'plain'].includes(encryption)) {
-    throw new InvalidArgumentError(
-      'encryption',
-      `must be 'prefer', 'require' or 'plain', got ${JSON.stringify(encryption)}.`,
-    );
-  }
-  const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-  if (typeof callTimeoutMs !== 'number' || !(callTimeoutMs >= 0)) {
-    throw new InvalidArgumentError('callTimeoutMs', 'must be a number of milliseconds ≥ 0 (0 or Infinity: no limit).');
-  }
-  const { promptTimeoutMs, maxMessageBytes } = options;
-  if (promptTimeoutMs !== undefined && !(typeof promptTimeoutMs === 'number' && promptTimeoutMs >= 0)) {
-    throw new InvalidArgumentError(
-      'promptTimeoutMs',
-      'must be a number of milliseconds ≥ 0 (0 or Infinity: no limit).',
-    );
-  }
-  if (
-    maxMessageBytes !== undefined &&
-    !(Number.isInteger(maxMessageBytes) && maxMessageBytes >= MIN_MESSAGE_BYTES && maxMessageBytes <= MAX_MESSAGE_BYTES)
-  ) {
-    throw new InvalidArgumentError(
-      'maxMessageBytes',
-      `must be a whole number of bytes from ${MIN_MESSAGE_BYTES} to ${MAX_MESSAGE_BYTES} (the D-Bus maximum).`,
-    );
-  }
-  const env = options.env ?? process.env;
-  const { address, serviceName } = connectionTarget(options);
-  // The bus disconnects a client that sends a message to a malformed name: refuse it here instead.
-  assertBusName(options.serviceName === undefined ? 'SECRET_SERVICE_BUS_NAME' : 'serviceName', serviceName);
-  if (!address) {
-    const runtime = env.XDG_RUNTIME_DIR
-      ? `${env.XDG_RUNTIME_DIR}/bus does not exist`
-      : 'XDG_RUNTIME_DIR is not set either';
-    throw new NoBackendError(
-      `No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and ${runtime} ` +
-        '(typical of SSH sessions, containers and CI). Run your command under `dbus-run-session -- <command>` with a ' +
-        'keyring daemon started inside it, or use `npx -p secretstorage secretstorage headless -- <command>`, which ' +
-        `does both. ${FILE_BACKEND_HINT}`,
-    );
-  }
-  const log = resolveDebugLog(options.debug, env);
-  let bus: DBusConnection;
-  try {
-    bus = await DBusConnection.open(address, {
-      timeoutMs: callTimeoutMs || undefined,
-      maxMessageBytes: options.maxMessageBytes,
-      log,
-    });
-  } catch (error) {
-    // Nothing listens at the session bus's address (a socket that is gone): say where it came from and what to do.
-    if (!(error instanceof NoBackendError) || options.address !== undefined) throw error;
-    const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
-    if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw error;
-    const from = env.DBUS_SESSION_BUS_ADDRESS ? 'DBUS_SESSION_BUS_ADDRESS' : '$XDG_RUNTIME_DIR/bus';
-    throw new NoBackendError(
-      `${error.message.replace(/\.$/, '')} (the session bus address from ${from}). No session bus answers there: ` +
-        'a DBUS_SESSION_BUS_ADDRESS left over from an earlier session is a common cause. Unset it, or run under ' +
-        '`dbus-run-session -- <command>` with a keyring started inside, or ' +
-        '`npx -p secretstorage secretstorage headless -- <command>`; `npx -p secretstorage secretstorage diagnose` ' +
-        `checks each step. ${FILE_BACKEND_HINT}`,
-      { cause: error },
-    );
-  }
-  log?.(
-    `connected to ${address.split(',guid=')[0]} as ${bus.uniqueName}; service ${serviceName}, encryption ${encryption}`,
-  );
-  bus.onClose((error) => log?.(`connection closed${error ? `: ${error.message}` : ''}`));
-  return new Connection(bus, { serviceName, encryption, callTimeoutMs, promptTimeoutMs: options.promptTimeoutMs, log });
 }

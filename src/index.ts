@@ -2,7 +2,8 @@
  * secretstorage: a pure-TypeScript client for the FreeDesktop Secret Service (gnome-keyring, KWallet, KeePassXC,
  * oo7), a port of Python's SecretStorage.
  */
-export { dbusInit, Connection, type DbusInitOptions } from './connection.js';
+export { Connection } from './connection.js';
+export { dbusInit, type DbusInitOptions } from './dbus-init.js';
 export { Collection, type CreateItemOptions } from './collection.js';
 export { Item } from './item.js';
 export {

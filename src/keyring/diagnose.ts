@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { dbusInit, type Connection } from '../connection.js';
+import type { Connection } from '../connection.js';
+import { dbusInit } from '../dbus-init.js';
 import { ALGORITHM_DH, SECRETS_BUS_NAME } from '../defines.js';
 import { openBackend, type BackendOptions } from '../backend/choose.js';
 import { FILE_BACKEND_HINT } from '../defines.js';

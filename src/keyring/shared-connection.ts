@@ -5,7 +5,8 @@
  * reopened when the bus closed it, keeps the process alive only while an operation uses it, and is dropped after an
  * operation was aborted or timed out on it, so that a call still waiting on a hung service cannot hold the process.
  */
-import { connectionTarget, dbusInit, type Connection } from '../connection.js';
+import type { Connection } from '../connection.js';
+import { connectionTarget, dbusInit } from '../dbus-init.js';
 
 export interface SharedConnectionOptions {
   /** A bus address; default: the session bus of `env`. */

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Collection } from '../collection.js';
-import { dbusInit } from '../connection.js';
+import { dbusInit } from '../dbus-init.js';
 import { DBusConnection } from '../dbus/connection.js';
 import { DBUS_NAME, DBUS_PATH, SECRETS_BUS_NAME, SERVICE_PATH } from '../defines.js';
 import { InvalidArgumentError, LockedException, NoBackendError, SecretStorageError } from '../errors.js';

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { dbusInit } from '../connection.js';
+import { dbusInit } from '../dbus-init.js';
 import { SECRETS_BUS_NAME } from '../defines.js';
 import { InvalidArgumentError } from '../errors.js';
 import { getDefaultCollection } from '../service.js';

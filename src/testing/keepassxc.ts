@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dbusInit } from '../connection.js';
+import { dbusInit } from '../dbus-init.js';
 import { SECRETS_BUS_NAME } from '../defines.js';
 import { InvalidArgumentError, NoBackendError } from '../errors.js';
 import { getDefaultCollection } from '../service.js';

@@ -10,7 +10,7 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { dbusInit } from '../connection.js';
+import { dbusInit } from '../dbus-init.js';
 import { DBusConnection } from '../dbus/connection.js';
 import { SECRETS_BUS_NAME } from '../defines.js';
 import { InvalidArgumentError, NoBackendError } from '../errors.js';

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { openBackend, type BackendOptions } from '../backend/choose.js';
-import { dbusInit, type Connection, type DbusInitOptions } from '../connection.js';
+import type { Connection } from '../connection.js';
+import { dbusInit, type DbusInitOptions } from '../dbus-init.js';
 import type { PromptOptions } from '../prompt.js';
 import { applySecrets, type ApplySecretsResult, type Environment } from './environment.js';
 import { assertStorableValue, assertValidKey } from './keys.js';

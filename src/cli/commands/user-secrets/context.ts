@@ -4,7 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
-import { dbusInit } from '../../../connection.js';
+import { dbusInit } from '../../../dbus-init.js';
 import { findProject } from '../../../user-secrets/find-project.js';
 import { UserSecretsManager } from '../../../user-secrets/manager.js';
 import type { CliIO } from '../../command.js';
