@@ -90,10 +90,20 @@ export class PendingCalls {
 
   /** Fails with `error` every call `pick` chooses. */
   failWhere(pick: (call: PendingCall) => boolean, error: Error): void {
-    for (const call of [...this.bySerial.values()]) {
-      if (!pick(call)) continue;
-      this.settle(call);
-      call.reject(error);
+    this.fail([...this.bySerial.values()].filter(pick), () => error);
+  }
+
+  /**
+   * Fails `calls`, those still queued first, so that none of them is written to the bus (and carried out by the
+   * service) in a slot that another one frees, only to be reported as failed.
+   */
+  private fail(calls: PendingCall[], errorFor: (call: PendingCall) => Error): void {
+    for (const queued of [true, false]) {
+      for (const call of calls) {
+        if ((call.encoded !== undefined) !== queued || this.bySerial.get(call.serial) !== call) continue;
+        this.settle(call);
+        call.reject(errorFor(call));
+      }
     }
   }
 
@@ -131,9 +141,9 @@ export class PendingCalls {
       else if (call.deadline < next) next = call.deadline;
     }
     if (next < Infinity) this.setDeadlineTimer(next);
-    for (const call of expired) {
-      this.settle(call);
-      call.reject(new TimeoutException(`${call.what} got no reply within ${call.options.timeoutMs} ms.`));
-    }
+    this.fail(
+      expired,
+      (call) => new TimeoutException(`${call.what} got no reply within ${call.options.timeoutMs} ms.`),
+    );
   }
 }
