@@ -59,7 +59,11 @@ export class SecretReads {
     const batch = this.waiting;
     this.waiting = [];
     const bySession = new Map<string, Waiting[]>();
-    for (const read of batch) bySession.set(read.sessionPath, [...(bySession.get(read.sessionPath) ?? []), read]);
+    for (const read of batch) {
+      const reads = bySession.get(read.sessionPath);
+      if (reads) reads.push(read);
+      else bySession.set(read.sessionPath, [read]);
+    }
     // Every read is settled inside readTogether, which never rejects.
     void this.whileOutstanding(
       Promise.all([...bySession].map(([sessionPath, reads]) => this.readTogether(sessionPath, reads))),
