@@ -368,12 +368,20 @@ describe('the report', () => {
     // No rounds recorded: the pooled ratio only, then the raw gets' same statistic.
     expect(get[1]).toMatch(/\(0\.769×; target ≤ 1×; the same gets as raw bytes in the same process: 0\.900 ms\)$/);
     const ceiling = checkTargets(results).find(([, text]: [boolean, string]) => text.includes("daemons' ceiling"));
-    expect(ceiling[1]).toMatch(/: 10000 gets\/s = 91% of the 11000\/s of the same gets as pre-encoded bytes/);
+    expect(ceiling[1]).toMatch(/: 10000 gets\/s = 90\.9% of the 11000\/s of the same gets as pre-encoded bytes/);
     const slower = { ...results.sequential.this, get_concurrent_raw: figure(24, { opsPerSecond: 12_500 }) };
     const missed = checkTargets({ ...results, sequential: { ...results.sequential, this: slower } }).find(
       ([, text]: [boolean, string]) => text.includes("daemons' ceiling"),
     );
     expect(missed[0]).toBe(false); // 80%
+    // Just under the target: one decimal, so that the figure beside MISSED is not the target itself.
+    const justUnder = { ...results.sequential.this, get_concurrent_raw: figure(24, { opsPerSecond: 11_773 }) };
+    const [under, underText] = checkTargets({
+      ...results,
+      sequential: { ...results.sequential, this: justUnder },
+    }).find(([, text]: [boolean, string]) => text.includes("daemons' ceiling"));
+    expect(under).toBe(false);
+    expect(underText).toMatch(/= 84\.9% of the 11773\/s/);
     const concurrent = checkTargets(results).find(([, text]: [boolean, string]) =>
       text.startsWith('300 concurrent gets:'),
     );
