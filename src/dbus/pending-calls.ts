@@ -30,7 +30,13 @@ export interface PendingCall {
 
 export class PendingCalls {
   private readonly bySerial = new Map<number, PendingCall>();
-  private readonly queued: PendingCall[] = [];
+  /**
+   * The calls waiting their turn, oldest at `head`. A queued call that is settled (aborted, timed out) stays as a
+   * tombstone, skipped when its turn comes, and taken entries are dropped in bulk: neither `shift()` nor `splice()`,
+   * which copy the array each time once it is large (50,000 queued calls cost seconds of copying).
+   */
+  private queued: (PendingCall | undefined)[] = [];
+  private head = 0;
   private inFlight = 0;
   /**
    * One timer for every call's deadline, set for the earliest of them (`deadlineAt`): a call that gets its reply in
@@ -68,6 +74,25 @@ export class PendingCalls {
     else this.queued.push(call);
   }
 
+  /** The oldest queued call still waiting, taken out of the queue; undefined when none is left. */
+  private nextQueued(): PendingCall | undefined {
+    const queued = this.queued;
+    while (this.head < queued.length) {
+      const call = queued[this.head];
+      queued[this.head++] = undefined;
+      if (call !== undefined && this.bySerial.get(call.serial) === call) {
+        if (this.head >= 1024 && this.head * 2 >= queued.length) {
+          this.queued = queued.slice(this.head);
+          this.head = 0;
+        }
+        return call;
+      }
+    }
+    this.queued = [];
+    this.head = 0;
+    return undefined;
+  }
+
   private send(call: PendingCall): void {
     this.inFlight++;
     this.transmit(call);
@@ -78,14 +103,18 @@ export class PendingCalls {
     if (!this.bySerial.delete(call.serial)) return;
     if (call.onAbort) call.options.signal!.removeEventListener('abort', call.onAbort);
     if (call.encoded) {
-      // Never sent (it waited behind maxInFlight): zeroed as a written frame would be.
-      this.queued.splice(this.queued.indexOf(call), 1);
+      // Never sent (it waited behind maxInFlight): zeroed as a written frame would be; its place in the queue is
+      // skipped when its turn comes.
       call.encoded.fill(0);
       call.encoded = undefined;
       return;
     }
     this.inFlight--;
-    while (this.inFlight < this.maxInFlight && this.queued.length) this.send(this.queued.shift()!);
+    while (this.inFlight < this.maxInFlight) {
+      const next = this.nextQueued();
+      if (!next) break;
+      this.send(next);
+    }
   }
 
   /** Fails with `error` every call `pick` chooses. */
@@ -117,8 +146,9 @@ export class PendingCalls {
       call.reject(errorFor(call));
     }
     this.bySerial.clear();
-    for (const call of this.queued) call.encoded?.fill(0);
-    this.queued.length = 0;
+    for (let i = this.head; i < this.queued.length; i++) this.queued[i]?.encoded?.fill(0);
+    this.queued = [];
+    this.head = 0;
   }
 
   private setDeadlineTimer(at: number): void {

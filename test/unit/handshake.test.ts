@@ -131,7 +131,9 @@ describe('the handshake', () => {
       );
     const inFlight = call('first').catch(() => undefined);
     const queuedFrames = () =>
-      (connection as unknown as { pending: { queued: { encoded?: Buffer }[] } }).pending.queued.map((q) => q.encoded!);
+      (connection as unknown as { pending: { queued: ({ encoded?: Buffer } | undefined)[] } }).pending.queued
+        .filter((q) => q?.encoded)
+        .map((q) => q!.encoded!);
     const controller = new AbortController();
     const aborted = call('PLAIN-SECRET-A', controller.signal).catch(() => undefined);
     const [frameA] = queuedFrames();

@@ -76,6 +76,20 @@ describe('pending calls', () => {
     expect(sent).toEqual([1, 3]);
   });
 
+  it('thousands of queued calls, every third one aborted while it waits: the others leave in order, each once', () => {
+    const calls = new PendingCalls(1, transmit);
+    const all = Array.from({ length: 5000 }, (_, i) => makeCall(i + 1));
+    for (const call of all) calls.add(call);
+    for (const call of all.filter((call) => call.serial % 3 === 0)) calls.settle(call);
+    // Answer whatever is in flight until nothing is: each answer lets the next live call out.
+    while (calls.size > 0) calls.settle(calls.get(sent[sent.length - 1])!);
+    const expected = all.filter((call) => call.serial % 3 !== 0).map((call) => call.serial);
+    expect(sent).toEqual(expected);
+    // A call added now goes out at once: the queue holds no leftovers.
+    calls.add(makeCall(9999));
+    expect(sent[sent.length - 1]).toBe(9999);
+  });
+
   describe('deadlines', () => {
     beforeEach(() => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
