@@ -13,8 +13,7 @@ export const PROMPT_IFACE = 'org.freedesktop.Secret.Prompt';
 export const PROPERTIES_IFACE = 'org.freedesktop.DBus.Properties';
 export const GNOME_INTERNAL_IFACE = 'org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface';
 
-export const DBUS_NAME = 'org.freedesktop.DBus';
-export const DBUS_PATH = '/org/freedesktop/DBus';
+export { BUS_NAME as DBUS_NAME, BUS_PATH as DBUS_PATH } from './dbus/names.js';
 
 export const ALGORITHM_PLAIN = 'plain';
 export const ALGORITHM_DH = 'dh-ietf1024-sha256-aes128-cbc-pkcs7';

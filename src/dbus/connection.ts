@@ -16,9 +16,9 @@ import { MessageType, NO_REPLY_EXPECTED, type IncomingMessage } from './message.
 import type { OwnerChangeListener } from './name-owners.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { SASL_BEGIN } from './sasl.js';
-import { isUniqueName } from './names.js';
+import { BUS_NAME, BUS_PATH, isUniqueName } from './names.js';
 import type { SignalFilter } from './signal-filter.js';
-import { BUS_NAME, BUS_PATH, Subscriptions, type SignalListener } from './subscriptions.js';
+import { Subscriptions, type SignalListener } from './subscriptions.js';
 import { connectTransport, describeTransport } from './transport.js';
 import { takeReceivedUnixFd, writeWithUnixFd } from './unix-fds.js';
 

@@ -3,6 +3,10 @@
  * names. Checked on everything read from the wire and on every value put into a match rule.
  */
 
+/** The bus itself: its name (as a destination, sender and interface) and its object path. */
+export const BUS_NAME = 'org.freedesktop.DBus';
+export const BUS_PATH = '/org/freedesktop/DBus';
+
 const UNIQUE_NAME = /^:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+$/;
 const WELL_KNOWN_NAME = /^[A-Za-z_-][A-Za-z0-9_-]*(?:\.[A-Za-z_-][A-Za-z0-9_-]*)+$/;
 const INTERFACE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;

@@ -127,12 +127,10 @@ export class PendingCalls {
    * service) in a slot that another one frees, only to be reported as failed.
    */
   private fail(calls: PendingCall[], errorFor: (call: PendingCall) => Error): void {
-    for (const queued of [true, false]) {
-      for (const call of calls) {
-        if ((call.encoded !== undefined) !== queued || this.bySerial.get(call.serial) !== call) continue;
-        this.settle(call);
-        call.reject(errorFor(call));
-      }
+    const queuedFirst = [...calls.filter((call) => call.encoded), ...calls.filter((call) => !call.encoded)];
+    for (const call of queuedFirst) {
+      this.settle(call);
+      call.reject(errorFor(call));
     }
   }
 

@@ -9,11 +9,8 @@ import { tryDecodeBody, type DecodedHeader } from './codec.js';
 import type { BodyTaker } from './framing.js';
 import type { IncomingMessage } from './message.js';
 import { NameOwnerRecord, type OwnerChangeListener } from './name-owners.js';
-import { isBusName, isUniqueName } from './names.js';
+import { BUS_NAME, BUS_PATH, isBusName, isUniqueName } from './names.js';
 import { headerMatches, matchRule, type SignalFilter } from './signal-filter.js';
-
-export const BUS_NAME = 'org.freedesktop.DBus';
-export const BUS_PATH = '/org/freedesktop/DBus';
 
 export type SignalListener = (message: IncomingMessage) => void;
 

@@ -8,7 +8,8 @@ import { DBusMethodError, type CallOptions, type MethodCall, type Reply } from '
 import { decodeHeader, encodeMessage } from '../../src/dbus/codec.js';
 import { MessageType, type IncomingMessage } from '../../src/dbus/message.js';
 import type { NameOwnerRecord } from '../../src/dbus/name-owners.js';
-import { BUS_NAME, BUS_PATH, Subscriptions, type BusLink } from '../../src/dbus/subscriptions.js';
+import { BUS_NAME, BUS_PATH } from '../../src/dbus/names.js';
+import { Subscriptions, type BusLink } from '../../src/dbus/subscriptions.js';
 import { InvalidArgumentError, ProtocolError } from '../../src/errors.js';
 
 interface SentCall {
