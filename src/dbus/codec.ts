@@ -94,17 +94,24 @@ const FIELD_SYNTAX: Record<string, (value: string) => boolean> = {
 };
 
 /**
- * Decodes a message's header: `fixedHeader` is its first 16 bytes, `fields` the header fields (without the padding
- * after them). Every field is checked: its type and its syntax (see {@link assertRequiredFields} for the fields a
- * message type needs).
+ * Decodes a message's header: `fixedHeader` is its first 16 bytes, `fields` the header fields and the padding after
+ * them (up to the body's 8-byte boundary). Every field is checked: its type and its syntax (see
+ * {@link assertRequiredFields} for the fields a message type needs), and the padding is zero, as libdbus checks.
  * @throws Error naming what is malformed.
  */
 export function decodeHeader(fixedHeader: Buffer, fields: Buffer): DecodedHeader {
   const littleEndian = fixedHeader[0] === LITTLE_ENDIAN;
   if (!littleEndian && fixedHeader[0] !== 0x42) throw new Error('an invalid byte-order mark');
+  const fieldsLength = littleEndian ? fixedHeader.readUInt32LE(12) : fixedHeader.readUInt32BE(12);
+  if (fields.length !== fieldsLength + ((8 - (fieldsLength % 8)) % 8)) {
+    throw new Error('header fields whose length does not match the fixed header');
+  }
+  for (let at = fieldsLength; at < fields.length; at++) {
+    if (fields[at] !== 0) throw new Error('padding after the header fields that is not zero');
+  }
   // `fields` starts at message offset 16 (a multiple of 8), so alignment can be counted from its start; the fields
   // array's length word is the fixed header's last 4 bytes, hence the reader over the fields alone.
-  const reader = new Reader(fields, littleEndian, 0, fields.length);
+  const reader = new Reader(fields, littleEndian, 0, fieldsLength);
   const values: unknown[] = []; // by field code
   while (reader.remaining > 0) {
     reader.align(8);
@@ -212,7 +219,7 @@ export function decodeMessage(fixedHeader: Buffer, rest: Buffer): { message: Inc
   const fieldsLength = littleEndian ? fixedHeader.readUInt32LE(12) : fixedHeader.readUInt32BE(12);
   const bodyStart = fieldsLength + ((8 - (fieldsLength % 8)) % 8);
   if (bodyStart > rest.length) throw new Error('the message length does not match its header');
-  const header = decodeHeader(fixedHeader, rest.subarray(0, fieldsLength));
+  const header = decodeHeader(fixedHeader, rest.subarray(0, bodyStart));
   if (bodyStart + header.bodyLength !== rest.length) throw new Error('the message length does not match its header');
   return {
     message: header.message,

@@ -65,7 +65,8 @@ export type BodyTaker = (body: Buffer) => void;
 
 export interface FrameHandlers {
   /**
-   * A message's fixed header and its header fields (without padding), valid during the call only. Returns the
+   * A message's fixed header and its header fields with the padding after them (up to the body's 8-byte boundary),
+   * valid during the call only. Returns the
    * function that takes the body, or undefined to have the body skipped unread. Called with `fields` undefined when
    * the fields are over {@link MAX_HEADER_FIELDS_BYTES}: the message is then skipped whatever it returns.
    */
@@ -128,7 +129,7 @@ export function readFrames(incoming: IncomingBytes, maxMessageBytes: number, han
     } else if (phase === 'fields') {
       const fields = part;
       try {
-        takeBody = handlers.onHeader(fixedHeader, fields.subarray(0, lengths!.fieldsLength));
+        takeBody = handlers.onHeader(fixedHeader, fields);
       } finally {
         fields.fill(0);
       }

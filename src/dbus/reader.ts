@@ -36,9 +36,15 @@ export class Reader {
     return this.end - this.offset;
   }
 
+  /** Skips the padding up to `boundary`, which must be zero bytes (libdbus checks it too; GDBus does not). */
   align(boundary: number): void {
     const padding = (boundary - ((this.offset - this.base) % boundary)) % boundary;
+    if (padding === 0) return;
     this.need(padding);
+    const buffer = this.buffer;
+    for (let at = this.offset, end = at + padding; at < end; at++) {
+      if (buffer[at] !== 0) throw new Error('alignment padding that is not zero');
+    }
     this.offset += padding;
   }
 

@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeBody, encodeMessage, type DecodedHeader } from '../../src/dbus/codec.js';
+import { decodeBody, decodeMessage, encodeMessage, type DecodedHeader } from '../../src/dbus/codec.js';
 import { DBusConnection } from '../../src/dbus/connection.js';
 import { FIXED_HEADER_BYTES, MAX_HEADER_FIELDS_BYTES, readFrames, type FrameStats } from '../../src/dbus/framing.js';
 import { IncomingBytes } from '../../src/dbus/incoming.js';
@@ -266,6 +266,64 @@ describe('strings on read', () => {
 });
 
 /**
+ * Padding is never read as a value, but the spec makes it zero and libdbus refuses a message where it is not
+ * (DBUS_INVALID_ALIGNMENT_PADDING_NOT_NUL; dbus-daemon, being libdbus, does not deliver one). Bytes that carry nothing
+ * are one more place for a message to differ from what another reader of it sees, so they are refused here too.
+ */
+describe('alignment padding on read', () => {
+  it("padding before a value, an array's elements, a struct or a dict entry must be zero bytes", () => {
+    // [signature, body with zero padding, offsets of its padding bytes]
+    const cases: [string, number[], number[]][] = [
+      ['yu', [1, 0, 0, 0, 2, 0, 0, 0], [1, 2, 3]],
+      ['y(u)', [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0], [1, 7]],
+      ['at', [0, 0, 0, 0, 0, 0, 0, 0], [4, 7]], // an empty array still pads to its element's alignment
+      ['a{uy}', [5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9], [4, 7]],
+      ['yx', [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0], [1, 7]],
+    ];
+    for (const [signature, bytes, paddingAt] of cases) {
+      const header = bodyOf(signature, bytes.length);
+      decodeBody(header, Buffer.from(bytes));
+      for (const at of paddingAt) {
+        const bad = Buffer.from(bytes);
+        bad[at] = 0x80;
+        expect(() => decodeBody(bodyOf(signature, bad.length), bad), `${signature} at ${at}`).toThrow(
+          /alignment padding that is not zero/,
+        );
+      }
+    }
+  });
+
+  it('padding between header fields and after them must be zero bytes', () => {
+    const message = encodeMessage({
+      type: MessageType.MethodReturn,
+      serial: 2,
+      replySerial: 1,
+      sender: ':1.1',
+      signature: 's',
+      body: ['x'],
+    });
+    const fieldsLength = message.readUInt32LE(12);
+    const bodyStart = 16 + fieldsLength + ((8 - (fieldsLength % 8)) % 8);
+    expect(bodyStart).toBeGreaterThan(16 + fieldsLength); // the message has padding before its body
+    expect(decodeMessage(message.subarray(0, 16), message.subarray(16)).message.sender).toBe(':1.1');
+    const afterFields = Buffer.from(message);
+    afterFields[bodyStart - 1] = 1;
+    expect(() => decodeMessage(afterFields.subarray(0, 16), afterFields.subarray(16))).toThrow(
+      /padding after the header fields that is not zero/,
+    );
+    // The sender field's string ends (with its NUL) before the next field's 8-byte boundary.
+    const senderEnd = message.indexOf(':1.1\0') + 5;
+    expect(senderEnd % 8).not.toBe(0);
+    expect(senderEnd).toBeLessThan(16 + fieldsLength);
+    const betweenFields = Buffer.from(message);
+    betweenFields[senderEnd] = 1;
+    expect(() => decodeMessage(betweenFields.subarray(0, 16), betweenFields.subarray(16))).toThrow(
+      /alignment padding that is not zero/,
+    );
+  });
+});
+
+/**
  * A fake bus that answers Hello and then sends `next` (hostile bytes) to the client: the connection must end with a
  * ProtocolError as the cause of its ConnectionClosedError, or go on, and never throw out of its reader.
  */
@@ -275,6 +333,8 @@ class HostileEndpoint {
   next: Buffer = Buffer.alloc(0);
   /** When set, every call after Hello is answered with one `s` holding exactly these bytes (UTF-8 or not). */
   replyString: Buffer | undefined;
+  /** When set, every call after Hello is answered with what this returns for the call's serial. */
+  reply: ((serial: number) => Buffer) | undefined;
   private readonly sockets = new Set<Socket>();
 
   async start(): Promise<string> {
@@ -309,6 +369,10 @@ class HostileEndpoint {
       if (buffered.length < 16) return;
       const serial = buffered.readUInt32LE(8);
       buffered = Buffer.alloc(0);
+      if (helloAnswered && this.reply) {
+        socket.write(this.reply(serial));
+        return;
+      }
       if (helloAnswered && this.replyString) {
         // Encoded with a placeholder of the same length, then the placeholder's bytes replaced: the encoder itself
         // refuses what is not UTF-8.
@@ -379,6 +443,48 @@ describe('a connection to a hostile socket endpoint', () => {
         expect(conn.closed).toBe(false);
       } finally {
         endpoint.replyString = undefined;
+        await conn.close();
+      }
+    });
+  });
+
+  it('a reply with padding that is not zero: in the body it fails its call; in the header it is dropped', async () => {
+    await withoutUncaught(async () => {
+      endpoint.next = Buffer.alloc(0);
+      // 'yus': three bytes of padding after the byte in the body, and header fields that end off an 8-byte boundary.
+      const reply = (serial: number, text: string) => {
+        const bytes = encodeMessage({
+          type: MessageType.MethodReturn,
+          serial: 2,
+          replySerial: serial,
+          sender: 'org.freedesktop.DBus',
+          signature: 'yus',
+          body: [1, 7, text],
+        });
+        const fieldsLength = bytes.readUInt32LE(12);
+        return { bytes, fieldsEnd: 16 + fieldsLength, bodyStart: 16 + fieldsLength + ((8 - (fieldsLength % 8)) % 8) };
+      };
+      expect(reply(1, 'x').fieldsEnd % 8).not.toBe(0);
+      const conn = await DBusConnection.open(address);
+      try {
+        endpoint.reply = (serial) => {
+          const { bytes, bodyStart } = reply(serial, 'x');
+          bytes[bodyStart + 1] = 0xff;
+          return bytes;
+        };
+        const error = await conn.call({ path: '/x', member: 'Ping' }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ProtocolError);
+        expect((error as Error).message).toMatch(/could not be decoded \(alignment padding that is not zero\)/);
+        // In the header: the message is dropped unread, and the sound reply after it answers the call.
+        endpoint.reply = (serial) => {
+          const { bytes, fieldsEnd } = reply(serial, 'bad');
+          bytes[fieldsEnd] = 0xff;
+          return Buffer.concat([bytes, reply(serial, 'good').bytes]);
+        };
+        expect((await conn.call({ path: '/x', member: 'Ping' })).body).toEqual([1, 7, 'good']);
+        expect(conn.closed).toBe(false);
+      } finally {
+        endpoint.reply = undefined;
         await conn.close();
       }
     });

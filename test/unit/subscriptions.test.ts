@@ -72,8 +72,8 @@ function signal(
 ) {
   const bytes = encodeMessage({ type: MessageType.Signal, serial: 7, ...fields, signature, body });
   const fieldsLength = bytes.readUInt32LE(12);
-  const header = decodeHeader(bytes.subarray(0, 16), bytes.subarray(16, 16 + fieldsLength));
   const bodyStart = 16 + fieldsLength + ((8 - (fieldsLength % 8)) % 8);
+  const header = decodeHeader(bytes.subarray(0, 16), bytes.subarray(16, bodyStart));
   return { header, body: Buffer.from(bytes.subarray(bodyStart)) };
 }
 
