@@ -223,6 +223,19 @@ describe('signature checks', () => {
       expect(() => assertSignature(bad)).toThrow();
     }
   });
+
+  it('allows 32 nested arrays and 32 nested structs, and no more (as libdbus)', async () => {
+    const { assertSignature } = await import('../../src/dbus/codec.js');
+    const structs = (n: number, inner: string) => '('.repeat(n) + inner + ')'.repeat(n);
+    expect(() => assertSignature('a'.repeat(32) + 'y')).not.toThrow();
+    expect(() => assertSignature('a'.repeat(33) + 'y')).toThrow(/more than 32 nested arrays/);
+    expect(() => assertSignature(structs(32, 'y'))).not.toThrow();
+    expect(() => assertSignature(structs(33, 'y'))).toThrow(/more than 32 nested structs/);
+    // Arrays and structs have limits of their own: 32 of each, interleaved, is 64 deep and allowed.
+    expect(() => assertSignature('(a'.repeat(32) + 'y' + ')'.repeat(32))).not.toThrow();
+    expect(() => assertSignature('a(a{s'.repeat(16) + 'y' + '})'.repeat(16))).not.toThrow();
+    expect(() => assertSignature('a(a{s'.repeat(16) + 'ay' + '})'.repeat(16))).toThrow(/more than 32 nested arrays/);
+  });
 });
 
 describe('the frame reader under any cut of the byte stream', () => {
