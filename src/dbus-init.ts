@@ -94,7 +94,7 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
   assertBusName(options.serviceName === undefined ? 'SECRET_SERVICE_BUS_NAME' : 'serviceName', serviceName);
   if (!address) {
     const runtime = env.XDG_RUNTIME_DIR
-      ? `${env.XDG_RUNTIME_DIR}/bus does not exist`
+      ? `${env.XDG_RUNTIME_DIR}/bus is not a socket of this user's`
       : 'XDG_RUNTIME_DIR is not set either';
     throw new NoBackendError(
       `No D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and ${runtime} ` +
@@ -107,7 +107,8 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
   let bus: DBusConnection;
   try {
     bus = await DBusConnection.open(address, {
-      timeoutMs: callTimeoutMs || undefined,
+      // Connecting is bounded even when calls are not (0 or Infinity): a socket that never answers must not hang.
+      timeoutMs: Number.isFinite(callTimeoutMs) && callTimeoutMs > 0 ? callTimeoutMs : undefined,
       maxMessageBytes: options.maxMessageBytes,
       log,
     });

@@ -60,6 +60,8 @@ const CLOSED_BY_CALLER = new ConnectionClosedError(
 export class DBusConnection {
   /** This connection's unique bus name (`:1.42`). */
   readonly uniqueName: string;
+  /** The bus's GUID, as it sent it when authentication succeeded (libdbus's `dbus_connection_get_server_id`). */
+  readonly serverId: string = '';
   private serial = 1;
   private readonly pending: PendingCalls;
   private readonly subscriptions: Subscriptions;
@@ -115,13 +117,14 @@ export class DBusConnection {
 
   private static async openTransport(transport: Transport, options: OpenOptions): Promise<DBusConnection> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const { socket, incoming } = await connectTransport(transport, {
+    const { socket, incoming, guid } = await connectTransport(transport, {
       timeoutMs,
       authMethods: options.authMethods,
       unixFds: options.unixFds,
     });
     const connection = new DBusConnection(socket, Math.max(1, options.maxInFlightCalls ?? 128), options.log);
     connection.unixFds = options.unixFds ?? false;
+    (connection as { serverId: string }).serverId = guid;
     connection.preamble = Buffer.from(SASL_BEGIN, 'latin1');
     connection.watchSocket();
     readFrames(incoming, options.maxMessageBytes ?? MAX_MESSAGE_BYTES, {

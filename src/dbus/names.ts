@@ -1,6 +1,6 @@
 /**
  * The spec's syntax for the names and paths D-Bus carries: object paths, bus names, interface, member and error
- * names. Checked on everything read from the wire and on every value put into a match rule.
+ * names, and a server's GUID. Checked on everything read from the wire and on every value put into a match rule.
  */
 
 /** The bus itself: its name (as a destination, sender and interface) and its object path. */
@@ -58,4 +58,9 @@ export function isInterfaceName(value: string): boolean {
 
 export function isMemberName(value: string): boolean {
   return value.length <= MAX_NAME_LENGTH && MEMBER_NAME.test(value);
+}
+
+/** Whether `value` is a server GUID as the spec writes it: 16 bytes in 32 hex digits. */
+export function isGuid(value: string): boolean {
+  return /^[0-9a-fA-F]{32}$/.test(value);
 }

@@ -4,6 +4,7 @@
  * container allows). A mechanism the server rejects, or that cannot be used here, moves on to the next one.
  */
 import type { Socket } from 'node:net';
+import { isGuid } from './names.js';
 import type { IncomingBytes } from './incoming.js';
 
 export const DEFAULT_AUTH_METHODS = ['EXTERNAL', 'DBUS_COOKIE_SHA1', 'ANONYMOUS'];
@@ -78,7 +79,7 @@ async function cookieResponse(challengeHex: string): Promise<string> {
   // $HOME's keyrings, then the home directory of this uid's passwd entry, which is where dbus-daemon (libdbus) keeps
   // them whatever $HOME says: a process run with a throwaway HOME still finds the cookie.
   const homes = [...new Set([homedir(), userInfoHome(userInfo)])].filter((home): home is string => Boolean(home));
-  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const uid = typeof process.geteuid === 'function' ? process.geteuid() : undefined;
   const looked: string[] = [];
   for (const home of homes) {
     const directory = join(home, '.dbus-keyrings');
@@ -126,9 +127,30 @@ function userInfoHome(userInfo: typeof import('node:os').userInfo): string | und
 }
 
 /**
+ * What the server sent, for an error message: in quotes, at most 60 characters, any byte outside printable ASCII (and a
+ * quote or backslash) as `\xHH`, so that nothing a server sends can garble a terminal or a log.
+ */
+function quoted(line: string): string {
+  const escaped = line
+    .slice(0, 60)
+    .replace(/[^\x20-\x7e]|["\\]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `"${escaped}"${line.length > 60 ? '...' : ''}`;
+}
+
+/**
+ * The uid this process authenticates as: its effective uid, which is what the kernel reports to the bus for a Unix
+ * socket (SO_PEERCRED) and what libdbus sends.
+ */
+function effectiveUid(): string {
+  return typeof process.geteuid === 'function' ? String(process.geteuid()) : '0';
+}
+
+/**
  * Authenticates on a freshly connected socket; resolves with the server's GUID once a mechanism is accepted (and, with
  * `unixFds`, once the server agreed to pass file descriptors). The caller then sends {@link SASL_BEGIN} followed by its
  * first message.
+ * @throws Error when no mechanism is accepted, or the server's answers break the protocol (an OK without a GUID of 32
+ *   hex digits, anything but REJECTED after a CANCEL).
  */
 export async function authenticate(
   socket: Socket,
@@ -137,13 +159,19 @@ export async function authenticate(
   options: { unixFds?: boolean } = {},
 ): Promise<string> {
   const reader = new LineReader(socket, incoming);
-  const uid = typeof process.getuid === 'function' ? String(process.getuid()) : '0';
+  const uid = effectiveUid();
   const rejections: string[] = [];
   // The protocol opens with one NUL byte; it goes out with the first command, in one write.
   let nul = '\0';
   const send = (line: string) => {
     socket.write(`${nul}${line}\r\n`);
     nul = '';
+  };
+  /** Gives up the current mechanism (spec: the client sends CANCEL, and the server answers REJECTED). */
+  const cancel = async () => {
+    send('CANCEL');
+    const answer = await reader.next();
+    if (!answer.startsWith('REJECTED')) throw new Error(`the server answered CANCEL with ${quoted(answer)}`);
   };
   try {
     for (const method of methods) {
@@ -158,31 +186,41 @@ export async function authenticate(
         send(`AUTH DBUS_COOKIE_SHA1 ${hex(uid)}`);
         line = await reader.next();
         if (line.startsWith('DATA ')) {
+          let response: string;
           try {
-            send(`DATA ${await cookieResponse(line.slice(5).trim())}`);
+            response = await cookieResponse(line.slice(5).trim());
           } catch (error) {
-            send('CANCEL');
             rejections.push(`DBUS_COOKIE_SHA1 (${(error as Error).message})`);
-            line = await reader.next();
+            await cancel();
             continue;
           }
+          send(`DATA ${response}`);
           line = await reader.next();
         }
       } else {
         rejections.push(`${method} (not implemented)`);
         continue;
       }
-      if (line.startsWith('OK ')) {
+      if (line.startsWith('OK ') || line === 'OK') {
         const guid = line.slice(3).trim();
+        if (!isGuid(guid))
+          throw new Error(`the server accepted ${method} with ${quoted(line)}, not a GUID of 32 hex digits`);
         if (options.unixFds) {
           // Asked for after authentication, before BEGIN (spec: "NEGOTIATE_UNIX_FD").
           send('NEGOTIATE_UNIX_FD');
           const answer = await reader.next();
-          if (answer !== 'AGREE_UNIX_FD') throw new Error(`the server does not pass file descriptors (${answer})`);
+          if (answer !== 'AGREE_UNIX_FD')
+            throw new Error(`the server does not pass file descriptors (${quoted(answer)})`);
         }
         return guid;
       }
-      rejections.push(`${method} (${line.split(' ')[0]})`);
+      if (line.startsWith('REJECTED')) {
+        rejections.push(`${method} (REJECTED)`);
+        continue;
+      }
+      // ERROR, or a DATA this mechanism has no answer to: the spec's client cancels, and moves on once REJECTED.
+      rejections.push(`${method} (${quoted(line)})`);
+      await cancel();
     }
     throw new Error(`no authentication mechanism was accepted: ${rejections.join(', ')}`);
   } finally {

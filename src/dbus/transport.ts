@@ -14,18 +14,37 @@ function nodeMajor(): number {
   return Number(process.versions.node.split('.')[0]);
 }
 
+/** @throws NoBackendError for an abstract socket where Node cannot connect to one. */
+function assertReachable(transport: Transport): void {
+  if (transport.kind === 'unix-abstract' && nodeMajor() < 22) {
+    throw new NoBackendError(
+      `The bus address uses an abstract socket (unix:abstract=${transport.name}), which Node ${process.versions.node} ` +
+        'cannot connect to: Node 22 or later is needed (libuv 1.48 fixed abstract sockets). Upgrade Node, or run ' +
+        'the bus with a unix:path= address (dbus-daemon --address=unix:path=…).',
+    );
+  }
+}
+
+/**
+ * The server's GUID, checked against the one the address names (libdbus disconnects when they differ: another
+ * server now answers at that address, e.g. a socket path that a new bus has taken over).
+ * @throws Error naming both.
+ */
+function checkGuid(transport: Transport, guid: string): void {
+  if (transport.guid !== undefined && transport.guid.toLowerCase() !== guid.toLowerCase()) {
+    throw new Error(
+      `the server's GUID is ${guid}, not the guid=${transport.guid} of the address: another bus answers there ` +
+        '(the address may be left over from an earlier session)',
+    );
+  }
+}
+
 function openSocket(transport: Transport, onread: IncomingBytes['onread']): Socket {
+  assertReachable(transport);
   switch (transport.kind) {
     case 'unix-path':
       return netConnect({ path: transport.path, onread });
     case 'unix-abstract':
-      if (nodeMajor() < 22) {
-        throw new NoBackendError(
-          `The bus address uses an abstract socket (unix:abstract=${transport.name}), which Node ${process.versions.node} ` +
-            'cannot connect to: Node 22 or later is needed (libuv 1.48 fixed abstract sockets). Upgrade Node, or run ' +
-            'the bus with a unix:path= address (dbus-daemon --address=unix:path=…).',
-        );
-      }
       return netConnect({ path: `\0${transport.name}`, onread });
     case 'tcp':
       return netConnect({
@@ -56,10 +75,13 @@ export function describeTransport(transport: Transport): string {
 export interface Connected {
   socket: Socket;
   incoming: IncomingBytes;
+  /** The server's GUID, as it sent it with OK. */
+  guid: string;
 }
 
 /**
- * Connects to `transport` and authenticates, all within `timeoutMs`.
+ * Connects to `transport` and authenticates, all within `timeoutMs`; a server whose GUID is not the one the address
+ * names is refused.
  * @throws NoBackendError when the socket cannot be reached, closes, or authentication fails or takes too long.
  */
 export function connectTransport(
@@ -72,6 +94,7 @@ export function connectTransport(
     const incoming = new IncomingBytes();
     const socket = openSocket(transport, incoming.onread);
     let settled = false;
+    let guid = '';
     const finish = (error?: Error) => {
       if (settled) return;
       settled = true;
@@ -82,7 +105,7 @@ export function connectTransport(
         socket.destroy();
         reject(error);
       } else {
-        resolve({ socket, incoming });
+        resolve({ socket, incoming, guid });
       }
     };
     const onError = (error: NodeJS.ErrnoException) =>
@@ -97,10 +120,15 @@ export function connectTransport(
     socket.once('close', onClose);
     socket.once('connect', () => {
       socket.setNoDelay?.(true);
-      authenticate(socket, incoming, options.authMethods).then(
-        () => finish(),
-        (error: Error) => finish(new NoBackendError(`${where} refused authentication: ${error.message}`)),
-      );
+      authenticate(socket, incoming, options.authMethods)
+        .then((serverGuid) => {
+          checkGuid(transport, serverGuid);
+          guid = serverGuid;
+        })
+        .then(
+          () => finish(),
+          (error: Error) => finish(new NoBackendError(`${where} refused authentication: ${error.message}`)),
+        );
     });
   });
 }
@@ -119,10 +147,15 @@ async function connectUnixFdTransport(
   if (transport.kind === 'tcp') {
     throw new NoBackendError(`${where} is a TCP bus, which cannot pass file descriptors; a Unix socket is needed.`);
   }
+  assertReachable(transport);
   const incoming = new IncomingBytes();
   const path = transport.kind === 'unix-path' ? transport.path : `\0${transport.name}`;
   let socket: Socket | undefined;
-  const timer = setTimeout(() => socket?.destroy(), timerDelay(options.timeoutMs));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    socket?.destroy();
+  }, timerDelay(options.timeoutMs));
   timer.unref();
   try {
     socket = await connectUnixFdSocket(path, incoming.onread);
@@ -130,10 +163,14 @@ async function connectUnixFdTransport(
       socket!.once('close', () => reject(new Error('the bus closed the connection during the handshake'))),
     );
     closed.catch(() => undefined);
-    await Promise.race([authenticate(socket, incoming, options.authMethods, { unixFds: true }), closed]);
-    return { socket, incoming };
+    const guid = await Promise.race([authenticate(socket, incoming, options.authMethods, { unixFds: true }), closed]);
+    checkGuid(transport, guid);
+    return { socket, incoming, guid };
   } catch (error) {
     socket?.destroy();
+    if (timedOut) {
+      throw new NoBackendError(`${where} did not complete the D-Bus handshake within ${options.timeoutMs} ms.`);
+    }
     const code = (error as NodeJS.ErrnoException).code;
     throw new NoBackendError(`cannot open ${where} for passing file descriptors: ${code ?? (error as Error).message}`, {
       cause: error,

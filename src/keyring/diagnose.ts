@@ -3,10 +3,10 @@
  * activation, transfer algorithm, default collection, lock states, prompts), each problem with its fix. It reports
  * instead of throwing, because every failure is an answer.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connection } from '../connection.js';
 import { dbusInit } from '../dbus-init.js';
+import { runtimeBusAddress } from '../dbus/address.js';
 import { ALGORITHM_DH, SECRETS_BUS_NAME } from '../defines.js';
 import { openBackend, type BackendOptions } from '../backend/choose.js';
 import { FILE_BACKEND_HINT } from '../defines.js';
@@ -96,11 +96,9 @@ function findAddress(options: DiagnoseOptions, env: NodeJS.ProcessEnv, report: D
     report.busAddressSource = 'DBUS_SESSION_BUS_ADDRESS';
     return fromEnv;
   }
-  if (env.XDG_RUNTIME_DIR && existsSync(join(env.XDG_RUNTIME_DIR, 'bus'))) {
-    report.busAddressSource = '$XDG_RUNTIME_DIR/bus';
-    return `unix:path=${join(env.XDG_RUNTIME_DIR, 'bus')}`;
-  }
-  return undefined;
+  const runtimeBus = runtimeBusAddress(env);
+  if (runtimeBus) report.busAddressSource = '$XDG_RUNTIME_DIR/bus';
+  return runtimeBus;
 }
 
 function add(report: Diagnosis, check: DiagnosisCheck): void {
@@ -327,7 +325,7 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
   if (!address) {
     report.verdict = 'no-bus';
     const runtime = env.XDG_RUNTIME_DIR
-      ? `${join(env.XDG_RUNTIME_DIR, 'bus')} does not exist`
+      ? `${join(env.XDG_RUNTIME_DIR, 'bus')} is not a socket of this user's`
       : 'XDG_RUNTIME_DIR is not set either';
     add(report, {
       id: 'bus-address',

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, NoBackendError } from '../errors.js';
+import { escapeAddressValue } from '../dbus/address.js';
 import { missingProgramError } from './programs.js';
 
 export interface PrivateBusOptions {
@@ -60,7 +61,7 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:path=${xmlEscape(socket)}</listen>
+  <listen>unix:path=${xmlEscape(escapeAddressValue(socket))}</listen>
   ${options.tcp ? '<listen>tcp:host=127.0.0.1,bind=127.0.0.1,port=0,family=ipv4</listen>' : ''}
   <auth>EXTERNAL</auth>
   ${options.tcp ? '<auth>DBUS_COOKIE_SHA1</auth>' : ''}
@@ -114,7 +115,7 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
     ?.replace(/,guid=[0-9a-f]+/, '');
   let stopped: Promise<void> | undefined;
   return {
-    address: `unix:path=${socket}`,
+    address: `unix:path=${escapeAddressValue(socket)}`,
     ...(tcpAddress ? { tcpAddress } : {}),
     directory,
     process: child,

@@ -12,6 +12,7 @@ import { NoBackendError, dbusInit, getDefaultCollection } from '../../src/index.
 import { closeSharedConnections, deletePassword, getPassword, setPassword } from '../../src/keyring/index.js';
 import { startGnomeKeyring, type GnomeKeyring } from '../../src/testing/gnome-keyring.js';
 import { stopProcess } from '../../src/testing/private-bus.js';
+import { DBusConnection } from '../../src/dbus/connection.js';
 import keytar from '../../src/keytar.js';
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
@@ -109,5 +110,9 @@ describe('a bus on an abstract socket (unix:abstract=)', () => {
     expect(error).toBeInstanceOf(NoBackendError);
     expect((error as Error).message).toMatch(/Node 22 or later is needed/);
     expect((error as Error).message).toContain('unix:path=');
+    // The same on the connection that passes file descriptors (the Secret portal's).
+    const withFds = await DBusConnection.open(bus.address, { unixFds: true }).catch((caught: unknown) => caught);
+    expect(withFds).toBeInstanceOf(NoBackendError);
+    expect((withFds as Error).message).toMatch(/Node 22 or later is needed/);
   });
 });

@@ -164,7 +164,9 @@ describe('the secretstorage CLI, as a new user meets it', () => {
     mkdirSync(runtime, { recursive: true });
     const empty = await cli(['get', 'myapp', 'alice'], { HOME: home, XDG_RUNTIME_DIR: runtime });
     expect(empty.code).toBe(4);
-    expect(empty.stderr).toContain(`DBUS_SESSION_BUS_ADDRESS is not set and ${runtime}/bus does not exist`);
+    expect(empty.stderr).toContain(
+      `DBUS_SESSION_BUS_ADDRESS is not set and ${runtime}/bus is not a socket of this user's`,
+    );
   });
 
   it('unlock --with-password on an unlocked collection says it was already unlocked and the password not checked', async () => {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { decodeMessage, encodeMessage } from '../../src/dbus/codec.js';
 import { DBusConnection } from '../../src/dbus/connection.js';
 import { MessageType } from '../../src/dbus/message.js';
+import { dbusInit } from '../../src/dbus-init.js';
+import { NoBackendError } from '../../src/errors.js';
 
 /**
  * A bus that answers each AUTH (and DATA, CANCEL) line with `answers` in turn (OK once it runs out), then Hello. It records what it read
@@ -183,6 +185,90 @@ describe('the handshake', () => {
     } finally {
       process.env.HOME = previousHome;
       await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses an OK that does not carry a GUID of 32 hex digits, and quotes the server's bytes escaped", async () => {
+    for (const ok of ['OK not-a-guid;rm -rf', 'OK ', 'OK 0123', 'OK 0123456789abcdef0123456789abcdeg']) {
+      const bus = await fakeBus([ok]);
+      stops.push(() => bus.stop());
+      await expect(DBusConnection.open(bus.address, { timeoutMs: 5000 })).rejects.toThrow(
+        /refused authentication: the server accepted EXTERNAL with "OK.*", not a GUID of 32 hex digits/,
+      );
+    }
+    const bus = await fakeBus(['ERROR \xff\x00\x1b[31m', 'REJECTED']);
+    stops.push(() => bus.stop());
+    const error = (await DBusConnection.open(bus.address, { authMethods: ['EXTERNAL'], timeoutMs: 5000 }).catch(
+      (caught: unknown) => caught,
+    )) as Error;
+    expect(error.message).toContain('EXTERNAL ("ERROR \\xc3\\xbf\\x00\\x1b[31m")'); // the bytes of "\xff" in UTF-8, as sent
+    expect(error.message).not.toMatch(/[^\x20-\x7e]/);
+  });
+
+  it("answers ERROR with CANCEL and tries the next mechanism once the server says REJECTED (the spec's client)", async () => {
+    const bus = await fakeBus(['ERROR "try again"', 'REJECTED EXTERNAL ANONYMOUS']);
+    stops.push(() => bus.stop());
+    const writes = recordClientWrites();
+    const connection = await DBusConnection.open(bus.address, { authMethods: ['EXTERNAL', 'ANONYMOUS'] });
+    stops.unshift(() => connection.close());
+    expect(writes.map((write) => write.replace('\0', '').split(/[ \r]/)[0])).toEqual([
+      'AUTH',
+      'CANCEL',
+      'AUTH',
+      'BEGIN',
+    ]);
+    expect(writes[2]).toMatch(/^AUTH ANONYMOUS /);
+  });
+
+  it('fails when the server answers CANCEL with anything but REJECTED', async () => {
+    const bus = await fakeBus(['ERROR', 'OK 0123456789abcdef0123456789abcdef']);
+    stops.push(() => bus.stop());
+    await expect(DBusConnection.open(bus.address, { timeoutMs: 5000 })).rejects.toThrow(
+      /the server answered CANCEL with "OK 0123456789abcdef0123456789abcdef"/,
+    );
+  });
+
+  it('EXTERNAL and DBUS_COOKIE_SHA1 name the effective uid, which is what the kernel tells the bus', async () => {
+    vi.spyOn(process, 'geteuid').mockReturnValue(4242);
+    vi.spyOn(process, 'getuid').mockReturnValue(0);
+    const bus = await fakeBus(['REJECTED']);
+    stops.push(() => bus.stop());
+    const connection = await DBusConnection.open(bus.address, { authMethods: ['EXTERNAL', 'DBUS_COOKIE_SHA1'] });
+    stops.unshift(() => connection.close());
+    const hex = Buffer.from('4242').toString('hex');
+    expect(bus.received()).toContain(`AUTH EXTERNAL ${hex}\r\n`);
+    expect(bus.received()).toContain(`AUTH DBUS_COOKIE_SHA1 ${hex}\r\n`);
+  });
+
+  it('connecting gives up after 10 s even when calls have no limit (callTimeoutMs 0 or Infinity), also with unixFds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'silent-'));
+    const connected: Socket[] = [];
+    const server = createServer((socket) => connected.push(socket)); // accepts, never answers
+    await new Promise<void>((resolve) => server.listen(join(dir, 'bus'), resolve));
+    stops.push(async () => {
+      for (const socket of connected) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    });
+    const address = `unix:path=${join(dir, 'bus')}`;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const attempts: [string, Promise<unknown>][] = [
+        ['Infinity', dbusInit({ address, callTimeoutMs: Infinity })],
+        ['0', dbusInit({ address, callTimeoutMs: 0 })],
+        ['unixFds', DBusConnection.open(address, { unixFds: true })],
+      ];
+      const outcomes = attempts.map(([, attempt]) => attempt.catch((caught: unknown) => caught));
+      await vi.waitFor(() => expect(connected).toHaveLength(3), { interval: 5, timeout: 5000 });
+      await vi.advanceTimersByTimeAsync(10_000);
+      for (const [i, outcome] of (await Promise.all(outcomes)).entries()) {
+        expect(outcome, attempts[i][0]).toBeInstanceOf(NoBackendError);
+        expect((outcome as Error).message, attempts[i][0]).toContain(
+          'did not complete the D-Bus handshake within 10000 ms',
+        );
+      }
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
