@@ -4,7 +4,7 @@
  * symlink is followed, so the file it points to is replaced rather than the link, and anything that is not a regular
  * file (a device, a pipe, a link to nowhere) is refused rather than replaced.
  */
-import { link, lstat, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from '../crypto/random.js';
 
@@ -15,6 +15,11 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Fail with EEXIST instead of replacing an existing file. */
   exclusive?: boolean;
+  /**
+   * Called once the new content is flushed, just before it replaces the file; what it throws is thrown, and the file
+   * is left as it was (a lock's owner checks here that the lock is still its own).
+   */
+  beforeReplace?: () => Promise<void>;
 }
 
 /**
@@ -31,7 +36,7 @@ async function resolveTarget(path: string): Promise<{ target: string; mode?: num
     return { target: path };
   }
   const refuse = (what: string) =>
-    Object.assign(new Error(`${path} ${what}; give the path of a regular file (or none, for standard output).`), {
+    Object.assign(new Error(`${path} ${what}; give the path of a regular file.`), {
       code: 'EINVAL',
     });
   if (!link.isSymbolicLink()) {
@@ -48,6 +53,20 @@ async function resolveTarget(path: string): Promise<{ target: string; mode?: num
   const status = await stat(target);
   if (!status.isFile()) throw refuse('is not a regular file');
   return { target, mode: status.mode & 0o7777 };
+}
+
+/**
+ * Removes the temporary files that writes of `path` left when they were killed before their rename: only while no
+ * write of `path` can be under way (its caller holds the file's lock).
+ */
+export async function removeTemporaries(path: string): Promise<void> {
+  const folder = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const leftovers = names.filter(
+    (name) => name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length)),
+  );
+  await Promise.all(leftovers.map((name) => unlink(join(folder, name)).catch(() => undefined)));
 }
 
 /**
@@ -76,6 +95,7 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
+    await options.beforeReplace?.();
     if (options.exclusive) {
       // link() fails with EEXIST instead of replacing, so a file created meanwhile is not overwritten either.
       await link(temporary, target);

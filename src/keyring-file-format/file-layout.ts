@@ -35,6 +35,9 @@ export interface KeyringFileContents {
   items: EncryptedItem[];
 }
 
+/** The most PBKDF2 iterations a file may ask for: 100 times what libsecret and oo7 write (seconds, not minutes). */
+export const MAX_ITERATION_COUNT = 10_000_000;
+
 /**
  * The contents of a keyring file's bytes. `where` names the file in errors.
  * @throws KeyringFileFormatError for bytes that are not a keyring file or are truncated or malformed;
@@ -77,6 +80,14 @@ export function parseKeyringFile(bytes: Uint8Array, where: string): KeyringFileC
     );
   }
   if (iterationCount === 0) throw new KeyringFileFormatError(where, 'is damaged (an iteration count of 0)');
+  if (iterationCount > MAX_ITERATION_COUNT) {
+    // The count is not authenticated: one damaged byte can ask for minutes of PBKDF2, then blame the password.
+    throw new KeyringFileFormatError(
+      where,
+      `is damaged (an iteration count of ${iterationCount}, where libsecret and oo7 write 100,000; this library ` +
+        `refuses more than ${MAX_ITERATION_COUNT.toLocaleString('en')})`,
+    );
+  }
   return {
     salt,
     iterationCount,

@@ -4,19 +4,23 @@
  * written it) and parses it only when it changed; every change is a transaction: under a lock beside the file, the
  * file is read again (and parsed again unless its bytes are those last read or written), changed, and
  * written whole to a temporary file that is flushed and renamed over it, so a crash leaves the old file and two
- * processes of this library writing at once both keep their changes. Items this library cannot open (damaged, or
- * written under another key) are carried over untouched.
+ * processes of this library writing at once both keep their changes. Just before the rename the transaction checks
+ * that the lock is still its own and that no program that takes no lock (libsecret) replaced the file meanwhile; if one
+ * did, it starts again on the new file. Items this library cannot open (damaged, or written under another key) are
+ * carried over untouched. The change itself is in draft.ts.
  */
+import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { wipe } from '../crypto/bytes.js';
 import { loadNodeCrypto } from '../crypto/node-crypto.js';
 import { KeyringFileError, KeyringFileIntegrityError, KeyringFileKeyError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
-import { withFileLock } from '../fs/file-lock.js';
+import { removeTemporaries, writeFileAtomic } from '../fs/atomic-write.js';
+import { withFileLock, type FileLockHold } from '../fs/file-lock.js';
 import {
   parseKeyringFile,
   serializeKeyringFile,
+  type EncryptedItem,
   type KeyringFileContents,
 } from '../keyring-file-format/file-layout.js';
 import {
@@ -24,52 +28,26 @@ import {
   decryptItem,
   DEFAULT_ITERATION_COUNT,
   deriveFileKey,
-  encryptItem,
   hashQuery,
   ItemDecryptError,
   itemMatchesQuery,
   itemVerifies,
   SALT_BYTES,
 } from '../keyring-file-format/item-crypto.js';
+import {
+  IMPLIED_CONTENT_TYPE,
+  itemId,
+  now,
+  openDraft,
+  type KeyringFileDraft,
+  type NewItem,
+  type StoredItem,
+} from './draft.js';
 
-/** libsecret's content type for every secret of a keyring file without `xdg:content-type`. */
-const IMPLIED_CONTENT_TYPE = 'text/plain';
+export type { KeyringFileDraft, NewItem, StoredItem } from './draft.js';
 
-/** An item in clear, as the facades use it. */
-export interface StoredItem {
-  /** Identifies the item within one transaction or one read (its MAC, which changes when it is rewritten). */
-  id: string;
-  /** The attributes, without `xdg:content-type`, which is `contentType`. */
-  attributes: Record<string, string>;
-  contentType: string;
-  label: string;
-  /** Unix seconds. */
-  created: number;
-  modified: number;
-  /** The secret's bytes; wipe them when done. */
-  secret: Uint8Array;
-}
-
-/** What a new item is made of. */
-export interface NewItem {
-  attributes: Record<string, string>;
-  label: string;
-  secret: Uint8Array;
-  contentType?: string;
-  /** Unix seconds (default: now); `modified` is always now. */
-  created?: number;
-}
-
-/** The changes a transaction may make; they are written when the transaction's function returns. */
-export interface KeyringFileDraft {
-  /** The items having all of `attributes`, decrypted. @throws KeyringFileIntegrityError for a damaged match. */
-  search(attributes: Record<string, string>): StoredItem[];
-  /** Adds an item; returns its id. */
-  create(item: NewItem): string;
-  /** Changes the secret (and content type) of the item `id`, keeping its attributes, label and creation time. */
-  setSecret(id: string, secret: Uint8Array, contentType?: string): void;
-  remove(id: string): void;
-}
+/** How often a transaction starts again when another program (libsecret, which takes no lock) wrote the file meanwhile. */
+const MAX_ATTEMPTS = 5;
 
 interface Snapshot {
   contents: KeyringFileContents;
@@ -84,10 +62,6 @@ const ABSENT = 'absent';
 /** The identity of a file this object wrote, which no file's stat matches: the next read compares bytes instead. */
 const WRITTEN = 'written';
 
-function now(): bigint {
-  return BigInt(Math.floor(Date.now() / 1000));
-}
-
 /**
  * All of an open file whose size `stat` gave: one read of a byte more than that (no second fstat, as FileHandle#readFile
  * would make). A file that grew meanwhile (no writer of keyring files appends, but something might) is read whole.
@@ -99,17 +73,19 @@ async function readWhole(handle: FileHandle, size: number): Promise<Uint8Array> 
   return handle.readFile();
 }
 
-function itemId(blob: Uint8Array): string {
-  return Buffer.from(blob.subarray(blob.length - 32)).toString('hex');
-}
-
 /** A keyring file opened with a password (a passphrase's bytes, or the Secret portal's secret). */
 export class KeyringFile {
-  private readonly password: Uint8Array;
+  // Private fields (#): neither util.inspect nor JSON.stringify nor a spread sees the password or the keys.
+  readonly #password: Uint8Array;
   /** The file as last read, and what identifies it (device, inode, size, times), or {@link ABSENT}. */
-  private cache?: { identity: string; snapshot: Snapshot };
+  #cache?: { identity: string; snapshot: Snapshot };
   /** Derived keys by salt and iteration count: PBKDF2 is deliberately slow, and the salt changes only with the file. */
-  private readonly keys = new Map<string, Promise<Uint8Array>>();
+  readonly #keys = new Map<string, Promise<Uint8Array>>();
+  /** The calls under way, which close() waits for before it wipes the password and keys they use. */
+  readonly #running = new Set<Promise<unknown>>();
+  #closed = false;
+  /** Whether this object has looked for temporary files that crashed writers left beside the file. */
+  #sweptTemporaries = false;
 
   /**
    * @param path the file; created (with its folder, mode 0700, and mode 0600 itself) on the first write.
@@ -121,7 +97,7 @@ export class KeyringFile {
     password: string | Uint8Array,
     private readonly options: { lockTimeoutMs?: number } = {},
   ) {
-    this.password = typeof password === 'string' ? new TextEncoder().encode(password) : Uint8Array.from(password);
+    this.#password = typeof password === 'string' ? new TextEncoder().encode(password) : Uint8Array.from(password);
   }
 
   /** Shows the path only: the password and keys never appear in logs or the REPL. */
@@ -129,31 +105,56 @@ export class KeyringFile {
     return `KeyringFile { path: ${JSON.stringify(this.path)} }`;
   }
 
-  /** Forgets the password and the derived keys. */
-  async close(): Promise<void> {
-    wipe(this.password);
-    this.cache = undefined;
-    const keys = await Promise.allSettled(this.keys.values());
-    for (const key of keys) if (key.status === 'fulfilled') wipe(key.value);
-    this.keys.clear();
+  /** Shows the path only, as inspect does. */
+  toJSON(): { path: string } {
+    return { path: this.path };
   }
 
-  private key(salt: Uint8Array, iterationCount: number): Promise<Uint8Array> {
+  /**
+   * Forgets the password and the derived keys, once the calls under way have finished; every later call fails with
+   * KeyringFileError.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    wipe(this.#password);
+    this.#cache = undefined;
+    const keys = await Promise.allSettled(this.#keys.values());
+    for (const key of keys) if (key.status === 'fulfilled') wipe(key.value);
+    this.#keys.clear();
+  }
+
+  /** Runs `call` as one of the calls close() waits for. @throws KeyringFileError once closed. */
+  #run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(
+        new KeyringFileError(this.path, `This KeyringFile of ${this.path} was closed; open the file again to use it.`),
+      );
+    }
+    const running = call();
+    this.#running.add(running);
+    const done = () => this.#running.delete(running);
+    running.then(done, done);
+    return running;
+  }
+
+  #key(salt: Uint8Array, iterationCount: number): Promise<Uint8Array> {
     const id = `${iterationCount}:${Buffer.from(salt).toString('hex')}`;
-    let key = this.keys.get(id);
+    let key = this.#keys.get(id);
     if (!key) {
-      key = deriveFileKey(this.password, salt, iterationCount);
-      key.catch(() => this.keys.delete(id));
-      this.keys.set(id, key);
+      key = deriveFileKey(this.#password, salt, iterationCount);
+      key.catch(() => this.#keys.delete(id));
+      this.#keys.set(id, key);
     }
     return key;
   }
 
   /**
-   * The file as it is now, and its key, checked against its items.
+   * The file as it is now, and its key, checked against its items; with what identifies the file that was read
+   * (device, inode, size, times), or {@link ABSENT}.
    * @throws KeyringFileFormatError, KeyringFileVersionError, KeyringFileKeyError, KeyringFileError (unreadable).
    */
-  private async read(fresh = false): Promise<Snapshot> {
+  async #read(fresh = false): Promise<{ snapshot: Snapshot; identity: string }> {
     await loadNodeCrypto();
     const cannotRead = (error: unknown) =>
       new KeyringFileError(
@@ -163,13 +164,15 @@ export class KeyringFile {
       );
     let handle;
     try {
-      handle = await open(this.path, 'r');
+      // Non-blocking, so that a pipe at the path (which would wait for a writer for ever, and hold one of libuv's
+      // four threads meanwhile) is found out by the fstat below instead.
+      handle = await open(this.path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw cannotRead(error);
     }
     if (!handle) {
       // No file yet: one salt (and one slow derivation) until the first write creates it.
-      if (this.cache?.identity === ABSENT) return this.cache.snapshot;
+      if (this.#cache?.identity === ABSENT) return { snapshot: this.#cache.snapshot, identity: ABSENT };
       const crypto = await loadNodeCrypto();
       const contents: KeyringFileContents = {
         salt: new Uint8Array(crypto.randomBytes(SALT_BYTES)),
@@ -178,17 +181,20 @@ export class KeyringFile {
         usageCount: 0,
         items: [],
       };
-      const snapshot = { contents, key: await this.key(contents.salt, contents.iterationCount), exists: false };
-      this.cache = { identity: ABSENT, snapshot };
-      return snapshot;
+      const snapshot = { contents, key: await this.#key(contents.salt, contents.iterationCount), exists: false };
+      this.#cache = { identity: ABSENT, snapshot };
+      return { snapshot, identity: ABSENT };
     }
     try {
       // Every writer (this library, libsecret, oo7) renames a new file over the old one, so a file with the same
       // inode, size and times as the one parsed last is that file: reads need not parse it again (as libsecret
       // checks the modification time). A transaction reads afresh all the same.
       const info = await handle.stat({ bigint: true });
-      const identity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
-      if (!fresh && this.cache?.identity === identity) return this.cache.snapshot;
+      if (!info.isFile()) {
+        throw new KeyringFileError(this.path, `${this.path} is not a regular file, so it is not a keyring file.`);
+      }
+      const identity = identityOf(info);
+      if (!fresh && this.#cache?.identity === identity) return { snapshot: this.#cache.snapshot, identity };
       let bytes: Uint8Array;
       try {
         bytes = await readWhole(handle, Number(info.size));
@@ -197,30 +203,30 @@ export class KeyringFile {
       }
       // The same bytes as those last parsed or written (a transaction's reread, a read after this object's own
       // write): the same contents, no need to parse them again.
-      const last = this.cache?.snapshot;
+      const last = this.#cache?.snapshot;
       if (last?.bytes && Buffer.compare(last.bytes, bytes) === 0) {
-        this.cache = { identity, snapshot: last };
-        return last;
+        this.#cache = { identity, snapshot: last };
+        return { snapshot: last, identity };
       }
       const contents = parseKeyringFile(bytes, this.path);
-      const key = await this.key(contents.salt, contents.iterationCount);
+      const key = await this.#key(contents.salt, contents.iterationCount);
       // An empty file opens with any password, as in libsecret and oo7; otherwise one item must verify.
       if (contents.items.length > 0 && !contents.items.some((item) => itemVerifies(key, item))) {
         throw new KeyringFileKeyError(this.path);
       }
       const snapshot = { contents, key, exists: true, bytes };
-      this.cache = { identity, snapshot };
-      return snapshot;
+      this.#cache = { identity, snapshot };
+      return { snapshot, identity };
     } finally {
       await handle.close();
     }
   }
 
-  private decrypt(snapshot: Snapshot, index: number): StoredItem {
-    const encrypted = snapshot.contents.items[index];
+  #decrypt(key: Uint8Array, items: readonly EncryptedItem[], index: number): StoredItem {
+    const encrypted = items[index];
     let item;
     try {
-      item = decryptItem(snapshot.key, encrypted);
+      item = decryptItem(key, encrypted);
     } catch (error) {
       if (!(error instanceof ItemDecryptError)) throw error;
       throw new KeyringFileIntegrityError(this.path, error.message);
@@ -237,21 +243,25 @@ export class KeyringFile {
     };
   }
 
-  private search(snapshot: Snapshot, attributes: Record<string, string>): StoredItem[] {
-    const query = hashQuery(snapshot.key, attributes);
+  #search(key: Uint8Array, items: readonly EncryptedItem[], attributes: Record<string, string>): StoredItem[] {
+    const query = hashQuery(key, attributes);
     const found: StoredItem[] = [];
-    snapshot.contents.items.forEach((item, index) => {
-      if (itemMatchesQuery(item, query)) found.push(this.decrypt(snapshot, index));
+    items.forEach((item, index) => {
+      if (itemMatchesQuery(item, query)) found.push(this.#decrypt(key, items, index));
     });
     return found;
   }
 
   /**
    * The items having all of `attributes` (every item for `{}`), decrypted, in file order.
-   * @throws KeyringFileFormatError, KeyringFileVersionError, KeyringFileKeyError, KeyringFileIntegrityError.
+   * @throws KeyringFileFormatError, KeyringFileVersionError, KeyringFileKeyError, KeyringFileIntegrityError;
+   *   KeyringFileError once closed.
    */
-  async searchItems(attributes: Record<string, string>): Promise<StoredItem[]> {
-    return this.search(await this.read(), attributes);
+  searchItems(attributes: Record<string, string>): Promise<StoredItem[]> {
+    return this.#run(async () => {
+      const { snapshot } = await this.#read();
+      return this.#search(snapshot.key, snapshot.contents.items, attributes);
+    });
   }
 
   /**
@@ -259,9 +269,14 @@ export class KeyringFile {
    * only the items each search finds are decrypted (each time it finds them).
    * @throws as {@link searchItems}, when reading and when searching.
    */
-  async reader(): Promise<(attributes: Record<string, string>) => StoredItem[]> {
-    const snapshot = await this.read();
-    return (attributes) => this.search(snapshot, attributes);
+  reader(): Promise<(attributes: Record<string, string>) => StoredItem[]> {
+    return this.#run(async () => {
+      const { snapshot } = await this.#read();
+      return (attributes) => {
+        if (this.#closed) throw new KeyringFileError(this.path, `This KeyringFile of ${this.path} was closed.`);
+        return this.#search(snapshot.key, snapshot.contents.items, attributes);
+      };
+    });
   }
 
   /**
@@ -303,81 +318,26 @@ export class KeyringFile {
    * the password.
    * @throws as {@link searchItems}.
    */
-  async inspect(): Promise<{ exists: boolean; items: number; mode?: number }> {
-    const snapshot = await this.read();
-    if (!snapshot.exists) return { exists: false, items: 0 };
-    const mode = (await stat(this.path)).mode & 0o777;
-    return { exists: true, items: snapshot.contents.items.length, mode };
+  inspect(): Promise<{ exists: boolean; items: number; mode?: number }> {
+    return this.#run(async () => {
+      const { snapshot } = await this.#read();
+      if (!snapshot.exists) return { exists: false, items: 0 };
+      const mode = (await stat(this.path)).mode & 0o777;
+      return { exists: true, items: snapshot.contents.items.length, mode };
+    });
   }
 
   /**
-   * Runs `change` on the file as it is under the lock, then writes the result (only if something changed).
-   * @throws as {@link searchItems}; KeyringFileError when the lock or the write fails (the file is then as before).
+   * Runs `change` on the file as it is under the lock, then writes the result (only if something changed). `change`
+   * must make its changes before it returns (it cannot be async), and may run more than once: when another program
+   * that takes no lock (libsecret's file backend) replaced the file meanwhile, the transaction starts again on what
+   * that program wrote, so that neither change is lost.
+   * @throws as {@link searchItems}; KeyringFileError when the lock or the write fails (the file is then as before),
+   *   or when `change` returns a promise (nothing is written then).
    */
-  async transaction<T>(change: (draft: KeyringFileDraft) => T): Promise<T> {
-    return withFileLock(
-      this.path,
-      async () => {
-        const snapshot = await this.read(true);
-        const items = [...snapshot.contents.items];
-        let changed = false;
-        const indexOf = (id: string) => {
-          const index = items.findIndex((item) => itemId(item.blob) === id);
-          if (index < 0) throw new Error(`Internal error: no item ${id} in this transaction.`);
-          return index;
-        };
-        const encrypt = (stored: Omit<StoredItem, 'id'>) =>
-          encryptItem(snapshot.key, {
-            attributes:
-              stored.contentType === IMPLIED_CONTENT_TYPE
-                ? stored.attributes
-                : { ...stored.attributes, [CONTENT_TYPE_ATTRIBUTE]: stored.contentType },
-            label: stored.label,
-            created: BigInt(stored.created),
-            modified: BigInt(stored.modified),
-            secret: stored.secret,
-          });
-        const draft: KeyringFileDraft = {
-          search: (attributes) => this.search({ ...snapshot, contents: { ...snapshot.contents, items } }, attributes),
-          create: (item) => {
-            const time = Number(now());
-            const encrypted = encrypt({
-              attributes: item.attributes,
-              contentType: item.contentType ?? IMPLIED_CONTENT_TYPE,
-              label: item.label,
-              created: item.created ?? time,
-              modified: time,
-              secret: item.secret,
-            });
-            items.push(encrypted);
-            changed = true;
-            return itemId(encrypted.blob);
-          },
-          setSecret: (id, secret, contentType) => {
-            const index = indexOf(id);
-            const current = this.decrypt({ ...snapshot, contents: { ...snapshot.contents, items } }, index);
-            items[index] = encrypt({
-              ...current,
-              contentType: contentType ?? current.contentType,
-              modified: Number(now()),
-              secret,
-            });
-            wipe(current.secret);
-            changed = true;
-          },
-          remove: (id) => {
-            items.splice(indexOf(id), 1);
-            changed = true;
-          },
-        };
-        const result = change(draft);
-        if (changed) {
-          const written = await this.write({ ...snapshot.contents, items });
-          this.cache = { identity: WRITTEN, snapshot: { ...written, key: snapshot.key, exists: true } };
-        }
-        return result;
-      },
-      {
+  transaction<T>(change: (draft: KeyringFileDraft) => T): Promise<T> {
+    return this.#run(() =>
+      withFileLock(this.path, (hold) => this.#transact(change, hold), {
         timeoutMs: this.options.lockTimeoutMs,
         makeError: (message, cause) => new KeyringFileError(this.path, message, { cause }),
         // The first write creates the folder (mode 0700) as well as the file.
@@ -390,24 +350,95 @@ export class KeyringFile {
               });
             },
           ),
-      },
+      }),
     );
   }
 
-  /** Writes the file with `contents` (counting the write); what was written. */
-  private async write(contents: KeyringFileContents): Promise<{ contents: KeyringFileContents; bytes: Uint8Array }> {
+  async #transact<T>(change: (draft: KeyringFileDraft) => T, hold: FileLockHold): Promise<T> {
+    // Under the lock no writer of this library is writing the file: any temporary file of one is a killed writer's
+    // (a whole copy of the file, deleted secrets included). Looked for once per object.
+    if (!this.#sweptTemporaries) {
+      this.#sweptTemporaries = true;
+      await removeTemporaries(this.path);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const { snapshot, identity } = await this.#read(true);
+      const { key } = snapshot;
+      const open = openDraft(snapshot.contents.items, key, {
+        decrypt: (items, index) => this.#decrypt(key, items, index),
+        search: (items, attributes) => this.#search(key, items, attributes),
+      });
+      let result: T;
+      try {
+        result = change(open.draft);
+      } finally {
+        open.end();
+      }
+      if (typeof (result as { then?: unknown } | undefined)?.then === 'function') {
+        // Refused, so what it settles to is nobody's: its rejection (the draft used after this) is not left unhandled.
+        Promise.resolve(result).catch(() => undefined);
+        throw new KeyringFileError(
+          this.path,
+          'A keyring file transaction function returned a promise: it must make its changes before it returns ' +
+            `(it cannot await), so nothing was written to ${this.path}.`,
+        );
+      }
+      if (!open.changed) return result;
+      const replacedMeanwhile = async () =>
+        identityOf(await stat(this.path, { bigint: true }).catch(() => undefined)) !== identity;
+      let changedMeanwhile = false;
+      const written = await this.#write({ ...snapshot.contents, items: open.items }, async () => {
+        // The last moment to find out that this write would undo another's: the lock taken over (this process was
+        // stopped), or the file replaced by a program that takes no lock since it was read.
+        const [, replaced] = await Promise.all([hold.assertHeld(), replacedMeanwhile()]);
+        if (!replaced) return;
+        if (attempt === MAX_ATTEMPTS) {
+          throw new KeyringFileError(
+            this.path,
+            `Another program replaced ${this.path} while each of ${MAX_ATTEMPTS} attempts to change it was under ` +
+              "way (one that takes no lock, such as libsecret's file backend), so nothing was written. Try again.",
+          );
+        }
+        changedMeanwhile = true;
+        throw new Error('replaced meanwhile');
+      }).catch((error: unknown) => {
+        if (changedMeanwhile) return undefined;
+        throw error;
+      });
+      if (!written) continue;
+      this.#cache = { identity: WRITTEN, snapshot: { ...written, key, exists: true } };
+      return result;
+    }
+  }
+
+  /**
+   * Writes the file with `contents` (counting the write), calling `beforeReplace` just before the new file replaces
+   * the old; what was written.
+   */
+  async #write(
+    contents: KeyringFileContents,
+    beforeReplace: () => Promise<void>,
+  ): Promise<{ contents: KeyringFileContents; bytes: Uint8Array }> {
     const written = { ...contents, modified: now(), usageCount: (contents.usageCount + 1) >>> 0 };
     const bytes = serializeKeyringFile(written);
     try {
-      await writeFileAtomic(this.path, bytes, { mode: 0o600 });
+      await writeFileAtomic(this.path, bytes, { mode: 0o600, beforeReplace });
       return { contents: written, bytes };
     } catch (error) {
+      if (error instanceof KeyringFileError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
+      // A symbolic link that leads nowhere or to something that is not a file: say so (the message names the path).
+      const why = code === 'EINVAL' ? (error as Error).message : (code ?? (error as Error).message);
       throw new KeyringFileError(
         this.path,
-        `Cannot write the keyring file ${this.path} (${code ?? (error as Error).message}); it was left as it was.`,
+        `Cannot write the keyring file ${this.path} (${why}); it was left as it was.`,
         { cause: error },
       );
     }
   }
+}
+
+/** What identifies a file's version: device, inode, size and times ('' for no file). */
+function identityOf(info: import('node:fs').BigIntStats | undefined): string {
+  return info ? `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}` : ABSENT;
 }

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { findAssignments, upsertAssignment } from './env-file.js';
 import { InvalidProjectIdError, ProjectNotInitialisedError, UserSecretsError } from './errors.js';
-import { withFileLock } from '../fs/file-lock.js';
+import { withFileLock, type FileLockHold } from '../fs/file-lock.js';
 
 /** The `.env` key this tool writes (python-env-secrets ≥ 32d4119 uses the same). */
 export const ID_KEY = 'ENV_SECRETS_ID';
@@ -142,7 +142,7 @@ export async function initProjectId(
   if (kept) return kept;
   // Two processes initialising a fresh project at once would each write an id and store secrets under it, and all
   // but the last would lose theirs: the decision is made again under a lock, on what is in .env then.
-  return withEnvFileLock(envFile, async () => {
+  return withEnvFileLock(envFile, async (hold) => {
     const text = (await readEnvText(envFile)) ?? '';
     const existing = idFromText(text, envFile);
     const keptMeanwhile = keptId(existing, wanted, options);
@@ -151,8 +151,9 @@ export async function initProjectId(
     const id = wanted ?? (await loadNodeCrypto()).randomUUID();
     const key = existing?.key ?? ID_KEY;
     try {
-      await writeFileAtomic(envFile, upsertAssignment(text, key, id));
+      await writeFileAtomic(envFile, upsertAssignment(text, key, id), { beforeReplace: hold.assertHeld });
     } catch (error) {
+      if (error instanceof UserSecretsError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       throw new UserSecretsError(
         `Cannot write ${envFile} (${code ?? (error as Error).message}); it was left as it was.`,
@@ -168,7 +169,7 @@ export async function initProjectId(
 /** The lock of `.env`, failing with UserSecretsError. */
 export function withEnvFileLock<T>(
   envFile: string,
-  update: () => Promise<T>,
+  update: (hold: FileLockHold) => Promise<T>,
   options: { timeoutMs?: number } = {},
 ): Promise<T> {
   return withFileLock(envFile, update, {

@@ -1,6 +1,6 @@
 // The library on another JavaScript runtime (Bun, Deno, another Node): the core API, the password API and the keytar
 // drop-in against the Secret Service on DBUS_SESSION_BUS_ADDRESS (run it under `secretstorage headless --`, which
-// starts a private bus with gnome-keyring). Imports the package by its name, through its exports map, as a user does.
+// starts a private bus with gnome-keyring), then the keyring-file backend on a throwaway file. Imports the package by its name, through its exports map, as a user does.
 // Prints one line per check and exits 1 on the first failure.
 import { dbusInit, getDefaultCollection, searchItems } from 'secretstorage';
 import {
@@ -11,6 +11,11 @@ import {
   setPassword,
 } from 'secretstorage/keyring';
 import keytar from 'secretstorage/keytar';
+import { KeyringFile } from 'secretstorage/keyring';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const runtime =
   typeof globalThis.Bun !== 'undefined'
@@ -69,4 +74,25 @@ check(
   "keytar: keytar's TypeError",
 );
 await closeSharedConnections();
+
+// The keyring-file backend, which needs no bus: a throwaway file (its lock, its rename, its non-blocking open).
+const folder = await mkdtemp(join(tmpdir(), 'smoke-file-'));
+try {
+  const file = { backend: 'file', filePath: join(folder, 'default.keyring'), filePassword: 'smoke ✓' };
+  await setPassword(service, 'carol', 'file ✓', file);
+  check((await getPassword(service, 'carol', file)) === 'file ✓', 'keyring file: setPassword, getPassword');
+  const items = new KeyringFile(file.filePath, file.filePassword);
+  let runs = 0;
+  await items.transaction((draft) => {
+    runs++;
+    draft.create({ attributes: { service, n: '2' }, label: 'two', secret: new TextEncoder().encode('2') });
+  });
+  check(runs === 1 && (await items.searchItems({ service })).length === 2, 'keyring file: a transaction');
+  await items.close();
+  check((await deletePassword(service, 'carol', file)) === true, 'keyring file: deletePassword');
+  check(JSON.stringify(readdirSync(folder)) === '["default.keyring"]', 'keyring file: no lock or temporary file left');
+  await closeSharedConnections();
+} finally {
+  await rm(folder, { recursive: true, force: true });
+}
 console.log(`all checks passed on ${runtime}`);

@@ -15,12 +15,14 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
+  readlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../../src/fs/atomic-write.js';
 import { withFileLock } from '../../src/fs/file-lock.js';
 
@@ -130,5 +132,67 @@ describe('withFileLock', () => {
       /Cannot change .*ENOENT creating/,
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("a lock from another pid namespace (another container's) is judged by its age, not by a pid that means nothing here", async () => {
+    const path = join(dir, 'file');
+    const foreign = `999999999 ${hostname()} pid:[1]\n`; // no such pid here, but in its own namespace it may be alive
+    writeFileSync(`${path}.lock`, foreign);
+    await expect(withFileLock(path, async () => 'ran', { timeoutMs: 300 })).rejects.toThrow(
+      /Another process is changing/,
+    );
+    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(foreign);
+    // Not touched for more than 30 s: its owner is gone or stopped, and the lock is taken over.
+    const old = new Date(Date.now() - 31_000);
+    utimesSync(`${path}.lock`, old, old);
+    expect(await withFileLock(path, async () => 'ran', { timeoutMs: 300 })).toBe('ran');
+    // The same pid written from this namespace is known to be gone: taken over at once.
+    writeFileSync(`${path}.lock`, `999999999 ${hostname()} ${readlinkSync('/proc/self/ns/pid')}\n`);
+    expect(await withFileLock(path, async () => 'ran', { timeoutMs: 300 })).toBe('ran');
+  });
+
+  it('an empty lock (its creator died before writing its pid, or the disk was full) is taken over after 2 s, not 30', async () => {
+    const path = join(dir, 'file');
+    writeFileSync(`${path}.lock`, '');
+    await expect(withFileLock(path, async () => 'ran', { timeoutMs: 300 })).rejects.toThrow(/Another process/);
+    const old = new Date(Date.now() - 3_000);
+    utimesSync(`${path}.lock`, old, old);
+    expect(await withFileLock(path, async () => 'ran', { timeoutMs: 300 })).toBe('ran');
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("an owner whose lock was taken over writes nothing and leaves the new owner's lock in place", async () => {
+    const path = join(dir, 'file');
+    writeFileSync(path, 'before');
+    const newOwner = `${process.pid} ${hostname()} another\n`;
+    const attempt = withFileLock(path, async (hold) => {
+      // Meanwhile (this process stopped for over 30 s), another process broke the lock and took it.
+      rmSync(`${path}.lock`);
+      writeFileSync(`${path}.lock`, newOwner);
+      await writeFileAtomic(path, 'after', { beforeReplace: hold.assertHeld });
+    });
+    await expect(attempt).rejects.toThrow(/was taken over by another process while this one was stopped/);
+    expect(readFileSync(path, 'utf8')).toBe('before');
+    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(newOwner);
+    expect(readdirSync(dir).sort()).toEqual(['file', 'file.lock']); // no temporary file left
+  });
+
+  it('the owner touches its lock while it holds it, so a slow update is never taken for a crash', async () => {
+    const path = join(dir, 'file');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      await withFileLock(path, async () => {
+        const old = new Date(Date.now() - 25_000);
+        utimesSync(`${path}.lock`, old, old);
+        await vi.advanceTimersByTimeAsync(10_000);
+        await vi.waitFor(() => expect(Date.now() - statSync(`${path}.lock`).mtimeMs).toBeLessThan(5_000), {
+          timeout: 5_000,
+          interval: 5,
+        });
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(existsSync(`${path}.lock`)).toBe(false);
   });
 });

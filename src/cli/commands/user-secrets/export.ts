@@ -65,7 +65,9 @@ export const exportSubcommand: Subcommand = {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') throw new UsageError(`${output} already exists; pass --force to replace it.`);
-      if (code === 'EINVAL') throw new UsageError((error as Error).message);
+      if (code === 'EINVAL') {
+        throw new UsageError(`${(error as Error).message.replace(/\.$/, '')} (or none, for standard output).`);
+      }
       throw new UserSecretsError(`Cannot write ${output} (${code ?? (error as Error).message}).`, { cause: error });
     }
     if (values.json) writeJson(io, { file: output, format, count: secrets.size });
