@@ -196,10 +196,9 @@ async function holding<T>(
   // Our file is open, so its inode is not reused: the same identity at the path is our lock.
   const stillMine = async () => (await identityOf(lockPath)) === mine.identity;
   const touch = setInterval(() => {
-    void stillMine().then(
-      (ours) => (ours ? mine.handle.utimes(new Date(), new Date()) : undefined),
-      () => undefined,
-    );
+    stillMine()
+      .then((ours) => (ours ? mine.handle.utimes(new Date(), new Date()) : undefined))
+      .catch(() => undefined); // a touch that fails is tried again at the next one
   }, TOUCH_MS);
   touch.unref();
   try {
