@@ -11,14 +11,25 @@ import { ITEM_IFACE, SERVICE_IFACE, SERVICE_PATH } from './defines.js';
 import { NoBackendError, ProtocolError, TimeoutException } from './errors.js';
 import type { ServiceCaller } from './service-caller.js';
 import { wipeSecretStruct } from './session.js';
+import { timerDelay } from './timer-delay.js';
 
 const UNKNOWN_METHOD = 'org.freedesktop.DBus.Error.UnknownMethod';
 
 interface Waiting {
   itemPath: string;
   sessionPath: string;
+  /** When the read must have settled (performance.now()), counted from read(): Infinity without a limit. */
+  deadline: number;
+  /** Whether it has settled (a read that timed out while it waited is not sent). */
+  readonly settled: boolean;
   resolve(struct: unknown): void;
   reject(error: unknown): void;
+}
+
+/** What a call made for `reads` may take: until the last of their deadlines (each read keeps its own, see read()). */
+function remainingFor(reads: readonly Waiting[]): number | undefined {
+  const deadline = Math.max(...reads.map((read) => read.deadline));
+  return deadline === Infinity ? undefined : Math.max(1, Math.ceil(deadline - performance.now()));
 }
 
 export class SecretReads {
@@ -27,16 +38,50 @@ export class SecretReads {
   /** False once the service answered GetSecrets with UnknownMethod or a malformed reply: every read alone from then on. */
   private batching = true;
 
-  constructor(private readonly service: Pick<ServiceCaller, 'call'>) {}
+  constructor(private readonly service: Pick<ServiceCaller, 'call'> & { readonly callTimeoutMs: number }) {}
 
   /**
-   * The `(oayays)` secret struct of `itemPath`, encoded for `sessionPath`.
-   * @throws as `Item.GetSecret` (mapped: LockedException, ItemNotFoundException, …).
+   * The `(oayays)` secret struct of `itemPath`, encoded for `sessionPath`, within the connection's `callTimeoutMs`
+   * from now, however long the read waits for others and whatever calls it takes.
+   * @throws as `Item.GetSecret` (mapped: LockedException, ItemNotFoundException, …); TimeoutException.
    */
   read(itemPath: string, sessionPath: string): Promise<unknown> {
-    if (!this.batching) return this.getSecret(itemPath, sessionPath);
+    const timeoutMs = this.service.callTimeoutMs;
+    const limited = timeoutMs > 0 && Number.isFinite(timeoutMs);
     return new Promise((resolve, reject) => {
-      const read = { itemPath, sessionPath, resolve, reject };
+      let settled = false;
+      const timer = limited
+        ? setTimeout(
+            () =>
+              read.reject(new TimeoutException(`Reading the secret of ${itemPath} took longer than ${timeoutMs} ms.`)),
+            timerDelay(timeoutMs),
+          )
+        : undefined;
+      const read: Waiting = {
+        itemPath,
+        sessionPath,
+        deadline: limited ? performance.now() + timeoutMs : Infinity,
+        get settled() {
+          return settled;
+        },
+        resolve: (struct) => {
+          // Too late (the read timed out meanwhile): nobody will decode it, so its bytes are wiped here.
+          if (settled) return wipeSecretStruct(struct);
+          settled = true;
+          clearTimeout(timer);
+          resolve(struct);
+        },
+        reject: (error) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      if (!this.batching) {
+        this.getSecret(read).then(read.resolve, read.reject);
+        return;
+      }
       if (this.outstanding) this.waiting.push(read);
       // Every read is settled inside readTogether, which never rejects.
       else void this.whileOutstanding(this.readTogether(sessionPath, [read]));
@@ -56,8 +101,9 @@ export class SecretReads {
   /** Sends the reads that waited, as one batch per session. */
   private flush(): void {
     if (this.waiting.length === 0) return;
-    const batch = this.waiting;
+    const batch = this.waiting.filter((read) => !read.settled);
     this.waiting = [];
+    if (batch.length === 0) return;
     const bySession = new Map<string, Waiting[]>();
     for (const read of batch) {
       const reads = bySession.get(read.sessionPath);
@@ -78,6 +124,7 @@ export class SecretReads {
       try {
         [found] = (await this.service.call(SERVICE_PATH, SERVICE_IFACE, 'GetSecrets', 'aoo', [paths, sessionPath], {
           replySignature: 'a{o(oayays)}',
+          timeoutMs: remainingFor(reads),
         })) as [Record<string, unknown>];
       } catch (error) {
         // A dead connection, a service that is gone, or a timeout would only repeat itself, so every read gets it now.
@@ -111,7 +158,7 @@ export class SecretReads {
     await Promise.all(
       missing.map(async (read) => {
         try {
-          read.resolve(await this.getSecret(read.itemPath, sessionPath));
+          read.resolve(await this.getSecret(read));
         } catch (error) {
           read.reject(error);
         }
@@ -119,9 +166,10 @@ export class SecretReads {
     );
   }
 
-  private async getSecret(itemPath: string, sessionPath: string): Promise<unknown> {
-    const [struct] = await this.service.call(itemPath, ITEM_IFACE, 'GetSecret', 'o', [sessionPath], {
+  private async getSecret(read: Waiting): Promise<unknown> {
+    const [struct] = await this.service.call(read.itemPath, ITEM_IFACE, 'GetSecret', 'o', [read.sessionPath], {
       replySignature: '(oayays)',
+      timeoutMs: remainingFor([read]),
     });
     return struct;
   }

@@ -10,6 +10,7 @@ import {
   Item,
   ItemNotFoundException,
   ProtocolError,
+  TimeoutException,
   createCollectionWithPassword,
   getDefaultCollection,
 } from '../../src/index.js';
@@ -155,9 +156,31 @@ describe('merged secret reads on other servers (mock service)', () => {
     expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : 'read'))).toEqual(
       PATHS.map(() => 'TimeoutException'),
     );
-    // The lone first read, then one batch of the others: two calls timed out, none retried read by read.
-    expect(m.mock.callCount('GetSecrets')).toBe(2);
+    // The lone first read; the others timed out while they waited for it (their deadlines count from getSecret()),
+    // so they were not sent at all, and none was retried read by read.
+    expect(m.mock.callCount('GetSecrets')).toBe(1);
     expect(m.mock.callCount('GetSecret')).toBe(0);
+  });
+
+  it('a read keeps its own deadline however many calls it takes: a slow batch, then a GetSecret that never returns', async () => {
+    const conn = await m.connect({ callTimeoutMs: 400 });
+    await conn.session();
+    const locked = '/org/freedesktop/secrets/collection/vault/1';
+    // GetSecrets answers late (within the deadline) without the locked item; its GetSecret is never answered.
+    m.mock.hooks.onCall = (message) =>
+      message.member === 'GetSecrets'
+        ? new Promise((resolve) => setTimeout(() => resolve('pass'), 200))
+        : message.member === 'GetSecret'
+          ? 'drop'
+          : 'pass';
+    const results = await Promise.allSettled([new Item(conn, locked).getSecret(), new Item(conn, locked).getSecret()]);
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      const error = (result as PromiseRejectedResult).reason as Error;
+      expect(error).toBeInstanceOf(TimeoutException);
+      // The read's own deadline, not a call's: each call alone would have kept within 400 ms.
+      expect(error.message).toMatch(/Reading the secret of .*vault\/1 took longer than 400 ms/);
+    }
   });
 
   it('the connection closing under a waiting batch fails every read with ConnectionClosedError', async () => {
