@@ -58,3 +58,17 @@ export function forwardSignals(child: ChildProcess): () => void {
     for (const signal of FORWARDED) process.off(signal, handler);
   };
 }
+
+/** The signals an executable ends by when its command died of one (a shell's Ctrl-C, a `kill`): see {@link endLike}. */
+const ENDED_LIKE = new Set<NodeJS.Signals>(['SIGINT', 'SIGTERM', 'SIGHUP']);
+
+/**
+ * Ends this process by `signal` when its command died of it, once this process has cleaned up: bash stops a loop or a
+ * script only when the job it waited for died of SIGINT, not when it exited with 130. Only for SIGINT, SIGTERM and
+ * SIGHUP (not, say, SIGSEGV, whose core dump would be this process's). For executables only, never a library.
+ */
+export function endLike(signal: NodeJS.Signals): void {
+  if (!ENDED_LIKE.has(signal)) return;
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+}

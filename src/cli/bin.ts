@@ -7,11 +7,14 @@ useCompileCache();
 const [{ ignoreClosedPipe }, { runCli }] = await Promise.all([import('./io.js'), import('./main.js')]);
 
 ignoreClosedPipe(process.stdout);
+let signalled: NodeJS.Signals | undefined;
 runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-}).then((code) => {
+  commandSignalled: (signal) => (signalled = signal),
+}).then(async (code) => {
   process.exitCode = code;
+  if (signalled) (await import('../forward-signals.js')).endLike(signalled);
 });

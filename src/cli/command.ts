@@ -7,6 +7,11 @@ export interface CliIO {
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /**
+   * Told when a command this CLI ran (`headless -- CMD`, `user-secrets run -- CMD`) died of a signal: the executable
+   * then ends by the same signal once the CLI is done. Absent where the CLI runs in a process it must not end (tests).
+   */
+  commandSignalled?: (signal: NodeJS.Signals) => void;
 }
 
 export interface Command {

@@ -12,11 +12,19 @@ const [{ ignoreClosedPipe }, { runCli, runCommand }, { userSecretsCommand }] = a
 
 ignoreClosedPipe(process.stdout);
 const argv = process.argv.slice(2);
-const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+let signalled: NodeJS.Signals | undefined;
+const io = {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  commandSignalled: (signal: NodeJS.Signals) => (signalled = signal),
+};
 const run =
   argv[0] === '--version' || argv[0] === '-V'
     ? runCli([argv[0]], io)
     : runCommand(userSecretsCommand, argv, io, 'user-secrets', 'user-secrets');
-run.then((code) => {
+run.then(async (code) => {
   process.exitCode = code;
+  if (signalled) (await import('../forward-signals.js')).endLike(signalled);
 });

@@ -1,9 +1,9 @@
 /** A private session bus with an unlocked gnome-keyring on it: a working Secret Service for tests, CI and headless use. */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { startGnomeKeyring, type GnomeKeyring } from './gnome-keyring.js';
+import { scratchFolder } from './scratch.js';
 import { startPrivateBus, type PrivateBus } from './private-bus.js';
 import { NoBackendError } from '../errors.js';
 import { startWatchdog } from './watchdog.js';
@@ -102,7 +102,7 @@ export async function startHeadlessKeyring(options: HeadlessKeyringOptions = {})
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   const throwaway: string[] = [];
   const makeTemporary = async (prefix: string) => {
-    const directory = await mkdtemp(join(tmpdir(), prefix));
+    const directory = await scratchFolder(prefix);
     throwaway.push(directory);
     watchdog.removeOnDeath(directory);
     return directory;

@@ -4,14 +4,14 @@
  * test suites that should pass against every server their users may have.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { dbusInit } from '../dbus-init.js';
 import { SECRETS_BUS_NAME } from '../defines.js';
 import { InvalidArgumentError } from '../errors.js';
 import { getDefaultCollection } from '../service.js';
 import { startHeadlessKeyring } from './headless-keyring.js';
+import { scratchFolder } from './scratch.js';
 import { startKeePassXC, type KeePassXC } from './keepassxc.js';
 import { startKWallet, type KWallet } from './kwallet.js';
 import { startPrivateBus, type PrivateBus } from './private-bus.js';
@@ -109,14 +109,14 @@ export async function startHeadlessProvider(options: HeadlessProviderOptions): P
     watchdog.disarm();
   };
   try {
-    const busDirectory = await mkdtemp(join(tmpdir(), 'secretstorage-bus-'));
+    const busDirectory = await scratchFolder('secretstorage-bus-');
     throwaway.push(busDirectory);
     watchdog.removeOnDeath(busDirectory);
     bus = await startPrivateBus({ tcp: options.tcp, directory: busDirectory, onSpawn: watchdog.guard });
     display = await startXvfb({ onSpawn: watchdog.guard });
     let dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
     if (dataDir === undefined) {
-      dataDir = await mkdtemp(join(tmpdir(), `secretstorage-${options.provider}-`));
+      dataDir = await scratchFolder(`secretstorage-${options.provider}-`);
       throwaway.push(dataDir);
       watchdog.removeOnDeath(dataDir);
     }

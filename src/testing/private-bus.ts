@@ -5,11 +5,11 @@
  * libdbus keeps private to them). ANONYMOUS only with `unsafeAnonymousTcp`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, NoBackendError } from '../errors.js';
 import { escapeAddressValue } from '../dbus/address.js';
+import { assertSocketRoom, scratchFolder } from './scratch.js';
 import { missingProgramError } from './programs.js';
 
 export interface PrivateBusOptions {
@@ -40,6 +40,9 @@ export interface PrivateBus {
   stop(): Promise<void>;
 }
 
+/** How long dbus-daemon may take to print its address (it takes milliseconds). */
+const START_TIMEOUT_MS = 30_000;
+
 const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
@@ -48,7 +51,8 @@ const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&
  */
 export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<PrivateBus> {
   const ownDirectory = options.directory === undefined;
-  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'secretstorage-bus-')));
+  if (options.directory !== undefined) assertSocketRoom(options.directory, 'bus', 'directory');
+  const directory = options.directory ?? (await scratchFolder('secretstorage-bus-'));
   const socket = join(directory, 'bus');
   const config = join(directory, 'bus.conf');
   if (options.unsafeAnonymousTcp && !options.tcp) {
@@ -89,9 +93,17 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
     detached: true,
   });
   options.onSpawn?.(child);
+  let startTimer: NodeJS.Timeout | undefined;
   const printed = await new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';
+    // A dbus-daemon that neither listens nor exits (a wrapper that hangs, a stuck file system) is given up on.
+    startTimer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new NoBackendError(`dbus-daemon did not start listening within ${START_TIMEOUT_MS / 1000} s: ${err.trim()}`),
+      );
+    }, START_TIMEOUT_MS);
     child.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'ENOENT' ? missingProgramError('dbus-daemon') : error),
     );
@@ -103,10 +115,12 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
     child.once('exit', (code) =>
       reject(new NoBackendError(`dbus-daemon exited (code ${code}) before listening: ${err.trim()}`)),
     );
-  }).catch(async (error) => {
-    if (ownDirectory) await rm(directory, { recursive: true, force: true });
-    throw error;
-  });
+  })
+    .catch(async (error) => {
+      if (ownDirectory) await rm(directory, { recursive: true, force: true });
+      throw error;
+    })
+    .finally(() => clearTimeout(startTimer));
   child.stdout!.resume();
   child.stderr!.resume();
   const tcpAddress = printed

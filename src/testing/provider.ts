@@ -4,9 +4,9 @@
  * a wallet or database path).
  */
 import type { ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { assertSocketRoom, scratchFolder } from './scratch.js';
 
 export interface ProviderStartOptions {
   /** The bus to serve on. */
@@ -48,7 +48,8 @@ export interface ProviderHome {
  * created (the runtime one private, as XDG_RUNTIME_DIR must be).
  */
 export async function providerHome(dataDir: string | undefined, prefix: string): Promise<ProviderHome> {
-  const home = dataDir ?? (await mkdtemp(join(tmpdir(), `${prefix}-`)));
+  if (dataDir !== undefined) assertSocketRoom(dataDir, 'run/keyring/control', 'dataDir');
+  const home = dataDir ?? (await scratchFolder(`${prefix}-`));
   const remove = async () => {
     if (dataDir === undefined) await rm(home, { recursive: true, force: true });
   };

@@ -7,14 +7,35 @@ import { findExecutable } from './find-executable.js';
 import { startHeadlessKeyring, type HeadlessKeyringOptions } from './headless-keyring.js';
 
 export interface RunWithHeadlessKeyringOptions extends HeadlessKeyringOptions {
-  /** The command's environment, before `DBUS_SESSION_BUS_ADDRESS` is set (default `process.env`). */
+  /**
+   * The command's environment, before `DBUS_SESSION_BUS_ADDRESS` is set (default `process.env`), without the
+   * variables that would point it at another keyring (`SECRETSTORAGE_BACKEND`, `SECRET_SERVICE_BUS_NAME`, …).
+   */
   env?: NodeJS.ProcessEnv;
+  /** Told when the command died of a signal (the status is then 128+N), once the keyring has stopped. */
+  onSignalled?: (signal: NodeJS.Signals) => void;
 }
 
 // The command starts as a shell that waits for a line on fd 3 and then execs it (same pid, fd 3 closed). Until this
 // process has handed the pid to the watchdog, the command can do nothing, so nothing can see it and kill this
 // process in between: a command started directly may already run while spawn() is returning.
 const GATE = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
+
+/**
+ * Variables that would send the command's keyring calls somewhere else than this keyring: to a keyring file (this
+ * library's and libsecret's file backends, the user's real one by default), to another service name, or to the
+ * desktop keyring's control socket. The command gets none of them from the environment it is started from.
+ */
+const ELSEWHERE = [
+  'SECRETSTORAGE_BACKEND',
+  'SECRETSTORAGE_FILE_PATH',
+  'SECRETSTORAGE_FILE_PASSWORD',
+  'SECRET_SERVICE_BUS_NAME',
+  'SECRET_BACKEND',
+  'SECRET_FILE_TEST_PATH',
+  'SECRET_FILE_TEST_PASSWORD',
+  'GNOME_KEYRING_CONTROL',
+];
 
 /** A spawn-like error, so that callers handle a missing command the same way however it was found missing. */
 function spawnError(command: string, code: 'ENOENT' | 'EACCES'): NodeJS.ErrnoException {
@@ -35,6 +56,7 @@ export async function runWithHeadlessKeyring(
   options: RunWithHeadlessKeyringOptions = {},
 ): Promise<number> {
   const env = { ...(options.env ?? process.env) };
+  for (const name of ELSEWHERE) delete env[name];
   const runnable = await findExecutable(command, env.PATH);
   if (runnable !== 'ok') throw spawnError(command, runnable);
   const keyring = await startHeadlessKeyring(options);
@@ -48,14 +70,19 @@ export async function runWithHeadlessKeyring(
   gate.end('go\n');
   // Signals are passed on to the command, which then decides how to end (the keyring stays until it has).
   const stopForwarding = forwardSignals(child);
+  let signalled: NodeJS.Signals | null = null;
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (code, signal) => resolve(signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1)));
+      child.once('exit', (code, signal) => {
+        signalled = signal;
+        resolve(signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
+      });
     });
   } finally {
     // Still listening while the keyring stops, so that a late signal cannot cut the cleanup short.
     await keyring.stop();
     stopForwarding();
+    if (signalled) options.onSignalled?.(signalled);
   }
 }

@@ -21,6 +21,8 @@ export interface RunWithSecretsOptions {
   cwd?: string;
   /** Told which variables were set before the command starts (e.g. for a --verbose note). */
   onEnvironment?: (result: ApplySecretsResult) => void;
+  /** Told when the command died of a signal (the status is then 128+N). */
+  onSignalled?: (signal: NodeJS.Signals) => void;
 }
 
 /**
@@ -45,8 +47,10 @@ export async function runWithSecrets(
         reject(new CommandNotStartedError(command, reason, error));
       });
       child.once('close', (code, signal) => {
-        if (signal) resolve(128 + (constants.signals[signal] ?? 0));
-        else resolve(code ?? 1);
+        if (signal) {
+          options.onSignalled?.(signal);
+          resolve(128 + (constants.signals[signal] ?? 0));
+        } else resolve(code ?? 1);
       });
     });
   } finally {

@@ -4,9 +4,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative as relativePath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { dbusInit, getDefaultCollection, searchItems } from '../../src/index.js';
 import { externalBusAddress } from '../helpers/keyring.js';
@@ -137,9 +137,71 @@ describe.skipIf(externalBusAddress)('secretstorage headless -- COMMAND', () => {
     );
   });
 
-  it('exits 128+N when signal N ends the command', async () => {
-    const result = await runCliProcess(['headless', '--', 'sh', '-c', 'kill -TERM $$']);
-    expect(result.code).toBe(128 + 15);
+  it('ends by the signal that ended the command (SIGINT, SIGTERM, SIGHUP), so that a shell sees an interruption', async () => {
+    // bash stops a loop or a script only when the job it waited for died of SIGINT, not when it exited with 130.
+    for (const signal of ['INT', 'TERM', 'HUP']) {
+      const result = await runCliProcess(['headless', '--', 'sh', '-c', `kill -${signal} $$`]);
+      expect([result.code, result.signal], signal).toEqual([null, `SIG${signal}`]);
+    }
+    // Other signals (which would leave a core dump of this process, or mean nothing to a shell): 128+N.
+    const usr1 = await runCliProcess(['headless', '--', 'sh', '-c', 'kill -USR1 $$']);
+    expect([usr1.code, usr1.signal]).toEqual([128 + 10, null]);
+    // A command that exits with 130 of its own was not interrupted: its code, as it is.
+    const exited = await runCliProcess(['headless', '--', 'sh', '-c', 'exit 130']);
+    expect([exited.code, exited.signal]).toEqual([130, null]);
+  });
+
+  it('gives the command none of the variables that would point it at another keyring than its own', async () => {
+    const env = {
+      ...process.env,
+      SECRETSTORAGE_BACKEND: 'file',
+      SECRETSTORAGE_FILE_PASSWORD: 'real',
+      SECRETSTORAGE_FILE_PATH: join(scratch, 'real.keyring'),
+      SECRET_SERVICE_BUS_NAME: 'org.example.other',
+      SECRET_BACKEND: 'file',
+      GNOME_KEYRING_CONTROL: '/run/user/1000/keyring',
+    };
+    const script =
+      'echo "${SECRETSTORAGE_BACKEND-unset} ${SECRETSTORAGE_FILE_PASSWORD-unset} ${SECRETSTORAGE_FILE_PATH-unset} ' +
+      '${SECRET_SERVICE_BUS_NAME-unset} ${SECRET_BACKEND-unset} ${GNOME_KEYRING_CONTROL-unset}"; ' +
+      'printf v | secret-tool store --label=L app env-test && secret-tool lookup app env-test';
+    const result = await runCliProcess(['headless', '--', 'sh', '-c', script], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('unset unset unset unset unset unset\nv');
+    expect(existsSync(join(scratch, 'real.keyring'))).toBe(false);
+  });
+
+  it('works with a TMPDIR too long for Unix sockets (under /tmp instead) and with a relative one', async () => {
+    const script =
+      'echo "$DBUS_SESSION_BUS_ADDRESS"; cd / && printf v | secret-tool store --label=L a b && secret-tool lookup a b';
+    const long = join(scratch, 'x'.repeat(70));
+    mkdirSync(long);
+    const fromLong = await runCliProcess(['headless', '--', 'sh', '-c', script], {
+      env: { ...process.env, TMPDIR: long },
+    });
+    expect(fromLong.stderr).toBe('');
+    expect(fromLong.stdout).toMatch(/^unix:path=\/tmp\/secretstorage-bus-[^/]+\/bus\nv$/);
+    // Relative to the CLI's folder: made absolute, so the command can change folders and still reach the bus.
+    mkdirSync(join(scratch, 'rel'));
+    const relative = relativePath(REPO_ROOT, join(scratch, 'rel'));
+    const fromRelative = await runCliProcess(['headless', '--', 'sh', '-c', script], {
+      env: { ...process.env, TMPDIR: relative },
+    });
+    expect(fromRelative.stdout).toMatch(
+      new RegExp(`^unix:path=${join(scratch, 'rel')}/secretstorage-bus-[^/]+/bus\nv$`),
+    );
+  });
+
+  it('--print-env to a closed stdout or /dev/null starts nothing (nobody would learn how to stop it), exit 7', async () => {
+    const child = killWhenTestEnds(
+      spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'headless', '--print-env'], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      }),
+    );
+    const result = await finished(child);
+    expect(result.code).toBe(7);
+    expect(result.stderr).toMatch(/standard output is closed or \/dev\/null.*nothing was started/);
   });
 
   it('passes everything after -- to the command untouched, --help included', async () => {

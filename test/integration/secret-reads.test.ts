@@ -178,8 +178,11 @@ describe('merged secret reads on other servers (mock service)', () => {
       expect(result.status).toBe('rejected');
       const error = (result as PromiseRejectedResult).reason as Error;
       expect(error).toBeInstanceOf(TimeoutException);
-      // The read's own deadline, not a call's: each call alone would have kept within 400 ms.
-      expect(error.message).toMatch(/Reading the secret of .*vault\/1 took longer than 400 ms/);
+      // The read's own deadline (each call alone kept within 400 ms), or its last call's, which got only what was
+      // left of the 400 ms: whichever timer fires first, the read ends by its deadline.
+      const left = /got no reply within (\d+) ms/.exec(error.message)?.[1];
+      if (left === undefined) expect(error.message).toMatch(/Reading the secret of .*vault\/1 took longer than 400 ms/);
+      else expect(Number(left)).toBeLessThan(400);
     }
   });
 

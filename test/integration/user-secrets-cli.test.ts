@@ -376,7 +376,7 @@ describe('the user-secrets CLI', () => {
     expect((await cli(['run', '-p', dir])).code).toBe(2);
   });
 
-  it('the user-secrets executable runs commands and reports signals as 128+N', async () => {
+  it('the user-secrets executable runs commands, and ends by the SIGINT, SIGTERM or SIGHUP that ended one', async () => {
     const { dir } = await initialised();
     await cli(['set', 'GREETING', '-p', dir], { stdin: 'hello' });
     const bin = join(process.cwd(), 'src/cli/user-secrets-bin.ts');
@@ -393,7 +393,14 @@ describe('the user-secrets CLI', () => {
       ['--import', 'tsx', bin, '-p', dir, 'run', '--', 'sh', '-c', 'kill -TERM $$'],
       { env },
     );
-    expect(killed.status).toBe(128 + 15);
+    // Ended by the same signal, as a shell should see it (bash stops a loop only for a job that died of SIGINT).
+    expect([killed.status, killed.signal]).toEqual([null, 'SIGTERM']);
+    const other = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', bin, '-p', dir, 'run', '--', 'sh', '-c', 'kill -USR1 $$'],
+      { env },
+    );
+    expect([other.status, other.signal]).toEqual([128 + 10, null]);
   });
 
   it('run passes a SIGINT sent to it (no terminal: CI, a supervisor) on to the command, which decides how to end', async () => {

@@ -1,5 +1,6 @@
 /** `secretstorage headless`: a private session bus with an unlocked gnome-keyring, for CI, Docker, SSH and WSL. */
 import { resolve } from 'node:path';
+import { nodeFs } from '../../node-fs.js';
 import { parseArgs } from 'node:util';
 import { DEFAULT_KEYRING_PASSWORD } from '../../testing/gnome-keyring.js';
 import { runWithHeadlessKeyring } from '../../testing/run-with-keyring.js';
@@ -43,6 +44,18 @@ async function readPassword(io: CliIO, wanted: boolean | undefined): Promise<Buf
   return password;
 }
 
+/** Whether `stream` is a file descriptor on /dev/null (what Node gives a process whose stdout was closed). */
+function goesNowhere(stream: CliIO['stdout']): boolean {
+  const fd = (stream as { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return false;
+  try {
+    const info = nodeFs().fstatSync(fd);
+    return info.isCharacterDevice() && info.rdev === nodeFs().statSync('/dev/null').rdev;
+  } catch {
+    return false;
+  }
+}
+
 export const headlessCommand: Command = {
   name: 'headless',
   summary: 'Run a command with a private, unlocked gnome-keyring (CI, Docker, SSH, WSL)',
@@ -71,7 +84,7 @@ Options:
 SIGINT, SIGTERM and SIGHUP are passed on to COMMAND, but not a terminal's Ctrl-C or hang-up: the terminal sends
 those to COMMAND itself (passing them on would deliver them twice).
 
-Exit codes: COMMAND's own (128+N when signal N ended it); 126 COMMAND cannot be executed, 127 COMMAND not found;
+Exit codes: COMMAND's own (ended by the same SIGINT, SIGTERM or SIGHUP that ended COMMAND; 128+N for another signal N); 126 COMMAND cannot be executed, 127 COMMAND not found;
 2 usage; 3 the keyring in --data-dir refused the password; 4 dbus-daemon or gnome-keyring-daemon missing or failing.
 With --stop: 0 stopped, 1 no such keyring running.
 
@@ -123,6 +136,14 @@ Examples:
     const password = await readPassword(io, values['password-stdin']);
     try {
       if (values['print-env']) {
+        if (goesNowhere(io.stdout)) {
+          // Node hands a closed stdout /dev/null, where every write succeeds: nobody would learn how to stop it.
+          throw new CliExit(
+            '--print-env: standard output is closed or /dev/null, so nobody would get the exports (the address, and ' +
+              'the PID to stop the keyring with); nothing was started.',
+            EXIT.failure,
+          );
+        }
         const keyring = await startBackgroundKeyring({ dataDir, password });
         const written = await new Promise<Error | null | undefined>((settle) =>
           io.stdout.write(formatEnv({ ...keyring.env, [PID_VARIABLE]: String(keyring.pid) }, format), settle),
@@ -143,6 +164,7 @@ Examples:
         env: io.env,
         restartKeyringOnExit: true,
         onKeyringExit: (exit) => reportKeyringExit(exit, io.stderr, FOREGROUND),
+        onSignalled: io.commandSignalled,
       });
     } catch (error) {
       const { code, syscall } = error as NodeJS.ErrnoException;

@@ -8,7 +8,8 @@ export const runSubcommand: Subcommand = {
   summary: 'Run a command with the secrets in its environment',
   help: `run [--override] [--verbose] -- CMD [ARGS…]
   Runs CMD (no shell: use \`sh -c '…'\` for shell syntax) with the secrets added to its environment and exits
-  with its exit code (128+N if signal N ended it; 127 if CMD is not found). A variable that is already set wins
+  with its exit code (ended by the same SIGINT, SIGTERM or SIGHUP that ended CMD, 128+N for another signal N; 127 if
+  CMD is not found). A variable that is already set wins
   (as with dotenv and node --env-file); --override lets the secrets replace it (python-env-secrets' behaviour).
   Keys with ":" are set as "__" (Movies:ApiKey → Movies__ApiKey). SIGINT, SIGTERM and SIGHUP are passed on, but
   not a terminal's Ctrl-C or hang-up, which the terminal sends to CMD itself.
@@ -25,6 +26,7 @@ export const runSubcommand: Subcommand = {
     return runWithSecrets(program, args, secrets, {
       env: io.env,
       override: Boolean(values.override),
+      onSignalled: io.commandSignalled,
       onEnvironment: ({ applied, kept, clashing }) => {
         if (!values.verbose) return;
         note(io, `user-secrets run: set ${applied.join(', ') || 'nothing'}`);
