@@ -6,15 +6,15 @@
 import { clearSecrets, lookupItem, storeSecret, type AttributeOptions } from '../keyring/attribute-items.js';
 import { decodeUtf8 } from '../utf8.js';
 import { credentialAttributes, credentialLabel, storedAttributes } from './libsecret-format.js';
-import type { GitCredential } from './protocol.js';
+import { answerFromSecret, secretOf, type CredentialAnswer, type GitCredential } from './protocol.js';
 
 /** What an operation did: `refused` is git-credential-libsecret's silent failure for input it cannot use. */
-export type HelperOutcome =
-  { status: 'refused'; reason: string } | { status: 'done'; answer?: Pick<GitCredential, 'username' | 'password'> };
+export type HelperOutcome = { status: 'refused'; reason: string } | { status: 'done'; answer?: CredentialAnswer };
 
 /**
- * `get`: the login stored for the protocol, host (and port, path, user when given), as
- * `{ username, password }`; the username given is echoed when nothing is stored, as git-credential-libsecret does.
+ * `get`: the login stored for the protocol, host (and port, path, user when given), as `{ username, password }` with
+ * the password's bytes as stored, and the expiry and OAuth refresh token stored with it; the username given is
+ * echoed when nothing is stored, as git-credential-libsecret does.
  * Refused without a protocol, or without both host and path.
  * @throws NoBackendError, LockedException, TimeoutException.
  */
@@ -30,14 +30,10 @@ export async function getGitCredential(
   const found = await lookupItem(credentialAttributes(credential), options);
   if (!found) return { status: 'done', answer: { username: credential.username } };
   try {
-    // libsecret's secret_value_get_text: no password unless the secret is text.
-    const password = decodeUtf8(found.secret);
+    // Bytes as stored: git-credential-libsecret gives back a password that is not UTF-8 as it stored it.
     return {
       status: 'done',
-      answer: {
-        username: found.attributes.user ?? credential.username,
-        ...(password === undefined ? {} : { password }),
-      },
+      answer: { username: found.attributes.user ?? credential.username, ...answerFromSecret(found.secret) },
     };
   } finally {
     found.secret.fill(0);
@@ -62,10 +58,18 @@ export async function storeGitCredential(
   ) {
     return { status: 'refused', reason: 'store needs protocol, host (or path), username and password' };
   }
-  await storeSecret(credentialLabel(credential), storedAttributes(credential), password, {
-    ...options,
-    contentType: 'text/plain',
-  });
+  // The password, then the expiry and the OAuth refresh token as lines of their own (git-credential-libsecret 2.41).
+  const secret = secretOf(credential);
+  try {
+    await storeSecret(credentialLabel(credential), storedAttributes(credential), secret, {
+      ...options,
+      // Bytes that are not UTF-8 are stored as they came, as libsecret's helper does (gnome-keyring reports every
+      // secret as text/plain anyway); KWallet would refuse them as text.
+      contentType: decodeUtf8(secret, true) === undefined ? 'application/octet-stream' : 'text/plain',
+    });
+  } finally {
+    secret.fill(0);
+  }
   return { status: 'done' };
 }
 

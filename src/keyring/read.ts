@@ -19,7 +19,7 @@ export interface Credential {
  */
 export function decodePassword(secret: Buffer, itemPath: string): string {
   try {
-    const text = decodeUtf8(secret);
+    const text = decodeUtf8(secret, true); // a leading BOM is part of the secret, as for Python keyring
     if (text !== undefined) return text;
     throw new SecretStorageError(
       `The item ${itemPath} holds bytes that are not UTF-8 text, so it cannot be returned as a password; read it ` +

@@ -34,7 +34,7 @@ export interface FoundItem {
 
 function encodeSecret(secret: Buffer): { text: string } | { base64: string } {
   try {
-    const text = decodeUtf8(secret);
+    const text = decodeUtf8(secret, true); // a leading BOM is part of the secret, as for Python keyring
     return text === undefined ? { base64: secret.toString('base64') } : { text };
   } finally {
     secret.fill(0);

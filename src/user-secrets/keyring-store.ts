@@ -19,7 +19,7 @@ import { decodeUtf8 } from '../utf8.js';
  * @throws SecretsFormatError naming the key and the item.
  */
 export function decodeValue(bytes: Buffer, key: string, itemPath: string): string {
-  const text = decodeUtf8(bytes);
+  const text = decodeUtf8(bytes, true); // a leading BOM is part of the value
   if (text !== undefined) return text;
   throw new SecretsFormatError(
     `The secret ${key} (${itemPath}) holds bytes that are not UTF-8 text, so it cannot be an environment ` +

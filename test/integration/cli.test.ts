@@ -60,6 +60,9 @@ describe('secretstorage get / set / delete / search / collections', () => {
     expect(JSON.parse(json.stdout)).toEqual({ service, username: 'alice', password: 's3cret pass' });
     await cli(['set', service, 'alice', '--raw'], env(), 'kept\n');
     expect((await cli(['get', service, 'alice'], env())).stdout).toBe('kept\n');
+    // Byte for byte, a leading byte-order mark included (as `store` and secret-tool keep it).
+    await cli(['set', service, 'alice', '--raw'], env(), '\uFEFFpw');
+    expect((await cli(['get', service, 'alice'], env())).stdout).toBe('\uFEFFpw');
   });
 
   it('set writes the chosen profile and reports it with --json; a second set updates in place', async () => {

@@ -172,7 +172,7 @@ describe.skipIf(!hasGit)('secretstorage git-credential with real git', () => {
     expect((await run(['erase'], 'password=x\n\n')).code).toBe(1);
     const bad = await run(['get'], 'protocol https\n\n');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('invalid credential line "protocol https"');
+    expect(bad.stderr).toContain('invalid credential line 1 (14 bytes without "=")');
     expect(await run(['frobnicate'], '')).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const none = await run([], '');
     expect(none.code).toBe(2);
@@ -263,6 +263,41 @@ describe.skipIf(!libsecret.path)('secretstorage git-credential and git-credentia
     expect(fill.stdout).toBe(`protocol=https\nhost=${host}\nusername=erin\npassword=from libsecret\n`);
     expect((await git('reject', describe_({ protocol: 'https', host }), OURS, k.address)).code).toBe(0);
     expect(await itemsFor(host)).toEqual([]);
+  });
+
+  /** One helper run directly (as git runs it), with `input`'s bytes on stdin; its stdout's bytes. */
+  function helper(which: 'ours' | 'theirs', operation: string, input: Buffer): Buffer {
+    const [command, args] =
+      which === 'ours'
+        ? [process.execPath, [BUILT_CLI, 'git-credential', operation]]
+        : [libsecret.path ?? '', [operation]];
+    const run = spawnSync(command, args, {
+      input,
+      env: { PATH: process.env.PATH, HOME: root, DBUS_SESSION_BUS_ADDRESS: k.address },
+    });
+    expect(run.status, run.stderr.toString()).toBe(0);
+    return run.stdout;
+  }
+
+  it('a password that is not UTF-8 is kept byte for byte both ways, as git-credential-libsecret keeps it', async () => {
+    const latin1 = Buffer.from([0x70, 0xe4, 0x73, 0x73]); // "päss" in Latin-1
+    for (const [store, get] of [
+      ['theirs', 'ours'],
+      ['ours', 'theirs'],
+    ] as const) {
+      const host = uniqueHost();
+      const login = Buffer.concat([
+        Buffer.from(`protocol=https\nhost=${host}\nusername=gail\npassword=`),
+        latin1,
+        Buffer.from('\n'),
+      ]);
+      helper(store, 'store', login);
+      const answer = helper(get, 'get', Buffer.from(`protocol=https\nhost=${host}\n`));
+      expect(answer, `${store} stored, ${get} read`).toEqual(
+        Buffer.concat([Buffer.from('username=gail\npassword='), latin1, Buffer.from('\n')]),
+      );
+      helper(get, 'erase', Buffer.from(`protocol=https\nhost=${host}\n`));
+    }
   });
 
   it('a login saved by ours is filled and erased by git-credential-libsecret', async () => {

@@ -1,7 +1,15 @@
 /** git's credential description, read as git-credential-libsecret reads it, and what it stores for one. */
 import { describe, expect, it } from 'vitest';
 import { credentialAttributes, credentialLabel, storedAttributes } from '../../src/git-credential/libsecret-format.js';
-import { CredentialSyntaxError, formatCredential, parseCredential } from '../../src/git-credential/protocol.js';
+import {
+  answerFromSecret,
+  CredentialSyntaxError,
+  formatCredential,
+  parseCredential as parseBytes,
+  secretOf,
+} from '../../src/git-credential/protocol.js';
+
+const parseCredential = (text: string) => parseBytes(Buffer.from(text));
 
 describe('parseCredential', () => {
   it('reads key=value lines up to the first blank line, splitting a port off the host at its last colon', () => {
@@ -13,7 +21,7 @@ describe('parseCredential', () => {
       port: 8443,
       path: 'a/b.git',
       username: 'al=ice',
-      password: 'p=w',
+      password: Buffer.from('p=w'),
     });
   });
 
@@ -30,15 +38,57 @@ describe('parseCredential', () => {
     expect(parseCredential('host=h:\n')).toEqual({ host: 'h', port: 0 });
   });
 
-  it('refuses a line without "=", naming the line but never a password in it', () => {
+  it('refuses a line without "=", saying which line but never what is in it (it may be part of a password)', () => {
     expect(() => parseCredential('protocol https\n')).toThrow(CredentialSyntaxError);
-    expect(() => parseCredential('protocol https\n')).toThrow('invalid credential line "protocol https"');
+    const error = (() => {
+      try {
+        parseCredential('protocol=https\npassword=a\nSEKRET-continued\n');
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(error?.message).toBe(
+      'invalid credential line 3 (16 bytes without "="): expected key=value (see git-credential(1)).',
+    );
   });
 
-  it('answers with username and password lines for what is set', () => {
-    expect(formatCredential({ username: 'a', password: 'b' })).toBe('username=a\npassword=b\n');
-    expect(formatCredential({ username: 'a' })).toBe('username=a\n');
-    expect(formatCredential({})).toBe('');
+  it('keeps the password and the refresh token as bytes (a password that is not UTF-8 is stored as it came)', () => {
+    const latin1 = Buffer.from([0x70, 0xe4, 0x73, 0x73]); // "päss" in Latin-1
+    const credential = parseBytes(
+      Buffer.concat([Buffer.from('protocol=https\nhost=h\npassword='), latin1, Buffer.from('\n')]),
+    );
+    expect(credential.password).toEqual(latin1);
+  });
+
+  it('answers with username, password, expiry and refresh token lines for what is set', () => {
+    expect(formatCredential({ username: 'a', password: Buffer.from('b') }).toString()).toBe('username=a\npassword=b\n');
+    expect(formatCredential({ username: 'a' }).toString()).toBe('username=a\n');
+    expect(formatCredential({}).toString()).toBe('');
+    expect(
+      formatCredential({
+        password: Buffer.from('p'),
+        passwordExpiryUtc: '9999999999',
+        oauthRefreshToken: Buffer.from('xyzzy'),
+      }).toString(),
+    ).toBe('password=p\npassword_expiry_utc=9999999999\noauth_refresh_token=xyzzy\n');
+  });
+
+  it('stores the expiry and the refresh token as lines after the password, as git-credential-libsecret 2.41 does', () => {
+    const credential = parseCredential(
+      'protocol=https\nhost=h\nusername=u\npassword=pass\npassword_expiry_utc=9999999999\noauth_refresh_token=xyzzy\n',
+    );
+    const secret = secretOf(credential);
+    expect(secret.toString()).toBe('pass\npassword_expiry_utc=9999999999\noauth_refresh_token=xyzzy');
+    expect(answerFromSecret(secret)).toEqual({
+      password: Buffer.from('pass'),
+      passwordExpiryUtc: '9999999999',
+      oauthRefreshToken: Buffer.from('xyzzy'),
+    });
+    // Other lines of a stored secret add nothing to the answer (git itself refuses a value with a newline).
+    expect(answerFromSecret(Buffer.from('pw\nusername=mallory\nprotocol=http'))).toEqual({
+      password: Buffer.from('pw'),
+    });
+    expect(answerFromSecret(Buffer.from('only'))).toEqual({ password: Buffer.from('only') });
   });
 });
 

@@ -11,19 +11,18 @@ import { UsageError } from '../usage-error.js';
 
 const OPERATIONS = { get: getGitCredential, store: storeGitCredential, erase: eraseGitCredential };
 
-/** stdin up to the first blank line (git's end of a description) or its end. */
-async function readDescription(io: CliIO): Promise<string> {
+/** stdin up to the first blank line (git's end of a description) or its end, as bytes (the caller wipes them). */
+async function readDescription(io: CliIO): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  let total = Buffer.alloc(0);
   for await (const chunk of io.stdin) {
     chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (text.startsWith('\n') || text.includes('\n\n')) break;
+    total.fill(0);
+    total = Buffer.concat(chunks);
+    if (total[0] === 0x0a || total.includes('\n\n')) break;
   }
-  const bytes = Buffer.concat(chunks);
-  const text = bytes.toString('utf8');
-  bytes.fill(0); // the password line, for store
-  for (const chunk of chunks) chunk.fill(0);
-  return text;
+  for (const chunk of chunks) chunk.fill(0); // the password line, for store
+  return total;
 }
 
 export const gitCredentialCommand: Command = {
@@ -37,8 +36,10 @@ A git credential helper: git runs it with the operation and writes the credentia
 exactly as git-credential-libsecret keeps them (schema org.gnome.keyring.NetworkPassword, attributes user,
 protocol, server, port and object, label "Git: https://host/path"), so either helper finds what the other saved.
 
-  get     print username= and password= for the description, when the keyring has them
-  store   save the login (in the default collection, replacing the one with the same attributes)
+  get     print username= and password= for the description, when the keyring has them (and
+          password_expiry_utc= and oauth_refresh_token= when stored with them, as git 2.41 and later send them)
+  store   save the login (in the default collection, replacing the one with the same attributes); a password
+          that is not UTF-8 is kept byte for byte, as git-credential-libsecret keeps it
   erase   delete the logins that match the description
 
 Set it up (once, for every repository):
@@ -57,21 +58,36 @@ description lacks what the operation needs (git-credential-libsecret's rule) or 
     // git may add operations: a helper ignores the ones it does not know.
     if (!Object.hasOwn(OPERATIONS, operation)) return EXIT.ok;
     let credential;
+    const description = await readDescription(io);
     try {
-      credential = parseCredential(await readDescription(io));
+      credential = parseCredential(description);
     } catch (error) {
       if (error instanceof CredentialSyntaxError) {
         io.stderr.write(`secretstorage git-credential: ${error.message}\n`);
         return EXIT.notFound;
       }
       throw error;
+    } finally {
+      description.fill(0);
     }
-    const outcome = await OPERATIONS[operation as keyof typeof OPERATIONS](credential, { env: io.env });
-    if (outcome.status === 'refused') {
-      io.stderr.write(`secretstorage git-credential: ${outcome.reason}; nothing was done.\n`);
-      return EXIT.notFound;
+    try {
+      const outcome = await OPERATIONS[operation as keyof typeof OPERATIONS](credential, { env: io.env });
+      if (outcome.status === 'refused') {
+        io.stderr.write(`secretstorage git-credential: ${outcome.reason}; nothing was done.\n`);
+        return EXIT.notFound;
+      }
+      if (outcome.answer) {
+        const answer = formatCredential(outcome.answer);
+        // Written from a copy that the stream keeps; this one, and the answer's secrets, are wiped.
+        io.stdout.write(Buffer.from(answer));
+        answer.fill(0);
+        outcome.answer.password?.fill(0);
+        outcome.answer.oauthRefreshToken?.fill(0);
+      }
+      return EXIT.ok;
+    } finally {
+      credential.password?.fill(0);
+      credential.oauthRefreshToken?.fill(0);
     }
-    if (outcome.answer) io.stdout.write(formatCredential(outcome.answer));
-    return EXIT.ok;
   },
 };

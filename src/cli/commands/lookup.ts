@@ -50,7 +50,7 @@ Examples:
     if (!secret) throw new CliExit(nothingMatched('lookup', positionals), EXIT.notFound);
     try {
       if (values.json) {
-        const text = decodeUtf8(secret);
+        const text = decodeUtf8(secret, true); // a leading BOM is part of the secret, as for Python keyring
         writeJson(io, text === undefined ? { base64: secret.toString('base64') } : { secret: text });
       } else {
         io.stdout.write(Buffer.from(secret));

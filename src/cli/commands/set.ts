@@ -68,7 +68,8 @@ Examples:
       password = fromArgv;
     } else {
       const secret = await readSecret(io, { prompt: `Password for '${username}' on '${service}': `, raw: values.raw });
-      const text = decodeUtf8(secret);
+      // Byte for byte: a leading BOM is kept, as `store` and secret-tool keep it.
+      const text = decodeUtf8(secret, true);
       secret.fill(0);
       if (text === undefined)
         throw new UsageError('the password read is not UTF-8 text; passwords are stored as text.');

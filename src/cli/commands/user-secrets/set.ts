@@ -7,7 +7,7 @@ import { decodeUtf8 } from '../../../utf8.js';
 
 function decodeValue(bytes: Buffer): string {
   try {
-    const text = decodeUtf8(bytes);
+    const text = decodeUtf8(bytes, true);
     if (text !== undefined) return text;
     throw new UsageError('the value read is not UTF-8 text; user secrets are environment variables, which hold text.');
   } finally {
