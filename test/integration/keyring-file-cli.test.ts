@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeKeyringFiles } from '../../src/backend/choose.js';
 import { NoBackendError } from '../../src/errors.js';
+import { getDefaultCollection, searchItems } from '../../src/index.js';
 import { diagnose, getPassword, searchItemDetails, storePassword } from '../../src/keyring/index.js';
 import { cli } from '../helpers/cli.js';
 import { useKeyring } from '../helpers/keyring.js';
@@ -193,5 +194,26 @@ describe('copy between a gnome-keyring and a keyring file', () => {
     const back = await searchItemDetails({ service, username: 'a' }, { address: k.address });
     expect(back.map((item) => item.label)).toEqual([`Password for 'a' on '${service}'`]);
     for (const user of ['a', 'b']) await cli(['delete', service, user], bus);
+  });
+
+  it('a secret that is not UTF-8 (gnome-keyring calls it text/plain) goes to the file and back byte for byte', async () => {
+    const path = freshPath();
+    const service = `copy-bytes-${process.pid}`;
+    const bytes = Buffer.from([0xff, 0x00, 0x01, 0x80]);
+    const collection = getDefaultCollection(k.conn);
+    await collection.createItem('bytes', { service, n: '1' }, bytes); // application/octet-stream, reported text/plain
+    await collection.createItem('text', { service, n: '2' }, 'plain ✓');
+    const env = { DBUS_SESSION_BUS_ADDRESS: k.address, HOME: dir, SECRETSTORAGE_FILE_PASSWORD: 'pw' };
+    const toFile = await cli(['copy', '--to-file', '--file', path, '--attr', `service=${service}`, '--json'], env);
+    expect([toFile.code, toFile.stderr]).toEqual([0, '']);
+    for (const item of await searchItems(k.conn, { service })) await item.delete();
+    const fromFile = await cli(['copy', '--from-file', '--file', path, '--attr', `service=${service}`, '--json'], env);
+    expect([fromFile.code, fromFile.stderr]).toEqual([0, '']);
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ created: 2 });
+    const [restored] = await searchItems(k.conn, { service, n: '1' });
+    expect(await restored.getSecret()).toEqual(bytes);
+    const [text] = await searchItems(k.conn, { service, n: '2' });
+    expect((await text.getSecret()).toString()).toBe('plain ✓');
+    for (const item of await searchItems(k.conn, { service })) await item.delete();
   });
 });
