@@ -42,10 +42,12 @@ function quoteValue(quote: Quoting, value: string): string {
 
 /**
  * The dotenv form of one value, given the text that will follow it in the file (for the trailing-backslash rule),
- * or undefined when dotenv cannot carry it.
+ * or undefined when dotenv cannot carry it; without `carriageReturns`, also for a value holding a CR (for a file that
+ * Node's parser will read, which has no way to write one).
  */
-export function formatDotenvValue(value: string, later = ''): string | undefined {
+export function formatDotenvValue(value: string, later = '', carriageReturns = true): string | undefined {
   if (value === '') return '""';
+  if (!carriageReturns && value.includes('\r')) return undefined;
   for (const quote of ["'", '`', '"', ''] as const) {
     if (!canCarry(quote, value)) continue;
     if (value.endsWith('\\') && closesLater(quote, later)) continue;
@@ -64,10 +66,15 @@ export interface DotenvDocument {
 }
 
 /**
- * A dotenv file for `secrets` (keys in the given order), with an optional comment header (each line gets `# `).
+ * A dotenv file for `secrets` (keys in the given order), with an optional comment header (each line gets `# `);
+ * `carriageReturns: false` when the file will be read by Node's parser (dotenv not installed), which cannot read a CR.
  * Lines are built from the last to the first, so that each value's quoting can take the text after it into account.
  */
-export function formatDotenv(secrets: ReadonlyMap<string, string>, header?: string): DotenvDocument {
+export function formatDotenv(
+  secrets: ReadonlyMap<string, string>,
+  header?: string,
+  options: { carriageReturns?: boolean } = {},
+): DotenvDocument {
   const unrepresentable: string[] = [];
   const renamed: [string, string][] = [];
   const names = new Set<string>();
@@ -87,7 +94,7 @@ export function formatDotenv(secrets: ReadonlyMap<string, string>, header?: stri
   let body = '';
   for (let index = planned.length - 1; index >= 0; index--) {
     const [key, name, value] = planned[index];
-    const formatted = formatDotenvValue(value, body);
+    const formatted = formatDotenvValue(value, body, options.carriageReturns ?? true);
     if (formatted === undefined) {
       unrepresentable.unshift(key);
       continue;

@@ -174,6 +174,9 @@ describe('the user-secrets CLI', () => {
     expect(imported.code).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ format: 'pes', verified: true, removedSource: false });
     expect(JSON.parse((await cli(['export', '--format', 'json', '-p', dir])).stdout)).toEqual(expected);
+    // `-o -` is standard output (as `import -` reads standard input), not a file named "-".
+    expect(JSON.parse((await cli(['export', '--format', 'json', '-o', '-', '-p', dir])).stdout)).toEqual(expected);
+    expect(existsSync(join(process.cwd(), '-'))).toBe(false);
     expect(existsSync(file)).toBe(true);
     // Unchanged keys are not conflicts: a second import is a no-op that may now delete the file.
     const again = await cli(['import', '--remove-source', '-p', dir]);

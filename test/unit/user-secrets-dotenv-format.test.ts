@@ -72,6 +72,19 @@ describe('dotenv export quoting', () => {
     );
   });
 
+  it("for Node's parser (dotenv not installed), a value with a carriage return is one that cannot be written", () => {
+    // Node's parser reads "a\rb" back as a backslash and an r: what it would import is not what was exported.
+    expect(parseEnv('CR="a\\rb"\n').CR).not.toBe('a\rb');
+    fc.assert(
+      fc.property(documents, (secrets) => {
+        const { text, unrepresentable } = formatDotenv(secrets, undefined, { carriageReturns: false });
+        for (const [key, v] of secrets) if (v.includes('\r')) expect(unrepresentable).toContain(key);
+        expect(new Map(Object.entries(parseEnv(text)))).toEqual(representable(secrets, unrepresentable));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('refuses only values no dotenv quoting can carry', () => {
     fc.assert(
       fc.property(value, (v) => {
