@@ -101,7 +101,9 @@ export class SecretReads {
   /** Sends the reads that waited, as one batch per session. */
   private flush(): void {
     if (this.waiting.length === 0) return;
-    const batch = this.waiting.filter((read) => !read.settled);
+    // A read whose deadline has passed is not sent, whether or not its timer has fired yet.
+    const now = performance.now();
+    const batch = this.waiting.filter((read) => !read.settled && read.deadline > now);
     this.waiting = [];
     if (batch.length === 0) return;
     const bySession = new Map<string, Waiting[]>();

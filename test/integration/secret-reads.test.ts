@@ -156,9 +156,9 @@ describe('merged secret reads on other servers (mock service)', () => {
     expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : 'read'))).toEqual(
       PATHS.map(() => 'TimeoutException'),
     );
-    // The lone first read; the others timed out while they waited for it (their deadlines count from getSecret()),
-    // so they were not sent at all, and none was retried read by read.
-    expect(m.mock.callCount('GetSecrets')).toBe(1);
+    // The lone first read, then (if their deadlines, a moment later than its call's, had not passed when it timed
+    // out) one batch of the others with what was left of their time: none retried read by read.
+    expect(m.mock.callCount('GetSecrets')).toBeLessThanOrEqual(2);
     expect(m.mock.callCount('GetSecret')).toBe(0);
   });
 
