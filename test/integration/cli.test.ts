@@ -60,9 +60,11 @@ describe('secretstorage get / set / delete / search / collections', () => {
     expect(JSON.parse(json.stdout)).toEqual({ service, username: 'alice', password: 's3cret pass' });
     await cli(['set', service, 'alice', '--raw'], env(), 'kept\n');
     expect((await cli(['get', service, 'alice'], env())).stdout).toBe('kept\n');
-    // Byte for byte, a leading byte-order mark included (as `store` and secret-tool keep it).
+    // Byte for byte, a leading byte-order mark included (as `store` and secret-tool keep it), which KWallet and
+    // KeePassXC drop from what they store (docs/servers.md).
     await cli(['set', service, 'alice', '--raw'], env(), '\uFEFFpw');
-    expect((await cli(['get', service, 'alice'], env())).stdout).toBe('\uFEFFpw');
+    const keepsMark = !skipOn({ kwallet: 'drops a leading BOM', keepassxc: 'drops a leading BOM' });
+    expect((await cli(['get', service, 'alice'], env())).stdout).toBe(keepsMark ? '\uFEFFpw' : 'pw');
   });
 
   it('set writes the chosen profile and reports it with --json; a second set updates in place', async () => {
