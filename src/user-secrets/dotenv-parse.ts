@@ -44,7 +44,9 @@ export function dotenvParser(): Promise<DotenvParser> {
         name: 'node:util',
         parse: (text) =>
           Object.fromEntries(
-            Object.entries(parseEnv(text)).filter((entry): entry is [string, string] => entry[1] !== undefined),
+            Object.entries(parseEnv(withoutStrayLines(text))).filter(
+              (entry): entry is [string, string] => entry[1] !== undefined,
+            ),
           ),
       };
     }
@@ -52,6 +54,32 @@ export function dotenvParser(): Promise<DotenvParser> {
   })();
   cached.catch(() => (cached = undefined));
   return cached;
+}
+
+/**
+ * `.env` text with every line that is neither an assignment, a comment, a blank line nor part of a multi-line quoted
+ * value made blank: dotenv passes over such a line, while Node's parser reads it and the next line as one key
+ * (`junk\nB=2` gives the key "junk\nB"), so that one stray line cost the assignment after it.
+ */
+export function withoutStrayLines(text: string): string {
+  let openQuote: string | undefined;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (openQuote) {
+        if (line.includes(openQuote)) openQuote = undefined;
+        return line;
+      }
+      const trimmed = line.trim();
+      if (trimmed === '' || trimmed.startsWith('#')) return line;
+      // `s`: a value may hold U+2028 or a CR, which `.` would not match otherwise.
+      const match = /^\s*(?:export\s+)?[^=#]*?\s*=\s*(["'`])?(.*)$/s.exec(line);
+      if (!match) return '';
+      const [, quote, rest] = match;
+      if (quote && !rest.includes(quote)) openQuote = quote;
+      return line;
+    })
+    .join('\n');
 }
 
 /**

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import dotenv from 'dotenv';
 import { parseEnv } from 'node:util';
 import { formatDotenv, formatDotenvValue } from '../../src/user-secrets/dotenv-format.js';
+import { withoutStrayLines } from '../../src/user-secrets/dotenv-parse.js';
 
 const tricky = fc.constantFrom(
   "'",
@@ -69,6 +70,21 @@ describe('dotenv export quoting', () => {
         expect(new Map(Object.entries(parseEnv(text)))).toEqual(representable(withoutCr, unrepresentable));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it("a stray line (not an assignment) costs Node's parser nothing more than it costs dotenv", () => {
+    const text = 'A=1\nthis is junk\nB=2\n# comment\nC="multi\nline junk\n"\nD=4\n';
+    expect(parseEnv(text)).toHaveProperty(['this is junk\nB'], '2'); // what Node's parser alone makes of it
+    expect(parseEnv(withoutStrayLines(text))).toEqual(dotenv.parse(text));
+    expect(parseEnv(withoutStrayLines(text))).toEqual({ A: '1', B: '2', C: 'multi\nline junk\n', D: '4' });
+    // What export writes has no stray line: nothing of it is blanked.
+    fc.assert(
+      fc.property(documents, (secrets) => {
+        const { text: written } = formatDotenv(secrets, 'a header', { carriageReturns: false });
+        expect(withoutStrayLines(written)).toBe(written);
+      }),
+      { numRuns: 1000 },
     );
   });
 
