@@ -152,9 +152,22 @@ export function checkContentType(value: unknown): string | undefined {
   return value;
 }
 
+/** Whether `bytes` may go under `contentType`: anything but `text/*`, or UTF-8 text (KWallet enforces it). */
+function fitsContentType(bytes: Uint8Array, contentType: string): boolean {
+  return !/^text\//i.test(contentType) || decodeUtf8(bytes, true) !== undefined;
+}
+
+/**
+ * `contentType`, or `application/octet-stream` when it says text and `bytes` are not UTF-8: for bytes that must be
+ * kept as they are whatever they were labelled (gnome-keyring reports every secret as `text/plain`).
+ */
+export function contentTypeFor(bytes: Uint8Array, contentType: string): string {
+  return fitsContentType(bytes, contentType) ? contentType : 'application/octet-stream';
+}
+
 /** `text/*` content types declare text; bytes sent under them should be valid UTF-8 (KWallet enforces it). */
 export function assertTextIsUtf8(bytes: Uint8Array, contentType: string): void {
-  if (!/^text\//i.test(contentType) || decodeUtf8(bytes) !== undefined) return;
+  if (fitsContentType(bytes, contentType)) return;
   throw new InvalidArgumentError(
     'secret',
     `is not valid UTF-8 but its content type is ${contentType}; pass contentType: 'application/octet-stream' for binary data.`,

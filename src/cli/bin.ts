@@ -4,17 +4,7 @@
 import { useCompileCache } from './compile-cache.js';
 
 useCompileCache();
-const [{ ignoreClosedPipe }, { runCli }] = await Promise.all([import('./io.js'), import('./main.js')]);
+const [{ processIO }, { runCli }] = await Promise.all([import('./io.js'), import('./main.js')]);
 
-ignoreClosedPipe(process.stdout);
-let signalled: NodeJS.Signals | undefined;
-runCli(process.argv.slice(2), {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  commandSignalled: (signal) => (signalled = signal),
-}).then(async (code) => {
-  process.exitCode = code;
-  if (signalled) (await import('../forward-signals.js')).endLike(signalled);
-});
+const { io, finish } = processIO();
+void runCli(process.argv.slice(2), io).then(finish);

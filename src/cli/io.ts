@@ -95,3 +95,26 @@ export function ignoreClosedPipe(stream: NodeJS.WritableStream): void {
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
   });
 }
+
+/**
+ * This process's own streams and environment as a CLI's, for an executable: `finish` then sets the exit code, and
+ * ends this process by the signal that ended a command it ran, if one did (see forward-signals.ts, endLike).
+ */
+export function processIO(): { io: CliIO; finish(code: number): Promise<void> } {
+  ignoreClosedPipe(process.stdout);
+  let signalled: NodeJS.Signals | undefined;
+  const io: CliIO = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    commandSignalled: (signal) => (signalled = signal),
+  };
+  return {
+    io,
+    async finish(code) {
+      process.exitCode = code;
+      if (signalled) (await import('../forward-signals.js')).endLike(signalled);
+    },
+  };
+}

@@ -79,7 +79,7 @@ async function cookieResponse(challengeHex: string): Promise<string> {
   // $HOME's keyrings, then the home directory of this uid's passwd entry, which is where dbus-daemon (libdbus) keeps
   // them whatever $HOME says: a process run with a throwaway HOME still finds the cookie.
   const homes = [...new Set([homedir(), userInfoHome(userInfo)])].filter((home): home is string => Boolean(home));
-  const uid = typeof process.geteuid === 'function' ? process.geteuid() : undefined;
+  const uid = effectiveUid();
   const looked: string[] = [];
   for (const home of homes) {
     const directory = join(home, '.dbus-keyrings');
@@ -141,8 +141,8 @@ function quoted(line: string): string {
  * The uid this process authenticates as: its effective uid, which is what the kernel reports to the bus for a Unix
  * socket (SO_PEERCRED) and what libdbus sends.
  */
-function effectiveUid(): string {
-  return typeof process.geteuid === 'function' ? String(process.geteuid()) : '0';
+function effectiveUid(): number | undefined {
+  return typeof process.geteuid === 'function' ? process.geteuid() : undefined;
 }
 
 /**
@@ -159,7 +159,7 @@ export async function authenticate(
   options: { unixFds?: boolean } = {},
 ): Promise<string> {
   const reader = new LineReader(socket, incoming);
-  const uid = effectiveUid();
+  const uid = String(effectiveUid() ?? 0);
   const rejections: string[] = [];
   // The protocol opens with one NUL byte; it goes out with the first command, in one write.
   let nul = '\0';

@@ -4,7 +4,7 @@
  * Each refuses the same incomplete input that program refuses, and answers `get` the same way.
  */
 import { clearSecrets, lookupItem, storeSecret, type AttributeOptions } from '../keyring/attribute-items.js';
-import { decodeUtf8 } from '../utf8.js';
+import { contentTypeFor } from '../validate.js';
 import { credentialAttributes, credentialLabel, storedAttributes } from './libsecret-format.js';
 import { answerFromSecret, secretOf, type CredentialAnswer, type GitCredential } from './protocol.js';
 
@@ -65,7 +65,7 @@ export async function storeGitCredential(
       ...options,
       // Bytes that are not UTF-8 are stored as they came, as libsecret's helper does (gnome-keyring reports every
       // secret as text/plain anyway); KWallet would refuse them as text.
-      contentType: decodeUtf8(secret, true) === undefined ? 'application/octet-stream' : 'text/plain',
+      contentType: contentTypeFor(secret, 'text/plain'),
     });
   } finally {
     secret.fill(0);

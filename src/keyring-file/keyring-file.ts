@@ -124,12 +124,22 @@ export class KeyringFile {
     this.#keys.clear();
   }
 
+  /** @throws KeyringFileError once close() was called. */
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new KeyringFileError(
+        this.path,
+        `This KeyringFile of ${this.path} was closed; open the file again to use it.`,
+      );
+    }
+  }
+
   /** Runs `call` as one of the calls close() waits for. @throws KeyringFileError once closed. */
   #run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.#closed) {
-      return Promise.reject(
-        new KeyringFileError(this.path, `This KeyringFile of ${this.path} was closed; open the file again to use it.`),
-      );
+    try {
+      this.#assertOpen();
+    } catch (error) {
+      return Promise.reject(error);
     }
     const running = call();
     this.#running.add(running);
@@ -273,7 +283,7 @@ export class KeyringFile {
     return this.#run(async () => {
       const { snapshot } = await this.#read();
       return (attributes) => {
-        if (this.#closed) throw new KeyringFileError(this.path, `This KeyringFile of ${this.path} was closed.`);
+        this.#assertOpen();
         return this.#search(snapshot.key, snapshot.contents.items, attributes);
       };
     });

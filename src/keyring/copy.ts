@@ -10,8 +10,7 @@ import { Item } from '../item.js';
 import type { KeyringFile } from '../keyring-file/keyring-file.js';
 import { searchItemPaths } from '../service.js';
 import { unlockForUse } from '../unlock-for-use.js';
-import { decodeUtf8 } from '../utf8.js';
-import { checkAttributes } from '../validate.js';
+import { checkAttributes, contentTypeFor } from '../validate.js';
 import { collectionOf } from './lookup.js';
 import { GENERIC_SCHEMA, XDG_SCHEMA } from './profiles.js';
 import { runOperation, type KeyringOptions } from './operation.js';
@@ -43,17 +42,6 @@ function withoutAddedSchema(stored: Record<string, string>, given: Record<string
   if (XDG_SCHEMA in given || stored[XDG_SCHEMA] !== GENERIC_SCHEMA) return stored;
   const { [XDG_SCHEMA]: _added, ...rest } = stored;
   return rest;
-}
-
-/**
- * The content type to copy a secret with: its own, unless that says text and the bytes are not UTF-8 (gnome-keyring
- * reports every secret as `text/plain`, and a keyring file implies it for a secret stored without one): then bytes,
- * which every target stores as they are (KWallet, and this library, refuse non-UTF-8 text).
- */
-function copiedContentType(contentType: string, secret: Uint8Array): string {
-  return /^text\//i.test(contentType) && decodeUtf8(secret, true) === undefined
-    ? 'application/octet-stream'
-    : contentType;
 }
 
 async function fileOf(options: CopyOptions): Promise<KeyringFile> {
@@ -93,7 +81,7 @@ export async function copySecrets(direction: CopyDirection, options: CopyOptions
           );
           await target.createItem(item.label, item.attributes, item.secret, {
             replace: true,
-            contentType: copiedContentType(item.contentType, item.secret),
+            contentType: contentTypeFor(item.secret, item.contentType),
             ...prompt,
           });
           if (replacing) result.replaced++;
@@ -121,7 +109,7 @@ export async function copySecrets(direction: CopyDirection, options: CopyOptions
           item.getAttributes(),
           item.getSecretAndContentType(),
         ]);
-        return { label, attributes, secret: value, contentType: copiedContentType(contentType, value) };
+        return { label, attributes, secret: value, contentType: contentTypeFor(value, contentType) };
       }),
     );
     try {

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
+import { BACKEND_ENV, FILE_PASSWORD_ENV, FILE_PATH_ENV } from '../backend/choose.js';
 import { forwardSignals } from '../forward-signals.js';
 import { findExecutable } from './find-executable.js';
 import { startHeadlessKeyring, type HeadlessKeyringOptions } from './headless-keyring.js';
@@ -27,9 +28,9 @@ const GATE = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
  * desktop keyring's control socket. The command gets none of them from the environment it is started from.
  */
 const ELSEWHERE = [
-  'SECRETSTORAGE_BACKEND',
-  'SECRETSTORAGE_FILE_PATH',
-  'SECRETSTORAGE_FILE_PASSWORD',
+  BACKEND_ENV,
+  FILE_PATH_ENV,
+  FILE_PASSWORD_ENV,
   'SECRET_SERVICE_BUS_NAME',
   'SECRET_BACKEND',
   'SECRET_FILE_TEST_PATH',

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 
 /** The longest socket path libdbus listens on (its `_DBUS_MAX_SUN_PATH_LENGTH`); the kernel takes 107 bytes. */
-export const MAX_SOCKET_PATH_BYTES = 99;
+const MAX_SOCKET_PATH_BYTES = 99;
 /** What the daemons add under a throwaway folder, at most: gnome-keyring's control socket, `run/keyring/control`. */
 const LONGEST_SOCKET = '/run/keyring/control';
 /** What mkdtemp adds to a prefix. */
