@@ -56,29 +56,36 @@ export function dotenvParser(): Promise<DotenvParser> {
   return cached;
 }
 
+/** What a line of `.env` text is: blank or a comment, an assignment (with its key), inside a quoted value, or stray. */
+type EnvLine = { kind: 'blank' | 'quoted' | 'stray'; text: string } | { kind: 'assignment'; text: string; key: string };
+
+/** The lines of `.env` text, each said what it is (a value's quote left open carries on to the lines after it). */
+function envLines(text: string): EnvLine[] {
+  let openQuote: string | undefined;
+  return text.split('\n').map((line): EnvLine => {
+    if (openQuote) {
+      if (line.includes(openQuote)) openQuote = undefined;
+      return { kind: 'quoted', text: line };
+    }
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return { kind: 'blank', text: line };
+    // `s`: a value may hold U+2028 or a CR, which `.` would not match otherwise.
+    const match = /^\s*(?:export\s+)?([^=#]*?)\s*=\s*(["'`])?(.*)$/s.exec(line);
+    if (!match) return { kind: 'stray', text: line };
+    const [, key, quote, rest] = match;
+    if (quote && !rest.includes(quote)) openQuote = quote;
+    return { kind: 'assignment', text: line, key };
+  });
+}
+
 /**
- * `.env` text with every line that is neither an assignment, a comment, a blank line nor part of a multi-line quoted
- * value made blank: dotenv passes over such a line, while Node's parser reads it and the next line as one key
+ * `.env` text with every stray line (neither an assignment, a comment, a blank line nor part of a multi-line quoted
+ * value) made blank: dotenv passes over such a line, while Node's parser reads it and the next line as one key
  * (`junk\nB=2` gives the key "junk\nB"), so that one stray line cost the assignment after it.
  */
 export function withoutStrayLines(text: string): string {
-  let openQuote: string | undefined;
-  return text
-    .split('\n')
-    .map((line) => {
-      if (openQuote) {
-        if (line.includes(openQuote)) openQuote = undefined;
-        return line;
-      }
-      const trimmed = line.trim();
-      if (trimmed === '' || trimmed.startsWith('#')) return line;
-      // `s`: a value may hold U+2028 or a CR, which `.` would not match otherwise.
-      const match = /^\s*(?:export\s+)?[^=#]*?\s*=\s*(["'`])?(.*)$/s.exec(line);
-      if (!match) return '';
-      const [, quote, rest] = match;
-      if (quote && !rest.includes(quote)) openQuote = quote;
-      return line;
-    })
+  return envLines(text)
+    .map((line) => (line.kind === 'stray' ? '' : line.text))
     .join('\n');
 }
 
@@ -89,17 +96,8 @@ export function withoutStrayLines(text: string): string {
 export function skippedAssignmentLines(text: string, parsedKeys: Iterable<string>): number[] {
   const known = new Set(parsedKeys);
   const skipped: number[] = [];
-  let openQuote: string | undefined;
-  text.split(/\r?\n/).forEach((line, index) => {
-    if (openQuote) {
-      if (line.includes(openQuote)) openQuote = undefined;
-      return;
-    }
-    const match = /^\s*(?:export\s+)?([^=#]*?)\s*=\s*(["'`])?(.*)$/.exec(line);
-    if (!match || line.trimStart().startsWith('#')) return;
-    const [, key, quote, rest] = match;
-    if (quote && !rest.includes(quote)) openQuote = quote;
-    if (key !== '' && !known.has(key)) skipped.push(index + 1);
+  envLines(text).forEach((line, index) => {
+    if (line.kind === 'assignment' && line.key !== '' && !known.has(line.key)) skipped.push(index + 1);
   });
   return skipped;
 }
