@@ -24,6 +24,22 @@ import { closeSession, openSession, type EncryptionMode, type Session } from './
 
 const NAME_HAS_NO_OWNER = 'org.freedesktop.DBus.Error.NameHasNoOwner';
 /** How many departed owners of the service a connection remembers, to tell a stale session from a current one. */
+/**
+ * Methods that change nothing the service holds: a read waiting to be merged may leave after them. Any other call
+ * (writes, deletes, locks, prompts, a session's Close) first sends the reads waiting.
+ */
+const READ_ONLY_MEMBERS = new Set([
+  'GetSecrets',
+  'GetSecret',
+  'SearchItems',
+  'ReadAlias',
+  'OpenSession',
+  'Get',
+  'GetAll',
+  'Introspect',
+  'Ping',
+]);
+
 const REMEMBERED_OWNERS = 8;
 /** How many times a session is opened again because the service changed owner while it was being opened. */
 const SESSION_REOPENINGS = 2;
@@ -146,6 +162,8 @@ export class Connection implements ServiceCaller, AsyncDisposable {
   ): Promise<unknown[]> {
     const what = `${iface.replace('org.freedesktop.Secret.', '')}.${member} on ${path}`;
     const started = this.log ? performance.now() : 0;
+    // Reads started before this call leave before it, whatever they wait for (see secret-reads.ts).
+    if (!READ_ONLY_MEMBERS.has(member)) this.secretReads.sendWaiting();
     try {
       if (!this.firstContact.made) await this.firstContact.wait(options.signal);
       const reply = await this.bus.call(
@@ -201,6 +219,7 @@ export class Connection implements ServiceCaller, AsyncDisposable {
 
   send(path: string, iface: string, member: string, signature?: string, body?: unknown[]): void {
     if (this.bus.closed) return;
+    if (!READ_ONLY_MEMBERS.has(member)) this.secretReads.sendWaiting();
     this.bus.send({ destination: this.serviceName, path, interface: iface, member, signature, body });
   }
 

@@ -80,6 +80,22 @@ describe('merged secret reads on gnome-keyring', () => {
     ]);
     await open.delete();
   });
+  it('a read started before a change on the same connection sees the item as it was: waiting reads go out first', async () => {
+    const conn = await k.connect();
+    const login = getDefaultCollection(conn);
+    const item = await login.createItem('ordered', uniqueAttributes(), 'before');
+    const doomed = await login.createItem('doomed', uniqueAttributes(), 'still here');
+    // The first read goes out alone; the others wait for it, and would have left after the changes made meanwhile
+    // (a moment later: calls started in the same tick without awaiting are not ordered, as in any async API).
+    const reads = [item.getSecret(), item.getSecret(), doomed.getSecret()];
+    await new Promise((resolve) => setImmediate(resolve));
+    const changes = [item.setSecret('after'), doomed.delete()];
+    expect((await Promise.all(reads)).map(text)).toEqual(['before', 'before', 'still here']);
+    await Promise.all(changes);
+    expect(text(await item.getSecret())).toBe('after');
+    await expect(doomed.getSecret()).rejects.toBeInstanceOf(ItemNotFoundException);
+    await item.delete();
+  });
 });
 
 describe('merged secret reads on other servers (mock service)', () => {
@@ -197,12 +213,14 @@ describe('merged secret reads on other servers (mock service)', () => {
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof ConnectionClosedError)).toBe(true);
   });
 
-  it('an item deleted while its read waits for the batch: ItemNotFoundException for it alone', async () => {
+  it('an item another client deletes while its read waits for the batch: ItemNotFoundException for it alone', async () => {
+    // Another connection: a delete on the reads' own one would send the waiting reads before it.
+    const other = await m.connect();
     let deleted = false;
     m.mock.hooks.onCall = async (message) => {
       if (message.member === 'GetSecrets' && !deleted) {
         deleted = true;
-        await new Item(m.conn, PATHS[4]).delete();
+        await new Item(other, PATHS[4]).delete();
       }
       return 'pass';
     };
