@@ -1,66 +1,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createServer, Socket, type Server } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeMessage, encodeMessage } from '../../src/dbus/codec.js';
+import { encodeMessage } from '../../src/dbus/codec.js';
 import { DBusConnection } from '../../src/dbus/connection.js';
 import { MessageType } from '../../src/dbus/message.js';
 import { dbusInit } from '../../src/dbus-init.js';
+import { FakeBus } from '../helpers/fake-bus.js';
 import { NoBackendError } from '../../src/errors.js';
 
 /**
- * A bus that answers each AUTH (and DATA, CANCEL) line with `answers` in turn (OK once it runs out), then Hello. It records what it read
- * as text, so a test can check what the client sent, in order.
+ * A bus that answers each AUTH (and DATA, CANCEL) line with `answers` in turn (OK once they run out), then Hello; later
+ * calls stay unanswered. It records what it read, so a test can check what the client sent, in order.
  */
-async function fakeBus(answers: string[]): Promise<{ address: string; received: () => string; stop(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'handshake-'));
-  const path = join(dir, 'bus');
-  let received = Buffer.alloc(0);
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    let buffered = Buffer.alloc(0);
-    let authenticated = false;
-    socket.on('data', (chunk) => {
-      received = Buffer.concat([received, chunk]);
-      buffered = Buffer.concat([buffered, chunk]);
-      while (!authenticated) {
-        const end = buffered.indexOf('\r\n');
-        if (end < 0) return;
-        const line = buffered.subarray(0, end).toString('latin1').replace(/^\0/, '');
-        buffered = buffered.subarray(end + 2);
-        if (line === 'BEGIN') authenticated = true;
-        else if (line.startsWith('AUTH ') || line.startsWith('DATA ') || line === 'CANCEL')
-          socket.write(`${answers.shift() ?? 'OK 0123456789abcdef0123456789abcdef'}\r\n`);
-      }
-      if (buffered.length < 16) return;
-      const total = 16 + ((buffered.readUInt32LE(12) + 7) & ~7) + buffered.readUInt32LE(4);
-      if (buffered.length < total) return;
-      const hello = decodeMessage(buffered.subarray(0, 16), buffered.subarray(16, total)).message;
-      buffered = buffered.subarray(total);
-      socket.write(
-        encodeMessage({
-          type: MessageType.MethodReturn,
-          serial: 1,
-          replySerial: hello.serial,
-          sender: 'org.freedesktop.DBus',
-          signature: 's',
-          body: [':1.7'],
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    address: `unix:path=${path}`,
-    received: () => received.toString('latin1'),
-    async stop() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+async function fakeBus(answers: string[]): Promise<FakeBus> {
+  const bus = new FakeBus({ authAnswers: answers, uniqueName: ':1.7' });
+  await bus.start();
+  return bus;
 }
 
 /** What the client wrote, one entry per write call (the bus's own writes, on accepted sockets, are left out). */

@@ -5,10 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createServer, type Server, type Socket } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeBody, decodeMessage, encodeMessage, type DecodedHeader } from '../../src/dbus/codec.js';
 import { DBusConnection } from '../../src/dbus/connection.js';
 import { FIXED_HEADER_BYTES, MAX_HEADER_FIELDS_BYTES, readFrames, type FrameStats } from '../../src/dbus/framing.js';
@@ -16,6 +12,7 @@ import { IncomingBytes } from '../../src/dbus/incoming.js';
 import { MessageType } from '../../src/dbus/message.js';
 import { MAX_VALUES_PER_MESSAGE } from '../../src/dbus/reader.js';
 import { ConnectionClosedError, ProtocolError, TimeoutException } from '../../src/errors.js';
+import { FakeBus } from '../helpers/fake-bus.js';
 import { withoutUncaught } from '../helpers/uncaught.js';
 
 /** Lengths a hostile endpoint would try: huge, negative as int32, wrapping past 2^32, tiny, and anything. */
@@ -324,99 +321,36 @@ describe('alignment padding on read', () => {
 });
 
 /**
- * A fake bus that answers Hello and then sends `next` (hostile bytes) to the client: the connection must end with a
- * ProtocolError as the cause of its ConnectionClosedError, or go on, and never throw out of its reader.
+ * A reply to `serial` of one `s` holding exactly `bytes` (UTF-8 or not): encoded with a placeholder of the same length,
+ * then the placeholder's bytes replaced, since the encoder itself refuses what is not UTF-8.
  */
-class HostileEndpoint {
-  server!: Server;
-  dir!: string;
-  next: Buffer = Buffer.alloc(0);
-  /** When set, every call after Hello is answered with one `s` holding exactly these bytes (UTF-8 or not). */
-  replyString: Buffer | undefined;
-  /** When set, every call after Hello is answered with what this returns for the call's serial. */
-  reply: ((serial: number) => Buffer) | undefined;
-  private readonly sockets = new Set<Socket>();
-
-  async start(): Promise<string> {
-    this.dir = await mkdtemp(join(tmpdir(), 'hostile-endpoint-'));
-    this.server = createServer((socket) => this.serve(socket));
-    const path = join(this.dir, 'bus');
-    await new Promise<void>((resolve) => this.server.listen(path, resolve));
-    return `unix:path=${path}`;
-  }
-
-  private serve(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let buffered = Buffer.alloc(0);
-    let authenticated = false;
-    let answeredAuth = false;
-    let helloAnswered = false;
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (!authenticated) {
-        const text = buffered.toString('latin1');
-        if (!answeredAuth && text.includes('\r\n')) {
-          answeredAuth = true;
-          socket.write('OK 0123456789abcdef0123456789abcdef\r\n');
-        }
-        const begin = text.indexOf('BEGIN\r\n');
-        if (begin < 0) return;
-        buffered = buffered.subarray(begin + 7);
-        authenticated = true;
-      }
-      if (buffered.length < 16) return;
-      const serial = buffered.readUInt32LE(8);
-      buffered = Buffer.alloc(0);
-      if (helloAnswered && this.reply) {
-        socket.write(this.reply(serial));
-        return;
-      }
-      if (helloAnswered && this.replyString) {
-        // Encoded with a placeholder of the same length, then the placeholder's bytes replaced: the encoder itself
-        // refuses what is not UTF-8.
-        const bytes = this.replyString;
-        const placeholder = Buffer.alloc(bytes.length, 'q');
-        const reply = encodeMessage({
-          type: MessageType.MethodReturn,
-          serial: 2,
-          replySerial: serial,
-          sender: 'org.freedesktop.DBus',
-          signature: 's',
-          body: [placeholder.toString()],
-        });
-        const at = reply.lastIndexOf(placeholder);
-        bytes.copy(reply, at);
-        socket.write(reply);
-        return;
-      }
-      helloAnswered = true;
-      socket.write(
-        Buffer.concat([
-          encodeMessage({
-            type: MessageType.MethodReturn,
-            serial: 1,
-            replySerial: serial,
-            sender: 'org.freedesktop.DBus',
-            signature: 's',
-            body: [':1.5'],
-          }),
-          this.next,
-        ]),
-      );
-    });
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await rm(this.dir, { recursive: true, force: true });
-  }
+function replyWithStringBytes(serial: number, bytes: Buffer): Buffer {
+  const placeholder = Buffer.alloc(bytes.length, 'q');
+  const reply = encodeMessage({
+    type: MessageType.MethodReturn,
+    serial: 2,
+    replySerial: serial,
+    sender: 'org.freedesktop.DBus',
+    signature: 's',
+    body: [placeholder.toString()],
+  });
+  bytes.copy(reply, reply.lastIndexOf(placeholder));
+  return reply;
 }
 
+/** An empty reply to `serial`, followed by the bus's hostile bytes again. */
+const emptyReplyThenHostile = (endpoint: FakeBus) => (serial: number) =>
+  Buffer.concat([
+    encodeMessage({ type: MessageType.MethodReturn, serial: 2, replySerial: serial, sender: 'org.freedesktop.DBus' }),
+    endpoint.afterHello,
+  ]);
+
 describe('a connection to a hostile socket endpoint', () => {
-  const endpoint = new HostileEndpoint();
+  // A fake bus that answers Hello and then sends `afterHello` (hostile bytes): the connection must end with a
+  // ProtocolError as the cause of its ConnectionClosedError, or go on, and never throw out of its reader.
+  const endpoint = new FakeBus();
+  // Every call is answered, as the first is, by an empty reply and the hostile bytes again, unless a test says else.
+  endpoint.reply = emptyReplyThenHostile(endpoint);
   let address: string;
   beforeAll(async () => {
     address = await endpoint.start();
@@ -427,22 +361,22 @@ describe('a connection to a hostile socket endpoint', () => {
 
   it('a reply holding a string that is not UTF-8 fails its call with a ProtocolError; the connection lives on', async () => {
     await withoutUncaught(async () => {
-      endpoint.next = Buffer.alloc(0);
+      endpoint.afterHello = Buffer.alloc(0);
       const conn = await DBusConnection.open(address);
       try {
         for (const bytes of [Buffer.from([0x6b, 0xff]), Buffer.from('k\0')]) {
-          endpoint.replyString = bytes;
+          endpoint.reply = (serial) => replyWithStringBytes(serial, bytes);
           const error = await conn.call({ path: '/x', member: 'Ping' }).catch((e: unknown) => e);
           expect(error).toBeInstanceOf(ProtocolError);
           expect((error as Error).message).toMatch(
             /could not be decoded \(a string (that is not UTF-8|with a NUL inside)\)/,
           );
         }
-        endpoint.replyString = Buffer.from('k\u00e4');
+        endpoint.reply = (serial) => replyWithStringBytes(serial, Buffer.from('k\u00e4'));
         expect((await conn.call({ path: '/x', member: 'Ping' })).body).toEqual(['k\u00e4']);
         expect(conn.closed).toBe(false);
       } finally {
-        endpoint.replyString = undefined;
+        endpoint.reply = emptyReplyThenHostile(endpoint);
         await conn.close();
       }
     });
@@ -450,7 +384,7 @@ describe('a connection to a hostile socket endpoint', () => {
 
   it('a reply with padding that is not zero: in the body it fails its call; in the header it is dropped', async () => {
     await withoutUncaught(async () => {
-      endpoint.next = Buffer.alloc(0);
+      endpoint.afterHello = Buffer.alloc(0);
       // 'yus': three bytes of padding after the byte in the body, and header fields that end off an 8-byte boundary.
       const reply = (serial: number, text: string) => {
         const bytes = encodeMessage({
@@ -484,7 +418,7 @@ describe('a connection to a hostile socket endpoint', () => {
         expect((await conn.call({ path: '/x', member: 'Ping' })).body).toEqual([1, 7, 'good']);
         expect(conn.closed).toBe(false);
       } finally {
-        endpoint.reply = undefined;
+        endpoint.reply = emptyReplyThenHostile(endpoint);
         await conn.close();
       }
     });
@@ -492,7 +426,7 @@ describe('a connection to a hostile socket endpoint', () => {
 
   it('fieldsLength 0x80000000 in one 16-byte header closes the connection with a ProtocolError, nothing uncaught', async () => {
     await withoutUncaught(async () => {
-      endpoint.next = fixedHeader(true, 2, 1, 0, 0x80000000);
+      endpoint.afterHello = fixedHeader(true, 2, 1, 0, 0x80000000);
       const conn = await DBusConnection.open(address);
       const closed = new Promise<Error | undefined>((resolve) => conn.onClose(resolve));
       const reason = await closed;
@@ -506,7 +440,7 @@ describe('a connection to a hostile socket endpoint', () => {
     await withoutUncaught(async () => {
       await fc.assert(
         fc.asyncProperty(hostileHeader, fc.uint8Array({ maxLength: 48 }), async (header, tail) => {
-          endpoint.next = Buffer.concat([header, tail]);
+          endpoint.afterHello = Buffer.concat([header, tail]);
           const conn = await DBusConnection.open(address);
           let reason: Error | undefined;
           conn.onClose((error) => (reason = error));

@@ -1,85 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createServer, type Server, type Socket } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeBody, decodeHeader, decodeMessage, encodeMessage } from '../../src/dbus/codec.js';
 import { DBusConnection } from '../../src/dbus/connection.js';
 import { MessageType } from '../../src/dbus/message.js';
 import { ConnectionClosedError, ProtocolError, TimeoutException } from '../../src/errors.js';
+import { FakeBus } from '../helpers/fake-bus.js';
 import { withoutUncaught } from '../helpers/uncaught.js';
-
-/**
- * A fake bus that authenticates anyone, answers Hello properly, and then answers the next call with whatever bytes
- * the test hands it: the client must settle every call with a typed error or a value, and never throw.
- */
-class FakeBus {
-  server!: Server;
-  dir!: string;
-  nextReply: (serial: number) => Buffer = () => Buffer.alloc(0);
-  private readonly sockets = new Set<Socket>();
-
-  async start(): Promise<string> {
-    this.dir = await mkdtemp(join(tmpdir(), 'fake-bus-'));
-    this.server = createServer((socket) => this.serve(socket));
-    const path = join(this.dir, 'bus');
-    await new Promise<void>((resolve) => this.server.listen(path, resolve));
-    return `unix:path=${path}`;
-  }
-
-  private serve(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    let buffered = Buffer.alloc(0);
-    let authenticated = false;
-    let answeredAuth = false;
-    let helloDone = false;
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (!authenticated) {
-        const text = buffered.toString('latin1');
-        if (!answeredAuth && text.includes('\r\n')) {
-          answeredAuth = true;
-          socket.write('OK 0123456789abcdef0123456789abcdef\r\n');
-        }
-        const begin = text.indexOf('BEGIN\r\n');
-        if (begin < 0) return;
-        buffered = buffered.subarray(begin + 7);
-        authenticated = true;
-      }
-      while (buffered.length >= 16) {
-        const fields = buffered.readUInt32LE(12);
-        const total = 16 + (((fields + 7) >> 3) << 3) + buffered.readUInt32LE(4);
-        if (buffered.length < total) return;
-        const serial = buffered.readUInt32LE(8);
-        buffered = buffered.subarray(total);
-        if (!helloDone) {
-          helloDone = true;
-          socket.write(
-            encodeMessage({
-              type: MessageType.MethodReturn,
-              serial: 1,
-              replySerial: serial,
-              sender: 'org.freedesktop.DBus',
-              signature: 's',
-              body: [':1.99'],
-            }),
-          );
-        } else {
-          socket.write(this.nextReply(serial));
-        }
-      }
-    });
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await rm(this.dir, { recursive: true, force: true });
-  }
-}
 
 function header(
   serial: number,
@@ -143,7 +69,8 @@ describe('decoding arbitrary bytes', () => {
 });
 
 describe('a connection fed garbage replies', () => {
-  const bus = new FakeBus();
+  // Authenticates anyone, answers Hello, then answers each call with whatever bytes the test hands it.
+  const bus = new FakeBus({ uniqueName: ':1.99' });
   let address: string;
   beforeAll(async () => {
     address = await bus.start();
@@ -167,7 +94,7 @@ describe('a connection fed garbage replies', () => {
             fc.record({ kind: fc.constant('raw' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
           ),
           async (reply) => {
-            bus.nextReply = (serial) => {
+            bus.reply = (serial) => {
               if (reply.kind === 'raw') return Buffer.from(reply.bytes);
               const padded = ((reply.fields + 7) >> 3) << 3;
               const rest = Buffer.alloc(padded + reply.body.length);
@@ -193,7 +120,7 @@ describe('a connection fed garbage replies', () => {
   }, 60_000);
 
   it('a reply whose body does not match its signature rejects that call with ProtocolError', async () => {
-    bus.nextReply = (serial) => {
+    bus.reply = (serial) => {
       const good = encodeMessage({
         type: MessageType.MethodReturn,
         serial: 7,
