@@ -5,7 +5,7 @@
 import type { Connection } from './connection.js';
 import { variant } from './dbus/codec.js';
 import { ALIAS_PREFIX, COLLECTION_IFACE, NO_OBJECT, SERVICE_IFACE, SERVICE_PATH } from './defines.js';
-import { ItemNotFoundException, LockedException } from './errors.js';
+import { ItemNotFoundException, LockedException, ProtocolError } from './errors.js';
 import { Item, itemProperties } from './item.js';
 import { unlockWithPassword } from './gnome-internal.js';
 import { deleteObject, lockObjects, unlockObjects } from './prompted-calls.js';
@@ -67,7 +67,15 @@ export async function createCollectionPath(
   )) as [string, string];
   if (path !== NO_OBJECT) return path;
   const { value } = await runPrompt(connection, prompt, `CreateCollection "${label}"`, 'o', options);
-  return value as string;
+  return createdPath(value as string, `CreateCollection "${label}"`);
+}
+
+/** The object a creation's prompt completed with: `/` there means nothing was created. */
+function createdPath(path: string, what: string): string {
+  if (path === NO_OBJECT) {
+    throw new ProtocolError(`${what}: the prompt completed without the object it created (the path "/").`);
+  }
+  return path;
 }
 
 export class Collection {
@@ -226,7 +234,7 @@ export class Collection {
       });
       if (itemPath !== NO_OBJECT) return new Item(this.connection, itemPath);
       const { value } = await runPrompt(this.connection, prompt, `CreateItem "${label}"`, 'o', options);
-      return new Item(this.connection, value as string);
+      return new Item(this.connection, createdPath(value as string, `CreateItem "${label}"`));
     } finally {
       if (typeof secret === 'string') bytes.fill(0);
     }

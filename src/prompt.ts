@@ -29,7 +29,10 @@ export interface PromptResult {
   value: unknown;
 }
 
-/** Dismisses a prompt, ignoring errors: it may have completed meanwhile (the Dismiss/Completed race). */
+/**
+ * Dismisses a prompt, ignoring errors: it may have completed meanwhile (the Dismiss/Completed race). Resolves once the
+ * service has answered (so that a caller told "dismissed" can rely on it), or after 2 s when it does not.
+ */
 export async function dismissPrompt(connection: Connection, promptPath: string): Promise<void> {
   if (connection.bus.closed) return;
   await connection.call(promptPath, PROMPT_IFACE, 'Dismiss', '', [], { timeoutMs: 2000 }).catch(() => undefined);
@@ -93,12 +96,19 @@ async function waitForPrompt(
   try {
     rule = matchRule(completedFilter);
   } catch (error) {
-    await dismissPrompt(connection, promptPath).catch(() => undefined);
+    await dismissPrompt(connection, promptPath);
     throw new ProtocolError(`${what}: the service sent a prompt that cannot be watched (${(error as Error).message}).`);
   }
 
   let cleanup = () => {};
-  const completed = new Promise<{ dismissed: boolean; result: unknown }>((resolve, reject) => {
+  // Aborted when the wait ends without Completed (timeout, abort, the service gone): Prompt() is then not sent, or
+  // its call is given up. Aborted too once the wait is over: a Prompt() reply still due is nobody's.
+  const gaveUp = new AbortController();
+  const completed = new Promise<{ dismissed: boolean; result: unknown }>((resolve, settleWithError) => {
+    const reject = (error: unknown) => {
+      gaveUp.abort(error);
+      settleWithError(error);
+    };
     const stopCompleted = bus.onSignal(completedFilter, (message) => {
       if (message.signature !== 'bv') {
         reject(
@@ -147,13 +157,19 @@ async function waitForPrompt(
   try {
     await bus.addMatch(rule);
     try {
-      const prompting = connection.call(promptPath, PROMPT_IFACE, 'Prompt', 's', [''], { replySignature: '' });
+      // Stopped while the match rule was being added: no dialog is asked for (the catch below dismisses the prompt).
+      if (gaveUp.signal.aborted) await completed;
+      const prompting = connection.call(promptPath, PROMPT_IFACE, 'Prompt', 's', [''], {
+        replySignature: '',
+        signal: gaveUp.signal,
+      });
       prompting.catch(() => undefined);
       // Whichever settles first decides: Completed (or the reason we stopped waiting), or a failed Prompt() call.
       outcome = await Promise.race([completed, prompting.then(() => completed)]);
     } catch (error) {
       // We gave up (timeout, abort) or the call failed: make sure no dialog stays on screen. Completed may already
       // have fired (the Dismiss/Completed race), so Dismiss errors are expected and ignored.
+      gaveUp.abort(error);
       await dismissPrompt(connection, promptPath);
       throw error;
     } finally {
@@ -161,6 +177,7 @@ async function waitForPrompt(
     }
   } finally {
     cleanup();
+    gaveUp.abort();
   }
 
   if (outcome.dismissed) {

@@ -1,9 +1,9 @@
 /** The service calls that may answer with a prompt instead of a result (Lock, Unlock, Delete), run to the end. */
 import type { Connection } from './connection.js';
 import { COLLECTION_IFACE, INVALID_ARGS_ERROR, ITEM_IFACE, NO_OBJECT, SERVICE_IFACE, SERVICE_PATH } from './defines.js';
-import { LockedException, PromptDismissedException, SecretStorageError } from './errors.js';
+import { LockedException, PromptDismissedException, SecretStorageError, TimeoutException } from './errors.js';
 import { dismissPrompt, runPrompt, type PromptOptions } from './prompt.js';
-import { abortable } from './abortable.js';
+import { abortable, withinDeadline } from './abortable.js';
 import { assertObjectPaths, checkPromptOptions } from './validate.js';
 
 async function lockOrUnlock(
@@ -20,24 +20,40 @@ async function lockOrUnlock(
   // one (the call's otherwise), and the caller's signal ends it as it would end the prompt.
   const timeoutMs = member === 'Unlock' ? (options.timeoutMs ?? connection.promptTimeoutMs) : undefined;
   const deadline = timeoutMs ?? connection.callTimeoutMs;
-  // Aborted while the call is out: the prompt it answers with later is nobody's, so it is dismissed when it comes
-  // (a KeePassXC dialog would stay up otherwise). The call is waited for only within its own deadline: with none,
-  // it is dropped at once rather than kept for ever.
-  const awaitLateReply = signal !== undefined && deadline > 0 && Number.isFinite(deadline);
+  const what = `Service.${member} on ${SERVICE_PATH}`;
+  // Given up on while the call is out (its deadline passed, or the caller aborted), the call is still listened to for
+  // as long again: the prompt it answers with later is nobody's and is dismissed when it comes (a KeePassXC dialog
+  // would stay up otherwise). Without a deadline, the caller's abort drops the call at once rather than keep it for
+  // ever.
+  const limited = deadline > 0 && Number.isFinite(deadline);
+  let gaveUp = false;
   const calling = connection.call(SERVICE_PATH, SERVICE_IFACE, member, 'ao', [paths], {
     replySignature: 'aoo',
-    timeoutMs,
-    signal: awaitLateReply ? undefined : signal,
+    timeoutMs: limited ? 2 * deadline : timeoutMs,
+    signal: limited ? undefined : signal,
   }) as Promise<[string[], string]>;
-  if (awaitLateReply) {
+  let answer = calling;
+  if (limited) {
     calling.then(
       ([, prompt]) => {
-        if (signal.aborted && prompt !== NO_OBJECT) void dismissPrompt(connection, prompt);
+        if (gaveUp && prompt !== NO_OBJECT) void dismissPrompt(connection, prompt);
       },
       () => undefined,
     );
+    answer = withinDeadline(
+      signal ? abortable(calling, signal) : calling,
+      deadline,
+      () => new TimeoutException(`${what} got no reply within ${deadline} ms.`),
+    );
   }
-  const [done, prompt] = await (awaitLateReply ? abortable(calling, signal) : calling);
+  let done: string[];
+  let prompt: string;
+  try {
+    [done, prompt] = await answer;
+  } catch (error) {
+    gaveUp = true;
+    throw error;
+  }
   if (prompt === NO_OBJECT) return done;
   const { value } = await runPrompt(connection, prompt, `${member} of ${paths.join(', ')}`, 'ao', options);
   return [...done, ...(value as string[])];
@@ -72,13 +88,16 @@ const LOCK_RETRY_PAUSE_MS = 250;
  *   write), and locks a moment later anyway: the Lock is sent again, up to LOCK_ATTEMPTS times, until the objects
  *   are locked. A prompt that keeps being dismissed (a dialog left open makes KeePassXC dismiss every Lock) still
  *   ends with PromptDismissedException.
- * @throws PromptDismissedException, TimeoutException, and the call's errors when the objects are not locked.
+ * Objects the service does not list as locked are checked the same way: a Lock answered with fewer objects than it
+ * was given does not pass for a locked keyring.
+ * @throws PromptDismissedException, TimeoutException, and the call's errors when the objects are not locked;
+ *   SecretStorageError when the service still reports one unlocked; ItemNotFoundException when one does not exist.
  */
 export async function lockObjects(connection: Connection, paths: string[], options: PromptOptions = {}): Promise<void> {
   for (let attempt = 1; ; attempt++) {
+    let locked: string[];
     try {
-      await lockOrUnlock(connection, 'Lock', paths, options);
-      return;
+      locked = await lockOrUnlock(connection, 'Lock', paths, options);
     } catch (error) {
       const refused = error instanceof SecretStorageError && error.dbusName === INVALID_ARGS_ERROR;
       const dismissed = error instanceof PromptDismissedException && !options.signal?.aborted;
@@ -86,7 +105,31 @@ export async function lockObjects(connection: Connection, paths: string[], optio
       if (await allLocked(connection, paths)) return;
       if (!dismissed || attempt >= LOCK_ATTEMPTS) throw error;
       await pause(LOCK_RETRY_PAUSE_MS, options.signal);
+      continue;
     }
+    // What the service does not list as locked is asked about: a Lock answered with fewer objects than it was given
+    // must not pass for a locked keyring.
+    const unlisted = paths.filter((path) => !locked.includes(path));
+    if (unlisted.length > 0) await assertLocked(connection, unlisted);
+    return;
+  }
+}
+
+/**
+ * Throws unless every object reports `Locked`.
+ * @throws ItemNotFoundException for an object that does not exist; SecretStorageError naming those still unlocked.
+ */
+async function assertLocked(connection: Connection, paths: string[]): Promise<void> {
+  const states = await Promise.all(
+    paths.map((path) =>
+      connection.getProperty(path, COLLECTION_PATH.test(path) ? COLLECTION_IFACE : ITEM_IFACE, 'Locked', 'b'),
+    ),
+  );
+  const open = paths.filter((_, i) => states[i] !== true);
+  if (open.length > 0) {
+    throw new SecretStorageError(
+      `The Secret Service did not lock ${open.join(', ')}: it still reports ${open.length === 1 ? 'it' : 'them'} unlocked.`,
+    );
   }
 }
 

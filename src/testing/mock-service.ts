@@ -70,7 +70,7 @@ export interface MockSecretService {
   readonly address: string;
   /** The live scenario: change a field and the next call behaves accordingly. */
   readonly scenario: MockScenario;
-  /** The live hooks: assign `onCall` or `transformSecret` at any time. */
+  /** The live hooks: assign `onCall`, `transformSecret` or `transformPromptResult` at any time. */
   readonly hooks: MockHooks;
   collections(): MockCollectionSnapshot[];
   /** The collection at a path or alias path, or undefined. */
@@ -143,7 +143,7 @@ export async function startMockSecretService(options: MockSecretServiceOptions):
         PROMPT_IFACE,
         'Completed',
         'bv',
-        [dismissed, result],
+        [dismissed, !dismissed && hooks.transformPromptResult ? hooks.transformPromptResult(result, path) : result],
         scenario.broadcastCompleted ? undefined : destination,
       ),
     );

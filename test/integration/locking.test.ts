@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   Collection,
+  ItemNotFoundException,
   LockedException,
   SecretStorageError,
   createCollectionWithPassword,
   getSecrets,
+  lockObjects,
   searchItems,
 } from '../../src/index.js';
-import { noPasswordCollections, uniqueAttributes, useKeyring } from '../helpers/keyring.js';
+import { noPasswordCollections, testProvider, uniqueAttributes, useKeyring } from '../helpers/keyring.js';
 
 describe('locked collections on gnome-keyring', () => {
   const k = useKeyring();
@@ -19,6 +21,13 @@ describe('locked collections on gnome-keyring', () => {
     await collection.lock();
     return { collection, item, attributes };
   }
+
+  it('locking an object that does not exist fails; it is not reported locked', async () => {
+    // gnome-keyring answers Lock of a missing collection with an empty list and no error.
+    const missing = '/org/freedesktop/secrets/collection/no_such_collection';
+    const error = await lockObjects(k.conn, [missing]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(testProvider === 'gnome-keyring' ? ItemNotFoundException : SecretStorageError);
+  });
 
   it.skipIf(noPasswordCollections)('creates a collection with a password and no prompt', async () => {
     const path = await createCollectionWithPassword(k.conn, 'Made headless', 'pw');

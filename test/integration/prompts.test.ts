@@ -6,6 +6,8 @@ import {
   ConnectionClosedError,
   NoBackendError,
   PromptDismissedException,
+  ProtocolError,
+  SecretStorageError,
   TimeoutException,
   createCollection,
   getDefaultCollection,
@@ -260,5 +262,98 @@ describe('aborting while the Unlock call itself is unanswered', () => {
     const before = m.mock.callCount('Unlock');
     await expect(vault.unlock({ signal: AbortSignal.abort(new Error('too late')) })).rejects.toThrow('too late');
     expect(m.mock.callCount('Unlock')).toBe(before);
+  });
+});
+
+describe('how a prompt ends when the service is slow, silent or wrong', () => {
+  const VAULT = '/org/freedesktop/secrets/collection/vault';
+  let holdUnlock: Promise<void> | undefined;
+  const m = useMock({
+    prompts: 'never',
+    collections: [{ id: 'login', label: 'Login', aliases: ['default'] }, LOCKED],
+  });
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+
+  it('an Unlock answered after its deadline: the prompt it brings is dismissed, with or without a signal', async () => {
+    m.mock.hooks.onCall = async (message) => {
+      if (message.member === 'Unlock' && holdUnlock) await holdUnlock;
+      return 'pass';
+    };
+    for (const signal of [undefined, new AbortController().signal]) {
+      let release!: () => void;
+      holdUnlock = new Promise((resolve) => (release = resolve));
+      const dismissed = m.mock.callCount('Dismiss');
+      const error = await new Collection(m.conn, VAULT).unlock({ timeoutMs: 100, signal }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TimeoutException);
+      expect((error as Error).message).toMatch(
+        /Service\.Unlock on \/org\/freedesktop\/secrets got no reply within 100 ms/,
+      );
+      holdUnlock = undefined;
+      release(); // the service answers now, with a prompt nobody will run
+      await until(() => m.mock.callCount('Dismiss') > dismissed);
+      expect(m.mock.pendingPrompts()).toEqual([]);
+    }
+    expect(m.mock.callCount('Prompt')).toBe(0);
+  });
+
+  it('a Prompt() call the service never answers is not left pending once the prompt times out', async () => {
+    m.mock.hooks.onCall = (message) => (message.member === 'Prompt' ? 'drop' : 'pass');
+    const conn = await m.connect({ callTimeoutMs: 0 }); // no call deadline: only the prompt's
+    await conn.session();
+    const pending = conn.bus.pendingCallCount;
+    await expect(new Collection(conn, VAULT).unlock({ timeoutMs: 100 })).rejects.toBeInstanceOf(TimeoutException);
+    await until(() => m.mock.callCount('Dismiss') === 1);
+    await until(() => conn.bus.pendingCallCount === pending);
+  });
+
+  it('aborted while its match rule is being added: Prompt() is not called, and the prompt is dismissed', async () => {
+    const controller = new AbortController();
+    const bus = m.conn.bus as unknown as { addMatch(rule: string): Promise<void> };
+    const addMatch = bus.addMatch.bind(m.conn.bus);
+    bus.addMatch = (rule) => {
+      if (rule.includes('Prompt')) controller.abort(new Error('user gave up'));
+      return addMatch(rule);
+    };
+    try {
+      await expect(new Collection(m.conn, VAULT).unlock({ signal: controller.signal })).rejects.toThrow('user gave up');
+    } finally {
+      bus.addMatch = addMatch;
+    }
+    await until(() => m.mock.callCount('Dismiss') === 1);
+    expect(m.mock.callCount('Prompt')).toBe(0);
+    expect(m.mock.pendingPrompts()).toEqual([]);
+  });
+
+  it('a creation whose prompt completes with "/" is a ProtocolError, not an object at "/"', async () => {
+    m.mock.scenario.prompts = 'complete';
+    m.mock.scenario.promptOnCreateItem = true;
+    m.mock.hooks.transformPromptResult = (result) => (result.signature === 'o' ? variant('o', '/') : result);
+    const created = createCollection(m.conn, 'nowhere').catch((e: unknown) => e);
+    expect(await created).toBeInstanceOf(ProtocolError);
+    expect(((await created) as Error).message).toMatch(/CreateCollection "nowhere": the prompt completed without/);
+    const item = getDefaultCollection(m.conn)
+      .createItem('nowhere', { a: 'b' }, 'x')
+      .catch((e: unknown) => e);
+    expect(await item).toBeInstanceOf(ProtocolError);
+  });
+
+  it('a Lock the service answers without locking is an error, not a locked keyring', async () => {
+    m.mock.unlock(VAULT);
+    m.mock.hooks.onCall = (message) => (message.member === 'Lock' ? { signature: 'aoo', body: [[], '/'] } : 'pass');
+    const vault = new Collection(m.conn, VAULT);
+    const error = await vault.lock().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretStorageError);
+    expect((error as Error).message).toBe(`The Secret Service did not lock ${VAULT}: it still reports it unlocked.`);
+    expect(await vault.isLocked()).toBe(false);
+    // One it does lock passes, though left out of the answer.
+    m.mock.hooks.onCall = (message) => {
+      if (message.member !== 'Lock') return 'pass';
+      m.mock.lock(VAULT);
+      return { signature: 'aoo', body: [[], '/'] };
+    };
+    await vault.lock();
+    expect(await vault.isLocked()).toBe(true);
   });
 });

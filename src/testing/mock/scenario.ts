@@ -2,6 +2,7 @@
  * The knobs of the mock Secret Service: which server it imitates (gnome-keyring by default, KWallet, KeePassXC,
  * oo7-daemon or a plain-only service) and the hooks that let a test turn it into a broken or hostile one.
  */
+import type { DBusVariant } from '../../dbus/message.js';
 import type { IncomingMessage } from '../../dbus/message.js';
 
 /** What a prompt does when the client calls `Prompt()`: succeed, act as if the user cancelled, or wait forever. */
@@ -89,4 +90,9 @@ export interface MockHooks {
   onCall?(message: IncomingMessage): CallHookResult | Promise<CallHookResult>;
   /** Rewrites every secret the mock sends (wrong IV length, bad padding, another session path…). */
   transformSecret?(secret: WireSecret, context: OutgoingSecretContext): WireSecret;
+  /**
+   * Rewrites the result of every prompt that completes without being dismissed (a creation that reports `/`, a
+   * result of another type…); the work behind the prompt is done all the same.
+   */
+  transformPromptResult?(result: DBusVariant, promptPath: string): DBusVariant;
 }
