@@ -123,22 +123,31 @@ export function checkAttributes(value: unknown, argument = 'attributes'): Record
   return clean;
 }
 
+const secretTooLarge = (argument: string, bytes: number) =>
+  new InvalidArgumentError(
+    argument,
+    `${bytes} bytes is more than the ${MAX_SECRET_BYTES} a secret can have (D-Bus arrays end at 64 MiB).`,
+  );
+
+/**
+ * Checks a secret given as text: UTF-8 encodable (no unpaired surrogate) and not too large, without encoding it.
+ * @throws InvalidArgumentError naming `argument`.
+ */
+export function checkSecretText(argument: string, secret: string): void {
+  if (!secret.isWellFormed())
+    throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
+  const length = Buffer.byteLength(secret, 'utf8');
+  if (length > MAX_SECRET_BYTES) throw secretTooLarge(argument, length);
+}
+
 /** The bytes of a secret (`string` is UTF-8 encoded) and its default content type. The caller keeps its input. */
 export function secretToBytes(secret: unknown, argument = 'secret'): { bytes: Uint8Array; defaultContentType: string } {
-  const tooLarge = (bytes: number) =>
-    new InvalidArgumentError(
-      argument,
-      `${bytes} bytes is more than the ${MAX_SECRET_BYTES} a secret can have (D-Bus arrays end at 64 MiB).`,
-    );
   if (typeof secret === 'string') {
-    if (!secret.isWellFormed())
-      throw new InvalidArgumentError(argument, 'contains an unpaired surrogate, which is not valid UTF-8.');
-    const length = Buffer.byteLength(secret, 'utf8');
-    if (length > MAX_SECRET_BYTES) throw tooLarge(length);
+    checkSecretText(argument, secret);
     return { bytes: Buffer.from(secret, 'utf8'), defaultContentType: CONTENT_TYPE_TEXT };
   }
   if (secret instanceof Uint8Array) {
-    if (secret.length > MAX_SECRET_BYTES) throw tooLarge(secret.length);
+    if (secret.length > MAX_SECRET_BYTES) throw secretTooLarge(argument, secret.length);
     return { bytes: secret, defaultContentType: CONTENT_TYPE_BINARY };
   }
   throw new InvalidArgumentError(argument, `expected a string or a Uint8Array (Buffer), got ${describe(secret)}.`);

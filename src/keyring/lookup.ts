@@ -10,7 +10,10 @@ import type { Connection } from '../connection.js';
 import { ItemNotFoundException } from '../errors.js';
 import { Item } from '../item.js';
 import { defaultCollectionPath, searchItemPaths } from '../service.js';
-import { isExactlyProfile, usernameOf, type AttributeProfile } from './profiles.js';
+import { isExactlyProfile, isReadByItsTool, usernameOf, type AttributeProfile } from './profiles.js';
+
+/** Item paths compared with their numbers as numbers (`…/9` before `…/10`). */
+const NEWEST_PATH_FIRST = new Intl.Collator('en', { numeric: true });
 
 export interface Candidate {
   item: Item;
@@ -90,15 +93,17 @@ export function searchAllMatches(connection: Connection, query: CandidateQuery):
   const { service, username, profile } = query;
   if (username === undefined)
     return searchAll(connection, [{ attributes: { service }, certain: false }], query.collectionPath);
-  const other = profile.userAttribute === 'account' ? 'username' : 'account';
-  return searchAll(
-    connection,
-    [
-      { attributes: { service, [profile.userAttribute]: username }, certain: true },
-      { attributes: { service, [other]: username }, certain: false },
-    ],
-    query.collectionPath,
-  );
+  // Certain: the profile's own lookup, and `{service, username}`, which the keyring family reads whatever the item's
+  // schema. An `account` item found without libsecret's generic schema may be another application's: its attributes
+  // are read (see isReadByItsTool).
+  const searches: { attributes: Record<string, string>; certain: boolean }[] = [
+    { attributes: { service, username }, certain: profile.userAttribute === 'username' },
+    { attributes: { service, account: username }, certain: false },
+  ];
+  if (profile.userAttribute === 'account') {
+    searches.push({ attributes: profile.lookupAttributes(service, username), certain: true });
+  }
+  return searchAll(connection, searches, query.collectionPath);
 }
 
 /**
@@ -142,8 +147,9 @@ export async function describeMatches(
       const [ra, rb] = [rank(a), rank(b)];
       for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
       if (a.modified !== b.modified) return b.modified - a.modified;
-      const [pa, pb] = [a.candidate.item.itemPath, b.candidate.item.itemPath];
-      return pa < pb ? -1 : pa > pb ? 1 : 0;
+      // Modified in the same second: the later path first (gnome-keyring numbers items as it creates them, so
+      // …/10 is newer than …/9); on any server, the same order every time.
+      return NEWEST_PATH_FIRST.compare(b.candidate.item.itemPath, a.candidate.item.itemPath);
     })
     .map((entry) => entry.candidate);
 }
@@ -167,6 +173,7 @@ async function describe(
   const username = usernameOf(attributes, query.profile);
   if (username === undefined || attributes.service !== query.service) return undefined;
   if (query.username !== undefined && username !== query.username) return undefined;
+  if (!isReadByItsTool(attributes, username)) return undefined;
   return {
     candidate: {
       item,

@@ -4,6 +4,7 @@
  */
 import { openBackend } from '../backend/choose.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkSecretText } from '../validate.js';
 import type { KeyringFile } from '../keyring-file/keyring-file.js';
 import {
   checkFileCollection,
@@ -18,11 +19,15 @@ import { readCredential, readCredentials, readPassword, type Credential } from '
 import { removePassword } from './remove.js';
 import { storePassword as store, type StoreResult } from './store.js';
 
+/**
+ * A service must not be empty; a user name may be (Python keyring stores one, and what findCredentials lists can be
+ * read and deleted).
+ */
 function checkName(argument: 'service' | 'username', value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value === '') {
+  if (typeof value !== 'string' || (value === '' && argument === 'service')) {
     throw new InvalidArgumentError(
       argument,
-      `expected a non-empty string, got ${value === '' ? 'an empty one' : typeof value}.`,
+      `expected a ${argument === 'service' ? 'non-empty ' : ''}string, got ${value === '' ? 'an empty one' : typeof value}.`,
     );
   }
   // D-Bus strings cannot carry NUL or lone surrogates; refusing them here names the argument.
@@ -34,10 +39,12 @@ function checkName(argument: 'service' | 'username', value: unknown): asserts va
   }
 }
 
+/** Checked before anything is sent: a password D-Bus could not carry fails here, named as the caller knows it. */
 function checkPassword(value: unknown): asserts value is string {
   if (typeof value !== 'string') {
     throw new InvalidArgumentError('password', `expected a string, got ${value === null ? 'null' : typeof value}.`);
   }
+  checkSecretText('password', value);
 }
 
 /**

@@ -99,6 +99,18 @@ export function usernameOf(attributes: Record<string, string>, profile: Attribut
 }
 
 /**
+ * Whether the tool that reads items like this one would read it for `username`. The keyring family (Python keyring,
+ * keyring-rs) searches `service` and `username` whatever else an item holds. keytar searches `service` and `account`
+ * through libsecret's generic schema, so an `account` item under another `xdg:schema` is another application's
+ * (gnome-keyring gives items stored without a schema the generic one; other servers may give none).
+ */
+export function isReadByItsTool(attributes: Record<string, string>, username: string): boolean {
+  if (attributes.username === username) return true;
+  const schema = attributes[XDG_SCHEMA];
+  return schema === undefined || schema === GENERIC_SCHEMA;
+}
+
+/**
  * True when `attributes` are exactly what `profile` writes for this service and user. gnome-keyring adds
  * `xdg:schema=org.freedesktop.Secret.Generic` to items stored without a schema, so that one is ignored.
  */

@@ -31,7 +31,16 @@ import {
   type KeyringOptions,
 } from '../../src/keyring/index.js';
 import { startPrivateBus } from '../../src/testing/private-bus.js';
-import { DEFAULT_COLLECTION, noPasswordCollections, skipOn, storedAttributes, useKeyring } from '../helpers/keyring.js';
+import {
+  DEFAULT_COLLECTION,
+  externalBusAddress,
+  noPasswordCollections,
+  skipOn,
+  storedAttributes,
+  useKeyring,
+} from '../helpers/keyring.js';
+import { python } from '../helpers/peer-tools.js';
+import keytar from '../../src/keytar.js';
 import { LOCKED_VAULT, useMock } from '../helpers/mock.js';
 
 const GENERIC = 'org.freedesktop.Secret.Generic';
@@ -213,6 +222,76 @@ describe('the password API on gnome-keyring', () => {
     expect(await getPassword(service, 'frank', on())).toBe('c');
   });
 
+  it('leaves another application’s `account` item alone (another xdg:schema), as keytar does; `username` ones are read, as Python keyring does', async () => {
+    const service = uniqueService();
+    const login = getDefaultCollection(k.conn);
+    const foreign = await login.createItem(
+      'other app',
+      { service, account: 'erin', 'xdg:schema': 'org.example.OtherApp' },
+      'other-app-secret',
+    );
+    for (const profile of ['python-keyring', 'keytar', 'keyring-rs'] as const) {
+      expect(await getPassword(service, 'erin', on({ profile }))).toBeNull();
+      expect(await findCredentials(service, on({ profile }))).toEqual([]);
+      expect(await deletePassword(service, 'erin', on({ profile }))).toBe(false);
+    }
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = k.address;
+    try {
+      expect(await keytar.getPassword(service, 'erin')).toBeNull();
+      expect(await keytar.findCredentials(service)).toEqual([]);
+    } finally {
+      process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    }
+    expect((await itemsOf(service)).map((item) => item.itemPath)).toEqual([foreign.itemPath]);
+    // Python clients are run on Unix-socket buses only (the suite also runs over TCP with cookie authentication).
+    if (!externalBusAddress) {
+      expect(await python(k.address, [{ tool: 'libsecret', op: 'get', service, user: 'erin' }])).toEqual([null]);
+    }
+    // The keyring family reads `service` + `username` whatever the schema: Python keyring returns this one.
+    await login.createItem('other app', { service, username: 'fay', 'xdg:schema': 'org.example.OtherApp' }, 'fays');
+    if (!externalBusAddress) {
+      expect(await python(k.address, [{ tool: 'keyring', op: 'get', service, user: 'fay' }])).toEqual(['fays']);
+    }
+    expect(await getPassword(service, 'fay', on())).toBe('fays');
+    await foreign.delete();
+  });
+
+  it('a user name may be empty, as Python keyring stores it: read, listed and deleted', async () => {
+    const service = uniqueService();
+    if (externalBusAddress)
+      await setPassword(service, '', 'nameless', on()); // Python keyring's very attributes
+    else await python(k.address, [{ tool: 'keyring', op: 'set', service, user: '', password: 'nameless' }]);
+    expect(await getPassword(service, '', on())).toBe('nameless');
+    expect(await findCredentials(service, on())).toEqual([{ username: '', password: 'nameless' }]);
+    await setPassword(service, '', 'renamed', on());
+    if (!externalBusAddress) {
+      expect(await python(k.address, [{ tool: 'keyring', op: 'get', service, user: '' }])).toEqual(['renamed']);
+    }
+    expect(await deletePassword(service, '', on())).toBe(true);
+    expect(await itemsOf(service)).toEqual([]);
+  });
+
+  it.skipIf(!!skipOn({ kwallet: 'item paths are not numbered', keepassxc: 'item paths are not numbered' }))(
+    'of copies modified in the same second, the later one is read (…/10 after …/9)',
+    async () => {
+      const service = uniqueService();
+      const attributes = { username: 'gus', service, application: 'Python keyring library' };
+      const login = getDefaultCollection(k.conn);
+      const items = [];
+      // Enough copies to cross a power of ten in the item numbers, in a second or two.
+      for (let i = 0; i < 12; i++) items.push(await login.createItem('copy', attributes, `copy ${i}`));
+      const modified = await Promise.all(items.map((item) => item.getModified()));
+      const newest = Math.max(...modified);
+      const numberOf = (path: string) => Number(path.slice(path.lastIndexOf('/') + 1));
+      const expected = items
+        .filter((_, i) => modified[i] === newest)
+        .reduce((a, b) => (numberOf(a.itemPath) > numberOf(b.itemPath) ? a : b));
+      expect(await getPassword(service, 'gus', on())).toBe(`copy ${items.indexOf(expected)}`);
+      await Promise.all(items.map((item) => item.delete()));
+    },
+  );
+
   it.skipIf(!!skipOn({ kwallet: 'one collection only', keepassxc: 'one collection only' }))(
     'the collection option: writes go there, reads and deletes look only there',
     async () => {
@@ -308,6 +387,7 @@ describe('the password API on gnome-keyring', () => {
     await expect(getPassword('s', 42 as never, noBus)).rejects.toMatchObject({ argument: 'username' });
     await expect(getPassword('s\0x', 'u', noBus)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(setPassword('s', 'u', undefined as never, noBus)).rejects.toMatchObject({ argument: 'password' });
+    await expect(setPassword('s', 'u', 'lone \ud800', noBus)).rejects.toMatchObject({ argument: 'password' });
     await expect(getPassword('s', 'u', { ...noBus, profile: 'keychain' as never })).rejects.toMatchObject({
       argument: 'profile',
     });
