@@ -36,7 +36,9 @@ export {
   type WireSecret,
 } from './mock-service.js';
 export { mockScenarios } from './mock-scenarios.js';
-export type { IncomingMessage, MessageType } from '../dbus/message.js';
+export type { DBusVariant, IncomingMessage, MessageType } from '../dbus/message.js';
+/** Makes a D-Bus variant, for hook replies and prompt results that hold one (`variant('o', '/')`). */
+export { variant } from '../dbus/codec.js';
 export { startMockSecretPortal, type MockSecretPortal, type MockSecretPortalOptions } from './mock-portal.js';
 export {
   SECRET_SERVICE_PROVIDERS,

@@ -90,14 +90,16 @@ export function withoutStrayLines(text: string): string {
 }
 
 /**
- * The (1-based) lines of `.env` text that look like an assignment whose key is not among `parsedKeys` (`bad key=…`):
- * what the parser skipped without a word. Lines inside a multi-line quoted value are passed over.
+ * The (1-based) lines of `.env` text that were not read as a secret: a line that looks like an assignment whose key
+ * is not among `parsedKeys` (`bad key=…`), and a stray line (neither an assignment, a comment, a blank line nor part
+ * of a multi-line quoted value: the rest of an unquoted multi-line value, a pasted token). dotenv passes over both
+ * without a word. Lines inside a multi-line quoted value are passed over.
  */
-export function skippedAssignmentLines(text: string, parsedKeys: Iterable<string>): number[] {
+export function unreadDotenvLines(text: string, parsedKeys: Iterable<string>): number[] {
   const known = new Set(parsedKeys);
-  const skipped: number[] = [];
+  const unread: number[] = [];
   envLines(text).forEach((line, index) => {
-    if (line.kind === 'assignment' && line.key !== '' && !known.has(line.key)) skipped.push(index + 1);
+    if (line.kind === 'stray' || (line.kind === 'assignment' && !known.has(line.key))) unread.push(index + 1);
   });
-  return skipped;
+  return unread;
 }

@@ -30,9 +30,22 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
+ * Whether a `.env` in `dir` can only have been put there by this user or the administrator: `dir` is owned by one
+ * of them and not writable by everyone (`/tmp` is). The search stops below any other directory, so that a `.env`
+ * planted in a shared one (naming another project's id, or a broken one) is never taken.
+ */
+async function isTrusted(dir: string): Promise<boolean> {
+  const status = await stat(dir).catch(() => undefined);
+  if (!status || (status.mode & 0o002) !== 0) return false;
+  const uid = process.getuid?.();
+  return uid === undefined || uid === 0 || status.uid === uid || status.uid === 0;
+}
+
+/**
  * The project that `start` (default: the current directory) belongs to. Looks in `start` and each parent, stopping
  * at the first that holds `.git` (the repository root, included); outside a repository, before the home directory
- * and the filesystem root, so that no unrelated `.env` of theirs is taken. The first `.env` with a project id wins;
+ * and the filesystem root, so that no unrelated `.env` of theirs is taken; and before a directory that anyone may
+ * write to or that another user owns (see isTrusted). The first `.env` with a project id wins;
  * without one, the nearest `.env`, else the repository root, else `start`.
  * @throws InvalidProjectIdError for a `.env` on the way whose id is not a UUID; UserSecretsError when one cannot be
  *   read.
@@ -57,6 +70,7 @@ export async function findProject(
     }
     const parent = dirname(dir);
     if (parent === dir || parent === home || dirname(parent) === parent) break;
+    if (!(await isTrusted(parent))) break;
     dir = parent;
   }
   if (nearestEnvFile !== undefined) {

@@ -20,23 +20,37 @@ function pythonStrip(text: string): string {
   return text.replace(STRIP, '');
 }
 
-/** The key-value pairs of a `.secrets` file's text, in first-seen order with the last value of each key. */
-export function parsePythonEnvSecrets(text: string): Map<string, string> {
-  const result = new Map<string, string>();
-  for (const rawLine of text.split(/\r\n|\r|\n/)) {
+/** Each line of a `.secrets` file as the tool reads it: a key and value, passed over (blank, comment), or no `=`. */
+function secretsLines(text: string): ({ key: string; value: string } | 'blank' | 'unread')[] {
+  return text.split(/\r\n|\r|\n/).map((rawLine) => {
     let line = pythonStrip(rawLine);
-    if (line === '' || line.startsWith('#')) continue;
+    if (line === '' || line.startsWith('#')) return 'blank';
     if (line.startsWith('export ')) line = line.slice('export '.length);
     const equals = line.indexOf('=');
-    if (equals === -1) continue;
+    if (equals === -1) return 'unread';
     const key = pythonStrip(line.slice(0, equals));
     let value = pythonStrip(line.slice(equals + 1));
     if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value[0] === value[value.length - 1]) {
       value = value.slice(1, -1);
     }
-    result.set(key, value);
-  }
+    return { key, value };
+  });
+}
+
+/** The key-value pairs of a `.secrets` file's text, in first-seen order with the last value of each key. */
+export function parsePythonEnvSecrets(text: string): Map<string, string> {
+  const result = new Map<string, string>();
+  for (const line of secretsLines(text)) if (typeof line === 'object') result.set(line.key, line.value);
   return result;
+}
+
+/** The (1-based) lines of a `.secrets` file's text that python-env-secrets passes over without a word: no `=`. */
+export function unreadPythonEnvSecretsLines(text: string): number[] {
+  const unread: number[] = [];
+  secretsLines(text).forEach((line, index) => {
+    if (line === 'unread') unread.push(index + 1);
+  });
+  return unread;
 }
 
 /** Whether the text starts with the header python-env-secrets writes (current or pre-rename). */

@@ -249,6 +249,17 @@ describe('the user-secrets CLI', () => {
     expect(existsSync(partly)).toBe(true);
     expect((await cli(['get', 'MULTI', '-p', dir])).stdout).toBe('a\nb=c');
 
+    // An unquoted multi-line value (dotenv keeps its first line) and a pasted token with no name: lines dotenv passes
+    // over without a word, so the file is not deleted.
+    const pasted = join(dir, 'pasted.env');
+    writeFileSync(pasted, 'CERT=-----BEGIN KEY-----\nMIIEvQIBADAN\n-----END KEY-----\nOTHER=1\nsk-topsecret2\n');
+    const cut = await cli(['import', pasted, '--remove-source', '-p', dir]);
+    expect(cut.code).toBe(0);
+    expect(cut.stderr).toMatch(/line\(s\) 2, 3, 5 not understood as KEY=VALUE/);
+    expect(cut.stderr).toMatch(/Not deleting .*pasted\.env: line\(s\) 2, 3, 5 of it were not understood/);
+    expect(cut.stderr).not.toMatch(/topsecret2|MIIEvQ/);
+    expect(existsSync(pasted)).toBe(true);
+
     const target = join(dir, 'target.env');
     writeFileSync(target, 'LINKED=1\n');
     const link = join(dir, 'link.env');
@@ -265,6 +276,13 @@ describe('the user-secrets CLI', () => {
     expect((await cli(['import', '--keep-source', '-p', dir])).code).toBe(0);
     expect((await cli(['get', 'A', '-p', dir])).stdout).toBe('abc #def');
     expect((await cli(['get', 'H', '-p', dir])).stdout).toBe('x#y');
+    // A line python-env-secrets passes over (no `=`) keeps that file too.
+    writeFileSync(join(folder, '.secrets'), '# Python Env Secrets\nA=abc #def\nghp_topsecret3\n');
+    const pes = await cli(['import', '--remove-source', '-p', dir]);
+    expect(pes.code).toBe(0);
+    expect(pes.stderr).toMatch(/Not deleting .*\.secrets: line\(s\) 3 of it were not understood/);
+    expect(pes.stderr).not.toMatch(/topsecret3/);
+    expect(existsSync(join(folder, '.secrets'))).toBe(true);
   });
 
   it('export writes only regular files, always mode 0600, and --json means JSON', async () => {

@@ -1,5 +1,5 @@
 /** findProject: which `.env` a directory inside a project belongs to, as git and dotenv-style tools find theirs. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,16 @@ function tree(entries: Record<string, string>): string {
 const env = { HOME: join(root, 'home') };
 
 describe('findProject', () => {
+  it('does not climb into a directory anyone may write to (a .env planted in /tmp is not taken)', async () => {
+    const base = tree({ 'shared/.env': `ENV_SECRETS_ID=${ID}\n`, 'shared/mine/work/': '' });
+    chmodSync(join(base, 'shared'), 0o1777); // as /tmp is
+    const found = await findProject(join(base, 'shared/mine/work'), env);
+    expect(found).toMatchObject({ projectDir: join(base, 'shared/mine/work'), reason: 'start' });
+    expect(found.searched).toEqual([join(base, 'shared/mine/work'), join(base, 'shared/mine')]);
+    chmodSync(join(base, 'shared'), 0o755); // the same tree, owned by this user and not shared: the .env is taken
+    expect(await findProject(join(base, 'shared/mine/work'), env)).toMatchObject({ reason: 'id' });
+  });
+
   it('takes the nearest .env with an id, up to the repository root', async () => {
     const base = tree({ 'repo/.git/': '', 'repo/.env': `ENV_SECRETS_ID=${ID}\n`, 'repo/a/b/': '' });
     const found = await findProject(join(base, 'repo/a/b'), env);

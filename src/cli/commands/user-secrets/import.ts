@@ -5,7 +5,7 @@
 import { lstat, readFile, realpath, rmdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { homedir } from 'node:os';
-import { dotenvParser, skippedAssignmentLines } from '../../../user-secrets/dotenv-parse.js';
+import { dotenvParser, unreadDotenvLines } from '../../../user-secrets/dotenv-parse.js';
 import { flattenDotnetJson } from '../../../user-secrets/dotnet-json.js';
 import { SecretsFormatError } from '../../../user-secrets/errors.js';
 import { applyImport, planImport, type ConflictPolicy, type ImportPlan } from '../../../user-secrets/import.js';
@@ -14,6 +14,7 @@ import {
   findPythonEnvSecretsFiles,
   looksLikePythonEnvSecrets,
   parsePythonEnvSecrets,
+  unreadPythonEnvSecretsLines,
 } from '../../../user-secrets/python-env-secrets.js';
 import type { CliIO } from '../../command.js';
 import { EXIT } from '../../exit-codes.js';
@@ -233,7 +234,13 @@ export const importSubcommand: Subcommand = {
     // The project's own python-env-secrets file is read as that tool reads it, header or not.
     const format = requested !== 'auto' ? (requested as Format) : source.layout ? 'pes' : detectFormat(source.text);
     const { entries, nulls } = await parseSource(source, format);
-    const unread = format === 'dotenv' ? skippedAssignmentLines(source.text, [...entries.keys(), ...ID_KEYS]) : [];
+    // Lines read as no secret keep the source file, whatever --remove-source says (a value cut short is lost else).
+    const unread =
+      format === 'dotenv'
+        ? unreadDotenvLines(source.text, [...entries.keys(), ...ID_KEYS])
+        : format === 'pes'
+          ? unreadPythonEnvSecretsLines(source.text)
+          : [];
     if (unread.length && !values.json)
       note(io, `user-secrets import: line(s) ${unread.join(', ')} not understood as KEY=VALUE; not imported.`);
     if (nulls.length) note(io, `user-secrets import: null values are not imported: ${nulls.join(', ')}`);
