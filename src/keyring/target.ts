@@ -43,6 +43,20 @@ export async function writeTarget(
   }
   const existing = defaultPath ?? (await defaultCollectionPath(connection));
   if (existing) return new Collection(connection, existing);
+  return createDefaultCollection(connection, prompt, 'or pass `collection` (`--collection`) naming an existing one');
+}
+
+/**
+ * Creates the collection with the `default` alias, through the service's prompt, as libsecret and Python keyring do
+ * when none has it. `otherWay`: what else the caller can do, for the error's advice.
+ * @throws NoDefaultCollectionError (a PromptDismissedException) or TimeoutException, saying what to do, when the
+ *   prompt failed; the signal's reason when the caller aborted.
+ */
+export async function createDefaultCollection(
+  connection: Connection,
+  prompt: PromptOptions,
+  otherWay?: string,
+): Promise<Collection> {
   try {
     return new Collection(
       connection,
@@ -56,9 +70,9 @@ export async function writeTarget(
       : 'creating one needs a prompt, and this process has no graphical session to show it in';
     const Type = error instanceof TimeoutException ? TimeoutException : NoDefaultCollectionError;
     throw new Type(
-      `There is no default collection to store the password in, and ${why}. Start the keyring with a login ` +
-        'collection (`printf %s "$PASSWORD" | gnome-keyring-daemon --unlock --components=secrets`), or pass ' +
-        '`collection` (`--collection`) naming an existing one.',
+      `There is no default collection to store the secret in, and ${why}. Start the keyring with a login ` +
+        'collection (`printf %s "$PASSWORD" | gnome-keyring-daemon --unlock --components=secrets`)' +
+        `${otherWay ? `, ${otherWay}` : ''}.`,
       { dbusName: error.dbusName, cause: error },
     );
   }

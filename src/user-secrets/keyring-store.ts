@@ -7,7 +7,9 @@ import type { Connection } from '../connection.js';
 import { LockedException } from '../errors.js';
 import { Item } from '../item.js';
 import type { PromptOptions } from '../prompt.js';
-import { defaultCollectionPath, getDefaultCollection, getSecrets, searchItemPaths } from '../service.js';
+import { Collection } from '../collection.js';
+import { createDefaultCollection } from '../keyring/target.js';
+import { defaultCollectionPath, getSecrets, searchItemPaths } from '../service.js';
 import { unlockForUse } from '../unlock-for-use.js';
 import { SecretsFormatError } from './errors.js';
 import type { SecretsStore } from './secrets-store.js';
@@ -135,7 +137,10 @@ export class KeyringStore implements SecretsStore {
    * @throws LockedException when the collection stays locked.
    */
   async write(key: string, value: string): Promise<void> {
-    const collection = getDefaultCollection(this.connection, this.options.prompt);
+    const existing = await defaultCollectionPath(this.connection);
+    const collection = existing
+      ? new Collection(this.connection, existing)
+      : await createDefaultCollection(this.connection, this.options.prompt ?? {});
     if (await collection.isLocked()) await this.unlock([await collection.getPath()], `Storing the user secret ${key}`);
     const attributes = secretAttributes(this.projectId, key);
     const item = await collection.createItem(

@@ -210,11 +210,20 @@ describe.skipIf(externalBusAddress)('set on a keyring without a default collecti
     const env = { DBUS_SESSION_BUS_ADDRESS: k.address, HOME: home };
     const set = await cli(['set', 'myapp', 'alice'], env, 'pw');
     expect(set.code).toBe(1);
-    expect(set.stderr).toMatch(/There is no default collection to store the password in/);
+    expect(set.stderr).toMatch(/There is no default collection to store the secret in/);
     expect(set.stderr).toContain('--collection');
     const json = await cli(['store', '--json', '--label', 'x', 'service', 'myapp'], env, 'pw');
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: 1, kind: 'NoDefaultCollectionError' });
+    // user-secrets says the same, without the option it does not have (it said only "the prompt was dismissed").
+    const project = mkdtempSync(join(tmpdir(), 'no-default-'));
+    const secret = await cli(['user-secrets', 'set', 'TOKEN', '--init', '-p', project], env, 'v');
+    expect(secret.code).toBe(1);
+    expect(secret.stderr).toMatch(
+      /There is no default collection to store the secret in, .*gnome-keyring-daemon --unlock/,
+    );
+    expect(secret.stderr).not.toContain('--collection');
+    rmSync(project, { recursive: true, force: true });
     // Naming a collection that exists works as before.
     expect((await cli(['set', '--collection', 'session', 'myapp', 'alice'], env, 'pw')).code).toBe(0);
   });
