@@ -60,9 +60,10 @@ async function lockOrUnlock(
 }
 
 /**
- * Unlocks the objects (collections or items), showing the service's prompt if it needs one.
+ * Unlocks the objects (collections or items), showing the service's prompt if it needs one. What the service's
+ * answer leaves out is asked about (its `Locked` property): an object it did not list but reports unlocked is.
  * @throws PromptDismissedException if the user dismissed the prompt, TimeoutException, LockedException if the
- *   service still reports an object as locked.
+ *   service still reports an object as locked, ItemNotFoundException for one that does not exist.
  */
 export async function unlockObjects(
   connection: Connection,
@@ -70,10 +71,25 @@ export async function unlockObjects(
   options: PromptOptions = {},
 ): Promise<void> {
   const unlocked = await lockOrUnlock(connection, 'Unlock', paths, options);
-  const missing = paths.filter((path) => !unlocked.includes(path));
-  if (missing.length) {
-    throw new LockedException(`The Secret Service did not unlock ${missing.join(', ')}.`);
+  const unlisted = paths.filter((path) => !unlocked.includes(path));
+  if (unlisted.length === 0) return;
+  const states = await lockStates(connection, unlisted);
+  const still = unlisted.filter((_, i) => states[i] !== false);
+  if (still.length) {
+    throw new LockedException(`The Secret Service did not unlock ${still.join(', ')}.`);
   }
+}
+
+/**
+ * The `Locked` property of each object (collection or item).
+ * @throws ItemNotFoundException for one that does not exist.
+ */
+function lockStates(connection: Connection, paths: string[]): Promise<unknown[]> {
+  return Promise.all(
+    paths.map((path) =>
+      connection.getProperty(path, COLLECTION_PATH.test(path) ? COLLECTION_IFACE : ITEM_IFACE, 'Locked', 'b'),
+    ),
+  );
 }
 
 /** Attempts at a Lock that KeePassXC dismisses because it is saving (see lockObjects), and the pause between them. */
@@ -120,11 +136,7 @@ export async function lockObjects(connection: Connection, paths: string[], optio
  * @throws ItemNotFoundException for an object that does not exist; SecretStorageError naming those still unlocked.
  */
 async function assertLocked(connection: Connection, paths: string[]): Promise<void> {
-  const states = await Promise.all(
-    paths.map((path) =>
-      connection.getProperty(path, COLLECTION_PATH.test(path) ? COLLECTION_IFACE : ITEM_IFACE, 'Locked', 'b'),
-    ),
-  );
+  const states = await lockStates(connection, paths);
   const open = paths.filter((_, i) => states[i] !== true);
   if (open.length > 0) {
     throw new SecretStorageError(
@@ -135,13 +147,7 @@ async function assertLocked(connection: Connection, paths: string[]): Promise<vo
 
 /** Whether every object (collection or item) reports `Locked`; false when one cannot be read. */
 async function allLocked(connection: Connection, paths: string[]): Promise<boolean> {
-  const states = await Promise.all(
-    paths.map((path) =>
-      connection
-        .getProperty(path, COLLECTION_PATH.test(path) ? COLLECTION_IFACE : ITEM_IFACE, 'Locked', 'b')
-        .catch(() => false),
-    ),
-  );
+  const states = await lockStates(connection, paths).catch(() => [false]);
   return states.every((locked) => locked === true);
 }
 

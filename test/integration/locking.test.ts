@@ -8,6 +8,7 @@ import {
   getSecrets,
   lockObjects,
   searchItems,
+  unlockObjects,
 } from '../../src/index.js';
 import { noPasswordCollections, testProvider, uniqueAttributes, useKeyring } from '../helpers/keyring.js';
 
@@ -22,11 +23,14 @@ describe('locked collections on gnome-keyring', () => {
     return { collection, item, attributes };
   }
 
-  it('locking an object that does not exist fails; it is not reported locked', async () => {
+  it('locking or unlocking an object that does not exist fails, saying so', async () => {
     // gnome-keyring answers Lock of a missing collection with an empty list and no error.
     const missing = '/org/freedesktop/secrets/collection/no_such_collection';
     const error = await lockObjects(k.conn, [missing]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(testProvider === 'gnome-keyring' ? ItemNotFoundException : SecretStorageError);
+    // Unlock too: not "did not unlock" (LockedException) for what is not there.
+    const unlocking = await unlockObjects(k.conn, [missing]).catch((e: unknown) => e);
+    expect(unlocking).toBeInstanceOf(testProvider === 'gnome-keyring' ? ItemNotFoundException : SecretStorageError);
   });
 
   it.skipIf(noPasswordCollections)('creates a collection with a password and no prompt', async () => {

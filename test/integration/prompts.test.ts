@@ -356,4 +356,12 @@ describe('how a prompt ends when the service is slow, silent or wrong', () => {
     await vault.lock();
     expect(await vault.isLocked()).toBe(true);
   });
+
+  it('an Unlock whose answer leaves out an object that is unlocked succeeds; one still locked does not', async () => {
+    m.mock.hooks.onCall = (message) => (message.member === 'Unlock' ? { signature: 'aoo', body: [[], '/'] } : 'pass');
+    m.mock.unlock(VAULT);
+    await new Collection(m.conn, VAULT).unlock();
+    m.mock.lock(VAULT);
+    await expect(new Collection(m.conn, VAULT).unlock()).rejects.toBeInstanceOf(LockedException);
+  });
 });
