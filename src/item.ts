@@ -70,7 +70,7 @@ export class Item {
     };
   }
 
-  /** Replaces all of the item's attributes. */
+  /** Replaces all of the item's attributes (KeePassXC adds to them instead, and never removes one: docs/servers.md). */
   async setAttributes(attributes: Record<string, string>): Promise<void> {
     const clean = checkAttributes(attributes);
     await this.connection.setProperty(this.itemPath, ITEM_IFACE, 'Attributes', 'a{ss}', clean);

@@ -1,8 +1,14 @@
 /** The service-wide functions of SecretStorage's API: finding collections, searching, aliases and batch reads. */
 import { Collection, createCollectionPath } from './collection.js';
 import type { Connection } from './connection.js';
-import { NO_OBJECT, SERVICE_IFACE, SERVICE_PATH, SESSION_COLLECTION_PATH } from './defines.js';
-import { InvalidArgumentError, ItemNotFoundException } from './errors.js';
+import { ITEM_IFACE, NO_OBJECT, SERVICE_IFACE, SERVICE_PATH, SESSION_COLLECTION_PATH } from './defines.js';
+import {
+  InvalidArgumentError,
+  ItemNotFoundException,
+  LockedException,
+  NoBackendError,
+  TimeoutException,
+} from './errors.js';
 import { Item } from './item.js';
 import type { PromptOptions } from './prompt.js';
 import { wipeSecretStruct } from './session.js';
@@ -116,7 +122,11 @@ export async function searchItemPaths(
 
 /**
  * The secrets of many items in one `GetSecrets` call (SecretStorage has no batch read). The map is keyed by item
- * path; locked or missing items are absent from it (gnome-keyring skips them; KeePassXC fails with LockedException).
+ * path; locked or missing items are absent from it. gnome-keyring leaves them out of its answer; KeePassXC (a locked
+ * item) and KWallet (a missing one) refuse the whole call, and the items are then read one by one with
+ * `Item.GetSecret`, as are all of them from a service without `GetSecrets`.
+ * @throws NoBackendError, TimeoutException, and an error a read of one item gives other than its being locked or
+ *   missing.
  */
 export async function getSecrets(connection: Connection, items: (Item | string)[]): Promise<Map<string, Buffer>> {
   if (!Array.isArray(items)) throw new InvalidArgumentError('items', 'expected an array of Items or object paths.');
@@ -128,9 +138,16 @@ export async function getSecrets(connection: Connection, items: (Item | string)[
   const secrets = new Map<string, Buffer>();
   if (paths.length === 0) return secrets;
   return connection.withSession(async (session) => {
-    const [byPath] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, 'GetSecrets', 'aoo', [paths, session.path], {
-      replySignature: 'a{o(oayays)}',
-    })) as [Record<string, unknown>];
+    let byPath: Record<string, unknown>;
+    try {
+      [byPath] = (await connection.call(SERVICE_PATH, SERVICE_IFACE, 'GetSecrets', 'aoo', [paths, session.path], {
+        replySignature: 'a{o(oayays)}',
+      })) as [Record<string, unknown>];
+    } catch (error) {
+      // The service is gone, or out of time: reading item by item would only say so again.
+      if (error instanceof NoBackendError || error instanceof TimeoutException) throw error;
+      byPath = await readOneByOne(connection, [...new Set(paths)], session.path);
+    }
     const structs = Object.entries(byPath);
     try {
       const asked = new Set(paths);
@@ -146,4 +163,36 @@ export async function getSecrets(connection: Connection, items: (Item | string)[
     }
     return secrets;
   });
+}
+
+/**
+ * `Item.GetSecret` of each path, as GetSecrets' answer would hold them: an item that is locked or missing is left
+ * out. Every struct read is wiped when another read fails.
+ */
+async function readOneByOne(
+  connection: Connection,
+  paths: string[],
+  sessionPath: string,
+): Promise<Record<string, unknown>> {
+  const reads = await Promise.allSettled(
+    paths.map(async (path) => {
+      const [struct] = await connection.call(path, ITEM_IFACE, 'GetSecret', 'o', [sessionPath], {
+        replySignature: '(oayays)',
+      });
+      return struct;
+    }),
+  );
+  const byPath: Record<string, unknown> = {};
+  const failure = reads.find(
+    (read): read is PromiseRejectedResult =>
+      read.status === 'rejected' &&
+      !(read.reason instanceof ItemNotFoundException || read.reason instanceof LockedException),
+  );
+  reads.forEach((read, index) => {
+    if (read.status !== 'fulfilled') return;
+    if (failure) wipeSecretStruct(read.value);
+    else byPath[paths[index]] = read.value;
+  });
+  if (failure) throw failure.reason;
+  return byPath;
 }

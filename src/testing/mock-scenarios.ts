@@ -31,7 +31,8 @@ export const mockScenarios = {
   /**
    * KWallet's ways (kwalletd5 5.103): its wallet `kdewallet` reported locked until a client unlocks it (through a
    * prompt, which completes without a dialog while the wallet is open), Lock of a locked collection refused with
-   * InvalidArgs, GetSecrets returning secrets of a locked collection's items, the DH key in QCA's signed form (129
+   * InvalidArgs, GetSecrets returning secrets of a locked collection's items and failing (InvalidArgs) for a path
+   * where no item is, the DH key in QCA's signed form (129
    * bytes when its top bit is set), no gnome-keyring interface. Checked against a real kwalletd5 by
    * test/providers/mock-conformance.test.ts.
    */
@@ -39,6 +40,7 @@ export const mockScenarios = {
     collections: [{ id: 'kdewallet', label: 'kdewallet', aliases: ['default'], locked: true }],
     refusesLockOfLocked: true,
     getSecretsIgnoresLock: true,
+    getSecretsFailsOnMissing: true,
     signedServerKey: true,
     gnomeInternalInterface: false,
   },

@@ -30,6 +30,8 @@ export interface ServerBehaviour {
   lockPrompt: boolean;
   /** GetSecrets of an item in the locked collection: `skipped`, or the error's name. */
   lockedGetSecrets: string;
+  /** GetSecrets of an item and a path where no item is: `skipped` (the item's secret alone), or the error's name. */
+  missingGetSecrets: string;
 }
 
 /** The error name of a failed call, or `ok`. */
@@ -132,6 +134,13 @@ export async function probeServer(
       ])) as [{ value: string[] }];
       item = items.value[items.value.length - 1];
     }
+    const missingGetSecrets = await call(ROOT, SERVICE, 'GetSecrets', 'aoo', [
+      [item, `${collection}/no_such_item_0`],
+      session,
+    ]).then(
+      ([secrets]) => (Object.keys(secrets as object).join() === item ? 'skipped' : 'returned'),
+      (error: unknown) => (error instanceof DBusMethodError ? error.errorName : String(error)),
+    );
     // KeePassXC dismisses a Lock while it saves, a few hundred ms after a write: probe the Lock itself, not that.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const [, lockPrompt] = (await call(ROOT, SERVICE, 'Lock', 'ao', [[collection]])) as [string[], string];
@@ -156,6 +165,7 @@ export async function probeServer(
       createItemPrompt: createPrompt !== '/',
       lockPrompt: lockPrompt !== '/',
       lockedGetSecrets,
+      missingGetSecrets,
     };
   } finally {
     await bus.close();

@@ -155,6 +155,23 @@ describe.each(['unix', 'tcp'] as const)('against gnome-keyring over %s', (transp
   });
 });
 
+describe('getSecrets with items that are gone', () => {
+  const k = useKeyring();
+
+  it('leaves a deleted item and a path where no item is out of the map, on every server', async () => {
+    // gnome-keyring leaves them out of GetSecrets' answer; KWallet refuses the whole call (InvalidArgs).
+    const collection = getDefaultCollection(k.conn);
+    const kept = await collection.createItem('kept', uniqueAttributes(), 'still here');
+    const gone = await collection.createItem('gone', uniqueAttributes(), 'deleted');
+    await gone.delete();
+    const nowhere = `${await collection.getPath()}/no_such_item_0`;
+    const secrets = await getSecrets(k.conn, [kept, gone, nowhere]);
+    expect([...secrets.keys()]).toEqual([kept.itemPath]);
+    expect(secrets.get(kept.itemPath)?.toString()).toBe('still here');
+    await kept.delete();
+  });
+});
+
 describe('collections and aliases on gnome-keyring', () => {
   // The login and session collections, and their labels, are gnome-keyring's.
   const gnomePaths = !!skipOn({ kwallet: 'no login/session collections', keepassxc: 'no login/session collections' });

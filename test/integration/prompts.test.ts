@@ -178,11 +178,14 @@ describe('KeePassXC-style prompts', () => {
     expect(m.mock.item(item.itemPath)).toBeUndefined();
   });
 
-  it('GetSecrets failing on a locked item surfaces as LockedException', async () => {
+  it('GetSecrets refused for a locked item: getSecrets leaves that one out, as on gnome-keyring', async () => {
     const collection = getDefaultCollection(m.conn);
     const item = await collection.createItem('kp', { a: 'd' }, 'x');
+    const open = await collection.createItem('kp', { a: 'o' }, 'readable');
     m.mock.lock(item.itemPath);
-    await expect(getSecrets(m.conn, [item])).rejects.toBeInstanceOf(LockedException);
+    const secrets = await getSecrets(m.conn, [item, open]);
+    expect([...secrets.keys()]).toEqual([open.itemPath]);
+    await expect(item.getSecret()).rejects.toBeInstanceOf(LockedException);
     await item.unlock();
     expect((await getSecrets(m.conn, [item])).get(item.itemPath)?.toString()).toBe('x');
   });

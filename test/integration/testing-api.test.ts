@@ -14,6 +14,7 @@ import {
   TimeoutException,
   dbusInit,
   getDefaultCollection,
+  getSecrets,
   searchItems,
   type Connection,
 } from '../../src/index.js';
@@ -326,5 +327,17 @@ describe.skipIf(externalBusAddress)('the mock Secret Service and its scenarios',
     const refused = await new Collection(conn, LOGIN).unlock({ password: 'x' }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SecretStorageError);
     expect((refused as Error).message).toContain('does not offer password unlocking');
+  });
+
+  it('kwallet: GetSecrets refused for a path where no item is; getSecrets leaves that path out', async () => {
+    const { mock, conn } = await start(mockScenarios.kwallet);
+    const wallet = getDefaultCollection(conn);
+    await wallet.unlock();
+    const item = await wallet.createItem('kw', { test: 'kw' }, 'in the wallet');
+    const nowhere = `${item.itemPath}_not_an_item`;
+    const secrets = await getSecrets(conn, [item, nowhere]);
+    expect([...secrets.keys()]).toEqual([item.itemPath]);
+    expect(secrets.get(item.itemPath)?.toString()).toBe('in the wallet');
+    expect(mock.callCount('GetSecrets')).toBe(1);
   });
 });

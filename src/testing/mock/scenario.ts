@@ -27,6 +27,8 @@ export interface MockScenario {
   getSecretsFailsOnLocked: boolean;
   /** KWallet 5.103: `GetSecrets` returns the secrets of items in a collection it reports locked. */
   getSecretsIgnoresLock: boolean;
+  /** KWallet 5.103: `GetSecrets` fails with InvalidArgs when one of the paths is not an item, instead of skipping it. */
+  getSecretsFailsOnMissing: boolean;
   /** oo7-daemon: the server's DH public key is sent minimal-length (leading zero bytes stripped), not as 128 bytes. */
   unpaddedServerKey: boolean;
   /**
@@ -52,6 +54,7 @@ export const DEFAULT_SCENARIO: Readonly<MockScenario> = {
   unpaddedServerKey: false,
   signedServerKey: false,
   getSecretsIgnoresLock: false,
+  getSecretsFailsOnMissing: false,
   refusesLockOfLocked: false,
   broadcastCompleted: false,
   gnomeInternalInterface: true,

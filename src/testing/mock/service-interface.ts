@@ -125,7 +125,8 @@ export function serviceInterface(context: MockContext): Interface {
 
 /**
  * `GetSecrets`: skips locked and unknown items (gnome-keyring, oo7, KeePassXC), fails on a locked one
- * (getSecretsFailsOnLocked), or returns it anyway (KWallet).
+ * (getSecretsFailsOnLocked) or returns it anyway (KWallet), and fails on an unknown one (getSecretsFailsOnMissing,
+ * KWallet).
  */
 function getSecrets(context: MockContext): (call: MethodCall) => unknown[] {
   return ({ args: [paths, sessionPath], sender }) => {
@@ -133,7 +134,12 @@ function getSecrets(context: MockContext): (call: MethodCall) => unknown[] {
     const secrets: Record<string, [string, Buffer, Buffer, string]> = {};
     for (const path of paths as string[]) {
       const item = context.store.item(path);
-      if (!item) continue;
+      if (!item) {
+        if (context.scenario.getSecretsFailsOnMissing) {
+          throw new ServiceError(DBusErrors.invalidArgs, `Can't find item at path ${path}`);
+        }
+        continue;
+      }
       if (context.store.isItemLocked(item) && !context.scenario.getSecretsIgnoresLock) {
         if (context.scenario.getSecretsFailsOnLocked) {
           throw new ServiceError(SecretErrors.isLocked, `Cannot get secret of a locked object ${path}`);
