@@ -67,7 +67,8 @@ async function socketPair(): Promise<{ give: Socket; keep: Socket }> {
 
 /**
  * The secret the portal writes to `socket`: its first {@link SECRET_BYTES} bytes, as libsecret reads them (the
- * portal's backend may keep the descriptor open a while after writing), or all it wrote when it closes sooner.
+ * portal's backend may keep the descriptor open a while after writing), or all it wrote when it closes sooner (which
+ * the caller refuses, as libsecret does).
  */
 function readSecret(socket: Socket): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -94,7 +95,7 @@ function readSecret(socket: Socket): Promise<Buffer> {
 /**
  * The application's master secret from the Secret portal.
  * @throws PortalUnavailableError when there is no session bus or no Secret portal on it; PromptDismissedException when
- *   the user cancelled; TimeoutException; SecretStorageError when the portal failed or sent no secret.
+ *   the user cancelled; TimeoutException; SecretStorageError when the portal failed or sent other than 64 bytes.
  */
 export async function retrievePortalSecret(options: PortalSecretOptions = {}): Promise<Uint8Array> {
   const address = options.address ?? discoverSessionBusAddress(options.env ?? process.env);
@@ -165,7 +166,14 @@ export async function retrievePortalSecret(options: PortalSecretOptions = {}): P
     if (code === 1) throw new PromptDismissedException('The Secret portal request was cancelled by the user.');
     if (code !== 0) throw new SecretStorageError(`The Secret portal failed (response ${code}).`);
     const bytes = await Promise.race([secret, deadline]);
-    if (bytes.length === 0) throw new SecretStorageError('The Secret portal answered but wrote no secret.');
+    if (bytes.length !== SECRET_BYTES) {
+      // As libsecret refuses it: a key derived from fewer bytes would be weak, and its file one libsecret cannot open.
+      bytes.fill(0);
+      throw new SecretStorageError(
+        `The Secret portal wrote ${bytes.length} bytes where ${SECRET_BYTES} were expected, so its secret cannot be ` +
+          'the key of a keyring file; nothing was read or written.',
+      );
+    }
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   } finally {
     if (timer) clearTimeout(timer);

@@ -6,12 +6,16 @@
  */
 import { spawn, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
+import { FILE_PASSWORD_ENV } from '../backend/choose.js';
 import { forwardSignals } from '../forward-signals.js';
 import { applySecrets, type ApplySecretsResult, type Environment } from './environment.js';
 import { CommandNotStartedError } from './errors.js';
 
 export interface RunWithSecretsOptions {
-  /** The environment to start from (default `process.env`; not modified). */
+  /**
+   * The environment to start from (default `process.env`; not modified), without SECRETSTORAGE_FILE_PASSWORD: the
+   * command is given its secrets, not the password of the keyring file that holds them and every other secret.
+   */
   env?: Environment;
   /** Let secrets replace variables that already exist (default false: existing variables win). */
   override?: boolean;
@@ -36,6 +40,8 @@ export async function runWithSecrets(
   options: RunWithSecretsOptions = {},
 ): Promise<number> {
   const env: Environment = { ...(options.env ?? process.env) };
+  // The keyring file's password stays here: the command gets its secrets, not the key to every other one in the file.
+  delete env[FILE_PASSWORD_ENV];
   const applied = applySecrets(env, secrets, { override: options.override });
   options.onEnvironment?.(applied);
   const child = spawn(command, args, { env, stdio: options.stdio ?? 'inherit', cwd: options.cwd });

@@ -156,6 +156,9 @@ describe('user-secrets over a keyring file, with no bus', () => {
       ),
     );
     expect(lookup).toBe('two');
+    // run gives the command its secrets, not the keyring file's password.
+    const check = 'test -z "${SECRETSTORAGE_FILE_PASSWORD+set}" && test "$API_KEY" = sk-2';
+    expect((await cli(['user-secrets', 'run', '-p', project, '--', 'sh', '-c', check], env)).code).toBe(0);
     expect((await us(['remove', 'OTHER'])).code).toBe(0);
     expect(JSON.parse((await us(['clear', '--json'])).stdout)).toEqual({ removed: 1 });
     expect((await us(['list'])).stderr).toMatch(/No secrets stored/);

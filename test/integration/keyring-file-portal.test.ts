@@ -51,6 +51,16 @@ describe('the Secret portal (mock) through a real dbus-daemon', () => {
   it('RetrieveSecret passes a descriptor; the secret written into it comes back; cancel and absence are typed', async () => {
     const secret = await retrievePortalSecret({ address: bus.address });
     expect(Buffer.from(secret).toString()).toBe(PORTAL_SECRET);
+    // Fewer than the 64 bytes libsecret reads: refused as libsecret refuses it (a weak key, a file it cannot open).
+    for (const length of [0, 1, 63]) {
+      portal.secret = new Uint8Array(length).fill(0x61);
+      await expect(retrievePortalSecret({ address: bus.address })).rejects.toThrow(
+        new RegExp(`wrote ${length} bytes where 64 were expected`),
+      );
+    }
+    portal.secret = new Uint8Array(100).fill(0x62); // more: the first 64, as libsecret reads them
+    expect(Buffer.from(await retrievePortalSecret({ address: bus.address })).toString()).toBe('b'.repeat(64));
+    portal.secret = Buffer.from(PORTAL_SECRET);
     portal.response = 1;
     await expect(retrievePortalSecret({ address: bus.address })).rejects.toThrow(PromptDismissedException);
     const empty = await startPrivateBus();
