@@ -56,7 +56,17 @@ function passwordKey(password: string): FileKey {
   return key;
 }
 
+/**
+ * The keyring file: `filePath`, else the environment's, else the default (an empty variable counts as unset).
+ * @throws InvalidArgumentError for a `filePath` that is not a non-empty string.
+ */
 function filePathOf(options: BackendOptions, env: NodeJS.ProcessEnv): string {
+  if (options.filePath !== undefined && (typeof options.filePath !== 'string' || options.filePath === '')) {
+    throw new InvalidArgumentError(
+      'filePath',
+      `expected the path of a keyring file, got ${options.filePath === '' ? 'an empty string' : typeof options.filePath}; leave it out for ${FILE_PATH_ENV} or the default file.`,
+    );
+  }
   return options.filePath ?? (env[FILE_PATH_ENV] || defaultKeyringFilePath(env));
 }
 
@@ -71,8 +81,8 @@ function backendName(value: unknown, argument: string): BackendName {
 
 /**
  * Which backend `options` (and the environment) select, and why.
- * @throws InvalidArgumentError for an unknown backend name, a file backend without a password, or a file backend
- *   together with a connection or address.
+ * @throws InvalidArgumentError for an unknown backend name, a file backend without a password or with an empty
+ *   `filePath`, or a file backend together with a connection or address.
  */
 export function chooseBackend(options: BackendOptions = {}): BackendChoice {
   const env = options.env ?? process.env;

@@ -152,6 +152,13 @@ describe('the password API over a keyring file', () => {
     await expect(getPassword('s', 'u', { ...fileOptions(freshPath()), collection: 'login' })).rejects.toThrow(
       InvalidArgumentError,
     );
+    // An empty filePath is a mistake, not "no file": get said null and set failed with ENOENT.
+    for (const call of [
+      () => getPassword('s', 'u', fileOptions('')),
+      () => storePassword('s', 'u', 'p', fileOptions('')),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ name: 'InvalidArgumentError', argument: 'filePath' });
+    }
   });
 });
 
