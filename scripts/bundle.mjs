@@ -18,6 +18,8 @@ const library = {
   'keyring/index': 'src/keyring/index.ts',
   keytar: 'src/keytar.ts',
   'user-secrets/index': 'src/user-secrets/index.ts',
+  // Not imported: spawned by path (keyring-file/portal-process.ts), from the ES and the CommonJS build alike.
+  'keyring-file/portal-child': 'src/keyring-file/portal-child.ts',
 };
 // The executables are entry points of the same build, so they load the library's chunks instead of carrying a copy of
 // the library each. headless-supervisor.js is spawned by path from beside bin.js.
@@ -65,6 +67,8 @@ await build({
   target: 'node20',
   legalComments: 'inline', // the pointers to the .LEGAL.txt files the first build wrote, copied next to them below
   logLevel: 'warning',
+  // keyring-file/portal-process.ts reads `import.meta.url` only where `__filename` does not exist (ES modules).
+  logOverride: { 'empty-import-meta': 'silent' },
 });
 for (const file of readdirSync('dist/bundle', { recursive: true, encoding: 'utf8' })) {
   if (file.endsWith('.LEGAL.txt')) copyFileSync(`dist/bundle/${file}`, `dist/cjs/${file}`);

@@ -160,7 +160,7 @@ async function fileWithPassword(path: string, password: string): Promise<Keyring
 /** The Secret portal's secret for this application, and the keyring file's class to open the file with it. */
 async function portalSecretFor(env: NodeJS.ProcessEnv) {
   const [{ retrievePortalSecret }, { KeyringFile }] = await Promise.all([
-    import('../keyring-file/portal-secret.js'),
+    import('../keyring-file/portal-process.js'),
     import('../keyring-file/keyring-file.js'),
   ]);
   return { secret: await retrievePortalSecret({ env }), KeyringFile };

@@ -93,11 +93,13 @@ function readSecret(socket: Socket): Promise<Buffer> {
 }
 
 /**
- * The application's master secret from the Secret portal.
+ * The application's master secret from the Secret portal, asked from this process. Its bus connection can receive
+ * descriptors, and Node aborts the whole process when one that is not a socket or a pipe arrives (any client on the
+ * bus may send one): call it only in a process of its own (portal-child.ts, run by portal-process.ts).
  * @throws PortalUnavailableError when there is no session bus or no Secret portal on it; PromptDismissedException when
  *   the user cancelled; TimeoutException; SecretStorageError when the portal failed or sent other than 64 bytes.
  */
-export async function retrievePortalSecret(options: PortalSecretOptions = {}): Promise<Uint8Array> {
+export async function retrievePortalSecretHere(options: PortalSecretOptions = {}): Promise<Uint8Array> {
   const address = options.address ?? discoverSessionBusAddress(options.env ?? process.env);
   if (!address) throw new PortalUnavailableError('There is no session bus, so no Secret portal to ask.');
   const timeoutMs = options.timeoutMs ?? 60_000;

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeKeyringFiles, openBackend } from '../../src/backend/choose.js';
-import { NoBackendError, PromptDismissedException } from '../../src/errors.js';
+import { NoBackendError, PromptDismissedException, SecretStorageError } from '../../src/errors.js';
 import { diagnose, getPassword, storePassword } from '../../src/keyring/index.js';
 import { defaultKeyringFilePath, detectSandbox } from '../../src/keyring-file/location.js';
-import { retrievePortalSecret } from '../../src/keyring-file/portal-secret.js';
+import { retrievePortalSecret } from '../../src/keyring-file/portal-process.js';
 import { startMockSecretPortal, type MockSecretPortal } from '../../src/testing/mock-portal.js';
 import { startPrivateBus, type PrivateBus } from '../../src/testing/private-bus.js';
 
@@ -71,11 +71,11 @@ describe('the Secret portal (mock) through a real dbus-daemon', () => {
     }
   });
 
-  it('a portal written with GDBus (GLib) receives the descriptor and its secret comes back', async () => {
+  /** A GDBus portal on a bus of its own, `hostile` or not (see the script), while `use` runs. */
+  async function withGdbusPortal(secret: string, mode: 'hostile' | 'plain', use: (address: string) => Promise<void>) {
     const other = await startPrivateBus();
     const script = fileURLToPath(new URL('../fixtures/gdbus-secret-portal.py', import.meta.url));
-    const fromGlib = 'from GLib '.padEnd(64, '-');
-    const gdbus = spawn('/usr/bin/python3', [script, other.address, fromGlib], {
+    const gdbus = spawn('/usr/bin/python3', [script, other.address, secret, mode], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
@@ -83,12 +83,29 @@ describe('the Secret portal (mock) through a real dbus-daemon', () => {
         gdbus.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('READY') && resolve());
         gdbus.once('exit', (code) => reject(new Error(`the GDBus portal exited (${code})`)));
       });
-      const secret = await retrievePortalSecret({ address: other.address });
-      expect(Buffer.from(secret).toString()).toBe(fromGlib);
+      await use(other.address);
     } finally {
       gdbus.kill();
       await other.stop();
     }
+  }
+
+  it('a portal written with GDBus (GLib) receives the descriptor and its secret comes back', async () => {
+    const fromGlib = 'from GLib '.padEnd(64, '-');
+    await withGdbusPortal(fromGlib, 'plain', async (address) => {
+      expect(Buffer.from(await retrievePortalSecret({ address })).toString()).toBe(fromGlib);
+    });
+  });
+
+  it('a descriptor another client sends the asking connection (which aborts Node) ends the child, not this process', async () => {
+    await withGdbusPortal('s'.repeat(64), 'hostile', async (address) => {
+      const error = await retrievePortalSecret({ address }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SecretStorageError);
+      expect((error as Error).message).toMatch(/was ended by SIGABRT \(another program on the session bus may/);
+    });
+    // This process is alive and asks again, of a portal that behaves.
+    const secret = await retrievePortalSecret({ address: bus.address });
+    expect(Buffer.from(secret).toString()).toBe(PORTAL_SECRET);
   });
 
   it('in a sandbox, the password API uses the sandbox keyring file with the portal key, asking the portal once', async () => {
