@@ -11,7 +11,7 @@ import { parseAddress, type Transport } from './address.js';
 import { DBusMethodError, type CallOptions, type MethodCall, type Reply } from './call.js';
 import { assertRequiredFields, decodeHeader, encodeMessage, tryDecodeBody, type DecodedHeader } from './codec.js';
 import { UnsendableValueError } from './writer.js';
-import { readFrames, type BodyTaker, type FrameStats } from './framing.js';
+import { MAX_MESSAGE_BYTES, readFrames, type BodyTaker, type FrameStats } from './framing.js';
 import { MessageType, NO_REPLY_EXPECTED, type IncomingMessage } from './message.js';
 import type { OwnerChangeListener } from './name-owners.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
@@ -27,7 +27,7 @@ export type { SignalFilter } from './signal-filter.js';
 export type { SignalListener } from './subscriptions.js';
 
 /** The spec's upper bound on a whole message (2^27 bytes). */
-export const MAX_MESSAGE_BYTES = 134217728;
+export { MAX_MESSAGE_BYTES } from './framing.js';
 
 /** Handles an incoming method call; returns true when it took the call (and will reply). */
 export type MethodHandler = (message: IncomingMessage) => boolean;
@@ -128,7 +128,10 @@ export class DBusConnection {
     connection.preamble = Buffer.from(SASL_BEGIN, 'latin1');
     connection.watchSocket();
     readFrames(incoming, options.maxMessageBytes ?? MAX_MESSAGE_BYTES, {
-      onHeader: (fixedHeader, fields) => connection.dispatch(fixedHeader, fields),
+      onHeader: (fixedHeader, fields, oversize) =>
+        oversize === undefined
+          ? connection.dispatch(fixedHeader, fields)
+          : connection.refuseOversize(fixedHeader, fields, oversize, options.maxMessageBytes ?? MAX_MESSAGE_BYTES),
       onFatal: (error) => connection.shutdown(error),
       stopped: () => connection.closed,
       stats: connection.wireStats,
@@ -205,6 +208,37 @@ export class DBusConnection {
     const taker = this.dispatchHeader(header);
     if (header.message.fds && !taker) for (const fd of header.message.fds) fd.destroy(); // unwanted: not kept open
     return taker;
+  }
+
+  /**
+   * A message larger than this connection's `maxMessageBytes`, skipped unread: a reply to one of its calls (from the
+   * peer the call went to) fails that call; anything else, which any peer may send, is dropped and the connection
+   * goes on.
+   */
+  private refuseOversize(fixedHeader: Buffer, fields: Buffer | undefined, length: number, limit: number): undefined {
+    let header: DecodedHeader | undefined;
+    try {
+      if (fields) header = decodeHeader(fixedHeader, fields);
+    } catch {
+      header = undefined;
+    }
+    const message = header?.message;
+    // Its descriptor, if it came with one (as for any message dropped unread), is not kept open.
+    if (this.unixFds && (!message || message.unixFds !== undefined)) takeReceivedUnixFd(this.socket)?.destroy();
+    const call = message?.replySerial === undefined ? undefined : this.pending.get(message.replySerial);
+    const isReply = message?.type === MessageType.MethodReturn || message?.type === MessageType.Error;
+    if (isReply && call && !call.encoded && this.mayAnswer(call, message.sender)) {
+      this.pending.settle(call);
+      call.reject(
+        new ProtocolError(
+          `The reply to ${call.what} is ${length} bytes, above this connection's maxMessageBytes (${limit}); it ` +
+            'was not read.',
+        ),
+      );
+      return undefined;
+    }
+    this.log?.(`dropped a ${length}-byte message from ${message?.sender ?? 'an unknown sender'}, above ${limit}`);
+    return undefined;
   }
 
   private dispatchHeader(header: DecodedHeader): BodyTaker | undefined {

@@ -2,13 +2,16 @@
  * Cutting the byte stream from the bus into messages, header first: the fixed 16-byte header says how long the header
  * fields and the body are; the fields are read, and the receiver decides from them whether it wants the body at all.
  * A body nobody wants is counted off the stream unread and never buffered, so a message from any peer costs this
- * process only its header. A length over the limit, or a header that is not D-Bus, cannot be skipped safely, so it
- * ends the stream, as does any exception while reading.
+ * process only its header. A message larger than the receiver's limit is skipped the same way, its header shown to
+ * the receiver (whose call it may answer) but its body never read. A length over D-Bus's own maximum, or a header that
+ * is not D-Bus, cannot be skipped safely, so it ends the stream, as does any exception while reading.
  */
 import type { IncomingBytes } from './incoming.js';
 import { ProtocolError } from '../errors.js';
 
 export const FIXED_HEADER_BYTES = 16;
+/** The largest message D-Bus allows (the spec's 128 MiB): anything larger is not D-Bus. */
+export const MAX_MESSAGE_BYTES = 134217728;
 /**
  * Header fields longer than this are not read: no sender can need them (they hold a few names, a path and a
  * signature), so the message is skipped whole, unread.
@@ -27,11 +30,11 @@ export interface FrameLengths {
 }
 
 /**
- * The lengths in a fixed header, checked against `maxMessageBytes` before any arithmetic (all of it in doubles, which
- * hold every sum of two uint32 exactly: nothing can wrap or turn negative).
+ * The lengths in a fixed header, checked against `maxMessageBytes` (default: D-Bus's maximum) before any arithmetic
+ * (all of it in doubles, which hold every sum of two uint32 exactly: nothing can wrap or turn negative).
  * @throws ProtocolError for a byte order, version or length that D-Bus does not allow.
  */
-export function frameLengths(header: Buffer, maxMessageBytes: number): FrameLengths {
+export function frameLengths(header: Buffer, maxMessageBytes = MAX_MESSAGE_BYTES): FrameLengths {
   const endian = header[0];
   if (endian !== 0x6c && endian !== 0x42) {
     throw new ProtocolError('The bus sent a message with an invalid byte order; the connection was closed.');
@@ -68,9 +71,10 @@ export interface FrameHandlers {
    * A message's fixed header and its header fields with the padding after them (up to the body's 8-byte boundary),
    * valid during the call only. Returns the
    * function that takes the body, or undefined to have the body skipped unread. Called with `fields` undefined when
-   * the fields are over {@link MAX_HEADER_FIELDS_BYTES}: the message is then skipped whatever it returns.
+   * the fields are over {@link MAX_HEADER_FIELDS_BYTES}, and with `oversize` (the message's length) when the message
+   * is larger than the reader's limit: the message is then skipped whatever it returns.
    */
-  onHeader(fixedHeader: Buffer, fields: Buffer | undefined): BodyTaker | undefined;
+  onHeader(fixedHeader: Buffer, fields: Buffer | undefined, oversize?: number): BodyTaker | undefined;
   /** The stream cannot be read further; the caller closes the connection. */
   onFatal(error: ProtocolError): void;
   /** True once the caller no longer wants frames. */
@@ -116,7 +120,8 @@ export function readFrames(incoming: IncomingBytes, maxMessageBytes: number, han
   const completed = () => {
     if (phase === 'fixed') {
       fixedHeader = part;
-      lengths = frameLengths(fixedHeader, maxMessageBytes);
+      // Over D-Bus's maximum the stream is not D-Bus (fatal); over the reader's own limit the message is skipped.
+      lengths = frameLengths(fixedHeader);
       if (stats) stats.messages++;
       if (lengths.fieldsLength > MAX_HEADER_FIELDS_BYTES) {
         handlers.onHeader(fixedHeader, undefined);
@@ -128,11 +133,13 @@ export function readFrames(incoming: IncomingBytes, maxMessageBytes: number, han
       filled = 0;
     } else if (phase === 'fields') {
       const fields = part;
+      const oversize = lengths!.total > maxMessageBytes ? lengths!.total : undefined;
       try {
-        takeBody = handlers.onHeader(fixedHeader, fields);
+        takeBody = handlers.onHeader(fixedHeader, fields, oversize);
       } finally {
         fields.fill(0);
       }
+      if (oversize !== undefined) takeBody = undefined;
       if (!takeBody) {
         startSkip(lengths!.bodyLength);
         return;
