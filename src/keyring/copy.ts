@@ -7,6 +7,7 @@ import { openBackend, type BackendOptions } from '../backend/choose.js';
 import { wipe } from '../crypto/bytes.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Item } from '../item.js';
+import { nodeFs } from '../node-fs.js';
 import type { KeyringFile } from '../keyring-file/keyring-file.js';
 import { searchItemPaths } from '../service.js';
 import { unlockForUse } from '../unlock-for-use.js';
@@ -64,6 +65,17 @@ export async function copySecrets(direction: CopyDirection, options: CopyOptions
   const file = await fileOf(options);
   const serviceOptions = { ...options, backend: 'secret-service' as const };
   if (direction === 'from-file') {
+    // A path that names no file is a mistake, not an empty keyring: "copied 0 items" would hide it.
+    if (
+      !(await nodeFs()
+        .promises.stat(file.path)
+        .then(
+          () => true,
+          () => false,
+        ))
+    ) {
+      throw new InvalidArgumentError('filePath', `there is no keyring file at ${file.path}; nothing was copied.`);
+    }
     const items = await file.searchItems(query);
     try {
       return await runOperation(serviceOptions, 'copy', async ({ connection, prompt, checkpoint }) => {
@@ -72,20 +84,23 @@ export async function copySecrets(direction: CopyDirection, options: CopyOptions
         const result: CopyResult = { file: file.path, created: 0, replaced: 0 };
         for (const item of items) {
           checkpoint();
-          const matches = await Promise.all(
-            (await target.searchItems(item.attributes)).map((found) => found.getAttributes()),
-          );
+          const found = await target.searchItems(item.attributes);
+          const attributes = await Promise.all(found.map((candidate) => candidate.getAttributes()));
           // gnome-keyring adds libsecret's generic schema to items stored without one.
-          const replacing = matches.some((attributes) =>
-            sameAttributes(withoutAddedSchema(attributes, item.attributes), item.attributes),
+          const same = found.find((_, i) =>
+            sameAttributes(withoutAddedSchema(attributes[i], item.attributes), item.attributes),
           );
-          await target.createItem(item.label, item.attributes, item.secret, {
-            replace: true,
-            contentType: contentTypeFor(item.secret, item.contentType),
-            ...prompt,
-          });
-          if (replacing) result.replaced++;
-          else result.created++;
+          const contentType = contentTypeFor(item.secret, item.contentType);
+          if (same) {
+            // That very item, changed in place. CreateItem's `replace` would not do: gnome-keyring replaces any item
+            // whose attributes include these, another application's item with one attribute more among them.
+            await same.setSecret(item.secret, contentType);
+            await same.setLabel(item.label);
+            result.replaced++;
+          } else {
+            await target.createItem(item.label, item.attributes, item.secret, { contentType, ...prompt });
+            result.created++;
+          }
         }
         return result;
       });
@@ -115,13 +130,16 @@ export async function copySecrets(direction: CopyDirection, options: CopyOptions
     try {
       return await file.transaction((draft) => {
         const result: CopyResult = { file: file.path, created: 0, replaced: 0 };
+        // Only what the file held before: two items of the service with the same attributes (in two collections)
+        // are both copied, the second not taken for a copy of the first made a moment ago.
+        const copied = new Set<string>();
         for (const item of items) {
           const same = draft.search(item.attributes).filter((existing) => {
             wipe(existing.secret);
-            return sameAttributes(existing.attributes, item.attributes);
+            return !copied.has(existing.id) && sameAttributes(existing.attributes, item.attributes);
           });
           for (const existing of same) draft.remove(existing.id);
-          draft.create(item);
+          copied.add(draft.create(item));
           if (same.length > 0) result.replaced++;
           else result.created++;
         }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeKeyringFiles } from '../../src/backend/choose.js';
 import { NoBackendError } from '../../src/errors.js';
-import { getDefaultCollection, searchItems } from '../../src/index.js';
+import { Collection, getDefaultCollection, searchItems } from '../../src/index.js';
 import { diagnose, getPassword, searchItemDetails, storePassword } from '../../src/keyring/index.js';
 import { cli } from '../helpers/cli.js';
 import { useKeyring } from '../helpers/keyring.js';
@@ -197,6 +197,59 @@ describe('copy between a gnome-keyring and a keyring file', () => {
     const back = await searchItemDetails({ service, username: 'a' }, { address: k.address });
     expect(back.map((item) => item.label)).toEqual([`Password for 'a' on '${service}'`]);
     for (const user of ['a', 'b']) await cli(['delete', service, user], bus);
+  });
+
+  it('copies over nothing it should not: an item with one attribute more stays; same attributes in two collections are two', async () => {
+    const path = freshPath();
+    const service = `copy-keep-${process.pid}`;
+    const env = { DBUS_SESSION_BUS_ADDRESS: k.address, HOME: dir, SECRETSTORAGE_FILE_PASSWORD: 'pw' };
+    const login = getDefaultCollection(k.conn);
+    const session = new Collection(k.conn, '/org/freedesktop/secrets/collection/session');
+    const inLogin = await login.createItem('login one', { service, twin: '1' }, 'from login');
+    const inSession = await session.createItem('session one', { service, twin: '1' }, 'from session');
+    const toFile = await cli(['copy', '--to-file', '--file', path, '--attr', `service=${service}`, '--json'], env);
+    expect(JSON.parse(toFile.stdout)).toMatchObject({ created: 2, replaced: 0 });
+    const fileOptions = { backend: 'file', filePath: path, filePassword: 'pw' } as const;
+    expect((await searchItemDetails({ service }, fileOptions)).map((item) => item.label).sort()).toEqual([
+      'login one',
+      'session one',
+    ]);
+    await Promise.all([inLogin.delete(), inSession.delete()]);
+
+    // gnome-keyring's CreateItem(replace) replaces any item whose attributes include the new ones: another
+    // application's item (one attribute more) must not be overwritten by the copied item.
+    const onlyService = freshPath();
+    const file = { ...fileOptions, filePath: onlyService };
+    await storePassword(service, 'alice', 'file secret', file); // {username, service, application}
+    expect(await searchItemDetails({ service }, file)).toHaveLength(1);
+    const precious = await login.createItem(
+      'precious',
+      { username: 'alice', service, application: 'Python keyring library', extra: 'another app' },
+      'precious',
+    );
+    const fromFile = await cli(
+      ['copy', '--from-file', '--file', onlyService, '--attr', `service=${service}`, '--json'],
+      env,
+    );
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ created: 1, replaced: 0 });
+    expect((await precious.getSecret()).toString()).toBe('precious');
+    expect(await precious.getLabel()).toBe('precious');
+    const copied = await searchItems(k.conn, { service });
+    expect(copied).toHaveLength(2);
+    // Again: the copied item, and only it, is replaced.
+    const again = await cli(
+      ['copy', '--from-file', '--file', onlyService, '--attr', `service=${service}`, '--json'],
+      env,
+    );
+    expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, replaced: 1 });
+    expect(await searchItems(k.conn, { service })).toHaveLength(2);
+    expect((await precious.getSecret()).toString()).toBe('precious');
+    for (const item of await searchItems(k.conn, { service })) await item.delete();
+
+    // A path that names no file is an error, not "0 items copied".
+    const missing = await cli(['copy', '--from-file', '--file', join(dir, 'no-such.keyring'), '--json'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/there is no keyring file at .*no-such\.keyring; nothing was copied/);
   });
 
   it('a secret that is not UTF-8 (gnome-keyring calls it text/plain) goes to the file and back byte for byte', async () => {
