@@ -10,7 +10,7 @@ import { runtimeBusAddress } from '../dbus/address.js';
 import { ALGORITHM_DH, SECRETS_BUS_NAME } from '../defines.js';
 import { openBackend, type BackendOptions } from '../backend/choose.js';
 import { FILE_BACKEND_HINT } from '../defines.js';
-import { KeyringFileError, NoBackendError } from '../errors.js';
+import { KeyringFileError, NoBackendError, TimeoutException } from '../errors.js';
 import { defaultCollectionPath, getAllCollections } from '../service.js';
 import { hasGraphicalSession, unlockHint } from '../unlock-for-use.js';
 import { gatherFindings, programOf } from './server-findings.js';
@@ -372,7 +372,9 @@ export async function diagnose(options: DiagnoseOptions = {}): Promise<Diagnosis
       await checkCollections(connection, report, findings);
     }
   } catch (error) {
-    if (report.verdict === 'ok') report.verdict = error instanceof NoBackendError ? 'no-service' : 'incomplete';
+    // A name owner that never answers is no working Secret Service either: "it answers, but" would be wrong.
+    const noAnswer = error instanceof NoBackendError || error instanceof TimeoutException;
+    if (report.verdict === 'ok') report.verdict = noAnswer ? 'no-service' : 'incomplete';
     const failedActivation = report.serviceOwner === undefined && report.serviceActivatable;
     add(report, {
       id: 'service',

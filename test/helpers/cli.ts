@@ -8,8 +8,8 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function cli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<CliRun> {
-  const input = Object.assign(Readable.from(stdin ? [Buffer.from(stdin)] : []), { isTTY: false });
+export async function cli(args: string[], env: NodeJS.ProcessEnv, stdin: string | Uint8Array = ''): Promise<CliRun> {
+  const input = Object.assign(Readable.from(stdin.length ? [Buffer.from(stdin)] : []), { isTTY: false });
   const capture = () => {
     const stream = new PassThrough();
     let text = '';

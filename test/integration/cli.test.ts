@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Collection, createCollectionWithPassword, searchItems } from '../../src/index.js';
+import { DBusConnection } from '../../src/dbus/connection.js';
+import { diagnose } from '../../src/keyring/index.js';
 import { DEFAULT_KEYRING_PASSWORD } from '../../src/testing/gnome-keyring.js';
 import { startPrivateBus } from '../../src/testing/private-bus.js';
 import { cli, type CliRun } from '../helpers/cli.js';
@@ -65,6 +67,16 @@ describe('secretstorage get / set / delete / search / collections', () => {
     await cli(['set', service, 'alice', '--raw'], env(), '\uFEFFpw');
     const keepsMark = !skipOn({ kwallet: 'drops a leading BOM', keepassxc: 'drops a leading BOM' });
     expect((await cli(['get', service, 'alice'], env())).stdout).toBe(keepsMark ? '\uFEFFpw' : 'pw');
+  });
+
+  it('store keeps bytes that are not UTF-8, as secret-tool store does (as application/octet-stream)', async () => {
+    const service = uniqueService();
+    const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x61]);
+    const stored = await cli(['store', '--label', 'bytes', 'service', service, '--json'], env(), bytes);
+    expect(stored.code).toBe(0);
+    const [item] = await searchItems(k.conn, { service });
+    expect(await item.getSecret()).toEqual(bytes);
+    await item.delete();
   });
 
   it('set writes the chosen profile and reports it with --json; a second set updates in place', async () => {
@@ -324,6 +336,23 @@ describe('secretstorage diagnose', () => {
     ]);
   });
 
+  it('a Secret Service that owns the name but never answers: exit 4, not "answers, but not everything works"', async () => {
+    const bare = await startPrivateBus();
+    const mute = await DBusConnection.open(bare.address);
+    try {
+      mute.onMethodCall(() => true); // takes every call, answers none
+      await mute.requestName('org.freedesktop.secrets', 4);
+      const report = await diagnose({ address: bare.address, callTimeoutMs: 300 });
+      expect(report.verdict).toBe('no-service'); // the CLI's exit 4, "No Secret Service on the bus answers."
+      expect(report.checks.map((check) => check.summary)).toContainEqual(
+        expect.stringMatching(/The Secret Service failed to answer: .* got no reply within 300 ms/),
+      );
+    } finally {
+      await mute.close();
+      await bare.stop();
+    }
+  });
+
   it('on a bus with no Secret Service (found through $XDG_RUNTIME_DIR/bus): exit 4, with how to install one', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'diagnose-'));
     const bare = await startPrivateBus({ directory: dir });
@@ -335,7 +364,7 @@ describe('secretstorage diagnose', () => {
         '[problem] Nothing owns org.freedesktop.secrets on this bus, and no D-Bus service file can start it.',
       );
       expect(run.stdout).toMatch(/fix: Install and start a Secret Service: gnome-keyring/);
-      expect(run.stdout).toMatch(/No Secret Service on the bus\.\n$/);
+      expect(run.stdout).toMatch(/No Secret Service on the bus answers\.\n$/);
     } finally {
       await bare.stop();
     }

@@ -26,7 +26,7 @@ function formatReport(report: Diagnosis): string {
   const verdicts: Record<Verdict, string> = {
     ok: 'The keyring works.',
     'no-bus': 'No session bus: nothing can reach a keyring.',
-    'no-service': 'No Secret Service on the bus.',
+    'no-service': 'No Secret Service on the bus answers.',
     locked: 'The default collection is locked.',
     incomplete: 'The keyring answers, but not everything works (see the problems above).',
   };

@@ -15,6 +15,7 @@ import {
   parseCommandArgs,
 } from '../keyring-args.js';
 import { UsageError } from '../usage-error.js';
+import { contentTypeFor } from '../../validate.js';
 
 const OPTIONS = { ...COMMON_OPTIONS, label: { type: 'string', short: 'l' }, raw: { type: 'boolean' } } as const;
 
@@ -55,7 +56,11 @@ Examples:
       if (secret.length === 0)
         io.stderr.write('secretstorage store: warning: the secret is empty; storing it anyway.\n');
       const itemPath = await exitNotFound(
-        storeSecret(values.label, attributes, secret, { ...options, contentType: 'text/plain' }),
+        // text/plain, as secret-tool stores, unless the bytes are not UTF-8 (which a text type would refuse).
+        storeSecret(values.label, attributes, secret, {
+          ...options,
+          contentType: contentTypeFor(secret, 'text/plain'),
+        }),
       );
       if (values.json) writeJson(io, { itemPath });
     } finally {
