@@ -37,8 +37,14 @@ async function promptNoEcho(prompt: string, io: CliIO): Promise<Buffer> {
             bytes.fill(0);
             return resolve(line);
           }
-          if (byte === 127 || byte === 8) bytes.pop();
-          else bytes.push(byte);
+          if (byte === 127 || byte === 8) {
+            // A whole character: its UTF-8 continuation bytes (10xxxxxx), then the byte it starts with.
+            while (bytes.length > 0 && (bytes[bytes.length - 1] & 0xc0) === 0x80) bytes.pop();
+            bytes.pop();
+          } else if (byte === 21) {
+            bytes.fill(0); // Ctrl-U: the line so far, as a terminal's line editing erases it
+            bytes.length = 0;
+          } else bytes.push(byte);
         }
         chunk.fill(0);
       });

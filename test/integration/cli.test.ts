@@ -3,7 +3,7 @@
  * real gnome-keyring, run in-process with the environment and streams a shell would give them, plus one run of the
  * real executable.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +219,40 @@ describe('secretstorage get / set / delete / search / collections', () => {
       stdout: '',
       stderr: 'secretstorage set: warning: the password is empty; storing it anyway.\n',
     });
+  });
+
+  it('on a terminal, set asks without echo; Backspace erases a whole character and Ctrl-U the line', async () => {
+    const bin = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
+    const service = uniqueService();
+    const command = `${process.execPath} --import tsx ${bin} set ${service} tty`;
+    // A pseudo-terminal (Python's pty), with `typed` typed in once the prompt shows: by then the command has put the
+    // terminal in raw mode, so the keys reach it as they are, not edited by the terminal's own line discipline.
+    const driver = [
+      'import os, pty, sys',
+      'pid, fd = pty.fork()',
+      'if pid == 0: os.execvp("sh", ["sh", "-c", sys.argv[1]])',
+      'seen = b""',
+      'while b"Password" not in seen: seen += os.read(fd, 1024)',
+      'os.write(fd, bytes.fromhex(sys.argv[2]))',
+      'while True:',
+      '    try:',
+      '        if not os.read(fd, 1024): break',
+      '    except OSError: break',
+      'sys.exit(os.waitpid(pid, 0)[1] >> 8)',
+    ].join('\n');
+    const typeIn = async (typed: Buffer) => {
+      const run = spawnSync('/usr/bin/python3', ['-c', driver, command, typed.toString('hex')], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DBUS_SESSION_BUS_ADDRESS: k.address },
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        timeout: 30_000,
+      });
+      expect(run.status).toBe(0);
+      return (await cli(['get', service, 'tty'], { DBUS_SESSION_BUS_ADDRESS: k.address })).stdout;
+    };
+    // "pé", Backspace (the é: two bytes), "x", Enter.
+    expect(await typeIn(Buffer.concat([Buffer.from('pé'), Buffer.of(0x7f), Buffer.from('x\r')]))).toBe('px');
+    // "junk", Ctrl-U, "ok", Enter.
+    expect(await typeIn(Buffer.from('junk\x15ok\r'))).toBe('ok');
   });
 });
 
