@@ -2,8 +2,10 @@
  * git's credential helper protocol (gitcredentials(7), "git credential"): `key=value` lines on stdin, ended by a blank
  * line or the end of input; the answer is `key=value` lines on stdout. Values are bytes to git: the password and the
  * OAuth refresh token are kept as bytes (git-credential-libsecret stores a password that is not UTF-8 as it came), the
- * other fields read as UTF-8. Pure functions over bytes.
+ * other fields are read as UTF-8, and refused when they are not (libsecret refuses such attribute values: read with
+ * U+FFFD, two different paths or user names would name one credential). Pure functions over bytes.
  */
+import { decodeUtf8 } from '../utf8.js';
 
 /** The fields git-credential-libsecret reads; other keys are ignored, as git asks helpers to. */
 export interface GitCredential {
@@ -59,7 +61,7 @@ export function parseCredential(bytes: Uint8Array): GitCredential {
       case 'protocol':
       case 'path':
       case 'username':
-        credential[key] = value.toString('utf8');
+        credential[key] = utf8Field(key, value, lineNumber);
         break;
       case 'password_expiry_utc':
         credential.passwordExpiryUtc = value.toString('latin1');
@@ -72,7 +74,7 @@ export function parseCredential(bytes: Uint8Array): GitCredential {
         break;
       }
       case 'host': {
-        const text = value.toString('utf8');
+        const text = utf8Field(key, value, lineNumber);
         const colon = text.lastIndexOf(':');
         credential.host = colon === -1 ? text : text.slice(0, colon);
         if (colon === -1) delete credential.port;
@@ -84,6 +86,18 @@ export function parseCredential(bytes: Uint8Array): GitCredential {
     }
   }
   return credential;
+}
+
+/** A field that becomes an attribute: its text, or CredentialSyntaxError naming it (never its bytes). */
+function utf8Field(key: string, value: Buffer, lineNumber: number): string {
+  const text = decodeUtf8(value, true);
+  if (text === undefined) {
+    throw new CredentialSyntaxError(
+      `the ${key} on credential line ${lineNumber} is not UTF-8 text, which an attribute must be (git-credential-` +
+        'libsecret refuses it too).',
+    );
+  }
+  return text;
 }
 
 /** What `get` answers with: the fields that are set. */

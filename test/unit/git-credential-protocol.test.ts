@@ -52,6 +52,18 @@ describe('parseCredential', () => {
     );
   });
 
+  it('refuses a host, path, user name or protocol that is not UTF-8 (two would read as one), naming only the field', () => {
+    for (const key of ['protocol', 'host', 'path', 'username']) {
+      const input = Buffer.concat([Buffer.from(`protocol=https\n${key}=x`), Buffer.of(0xff), Buffer.from('repo\n')]);
+      expect(() => parseBytes(input)).toThrow(
+        new CredentialSyntaxError(
+          `the ${key} on credential line 2 is not UTF-8 text, which an attribute must be ` +
+            '(git-credential-libsecret refuses it too).',
+        ),
+      );
+    }
+  });
+
   it('keeps the password and the refresh token as bytes (a password that is not UTF-8 is stored as it came)', () => {
     const latin1 = Buffer.from([0x70, 0xe4, 0x73, 0x73]); // "päss" in Latin-1
     const credential = parseBytes(
