@@ -32,8 +32,13 @@ export interface DbusInitOptions {
    * (default `process.env`), for tools that run on behalf of another environment.
    */
   env?: NodeJS.ProcessEnv;
-  /** Largest message accepted from the bus, in bytes (default 128 MiB, the D-Bus maximum); above it the connection is closed. */
+  /**
+   * Largest message accepted from the bus, in bytes (default 128 MiB, the D-Bus maximum). A larger one is skipped
+   * unread: a reply to one of the connection's calls fails that call with ProtocolError; anything else is dropped.
+   */
   maxMessageBytes?: number;
+  /** Aborting it while connecting gives up: the socket is closed and `dbusInit` rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 25_000;
@@ -111,8 +116,10 @@ export async function dbusInit(options: DbusInitOptions = {}): Promise<Connectio
       timeoutMs: Number.isFinite(callTimeoutMs) && callTimeoutMs > 0 ? callTimeoutMs : undefined,
       maxMessageBytes: options.maxMessageBytes,
       log,
+      signal: options.signal,
     });
   } catch (error) {
+    if (options.signal?.aborted && error === options.signal.reason) throw error;
     // Nothing listens at the session bus's address (a socket that is gone): say where it came from and what to do.
     if (!(error instanceof NoBackendError) || options.address !== undefined) throw error;
     const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;

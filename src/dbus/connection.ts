@@ -37,6 +37,8 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** SASL mechanisms, in order (default EXTERNAL, DBUS_COOKIE_SHA1, ANONYMOUS). */
   authMethods?: string[];
+  /** Aborting it while connecting gives up: the socket is closed and `open` rejects with the signal's reason. */
+  signal?: AbortSignal;
   /** Largest message accepted from the bus (default and maximum: the spec's 128 MiB). */
   maxMessageBytes?: number;
   /**
@@ -108,6 +110,7 @@ export class DBusConnection {
       try {
         return await DBusConnection.openTransport(transport, options);
       } catch (error) {
+        if (options.signal?.aborted && error === options.signal.reason) throw error;
         if (error instanceof NoBackendError && transports.length === 1) throw error;
         failures.push(`${describeTransport(transport)}: ${(error as Error).message}`);
       }
@@ -121,6 +124,7 @@ export class DBusConnection {
       timeoutMs,
       authMethods: options.authMethods,
       unixFds: options.unixFds,
+      signal: options.signal,
     });
     const connection = new DBusConnection(socket, Math.max(1, options.maxInFlightCalls ?? 128), options.log);
     connection.unixFds = options.unixFds ?? false;
@@ -139,12 +143,13 @@ export class DBusConnection {
     try {
       const reply = await connection.call(
         { destination: BUS_NAME, path: BUS_PATH, interface: BUS_NAME, member: 'Hello' },
-        { timeoutMs, replySignature: 's' },
+        { timeoutMs, replySignature: 's', signal: options.signal },
       );
       (connection as { uniqueName: string }).uniqueName = reply.body[0] as string;
       return connection;
     } catch (error) {
       await connection.close();
+      if (options.signal?.aborted && error === options.signal.reason) throw error;
       throw new NoBackendError(`${describeTransport(transport)} rejected Hello: ${(error as Error).message}`);
     }
   }

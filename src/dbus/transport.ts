@@ -81,15 +81,18 @@ export interface Connected {
 
 /**
  * Connects to `transport` and authenticates, all within `timeoutMs`; a server whose GUID is not the one the address
- * names is refused.
- * @throws NoBackendError when the socket cannot be reached, closes, or authentication fails or takes too long.
+ * names is refused. Aborting `signal` gives up: the socket is closed.
+ * @throws NoBackendError when the socket cannot be reached, closes, or authentication fails or takes too long; the
+ *   signal's reason when it aborts.
  */
 export function connectTransport(
   transport: Transport,
-  options: { timeoutMs: number; authMethods?: string[]; unixFds?: boolean },
+  options: { timeoutMs: number; authMethods?: string[]; unixFds?: boolean; signal?: AbortSignal },
 ): Promise<Connected> {
   if (options.unixFds) return connectUnixFdTransport(transport, options);
   const where = describeTransport(transport);
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<Connected>((resolve, reject) => {
     const incoming = new IncomingBytes();
     const socket = openSocket(transport, incoming.onread);
@@ -99,6 +102,7 @@ export function connectTransport(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
       if (error) {
@@ -111,6 +115,9 @@ export function connectTransport(
     const onError = (error: NodeJS.ErrnoException) =>
       finish(new NoBackendError(`cannot connect to ${where}: ${error.code ?? error.message}`, { cause: error }));
     const onClose = () => finish(new NoBackendError(`${where} closed the connection during the handshake.`));
+    // Given up by the caller: the socket is closed at once, so that it does not keep the process alive.
+    const onAbort = () => finish(signal!.reason as Error);
+    signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(
       () => finish(new NoBackendError(`${where} did not complete the D-Bus handshake within ${options.timeoutMs} ms.`)),
       timerDelay(options.timeoutMs),

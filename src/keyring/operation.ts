@@ -93,7 +93,7 @@ export async function runOperation<T>(
     const work = (async () => {
       let connection = options.connection;
       if (!connection) {
-        const leased = await leaseSharedConnection({ address: options.address, env: options.env });
+        const leased = await leaseSharedConnection({ address: options.address, env: options.env }, controller.signal);
         if (controller.signal.aborted) {
           await leased.release(true);
           throw controller.signal.reason;

@@ -6,6 +6,7 @@
  * operation was aborted or timed out on it, so that a call still waiting on a hung service cannot hold the process.
  */
 import type { Connection } from '../connection.js';
+import { abortable } from '../abortable.js';
 import { connectionTarget, dbusInit } from '../dbus-init.js';
 
 export interface SharedConnectionOptions {
@@ -24,6 +25,12 @@ export interface Lease {
 
 interface Entry {
   opening: Promise<Connection>;
+  /** Set once `opening` has settled. */
+  opened: boolean;
+  /** Operations waiting for `opening`: when the last gives up, the opening is given up too (see lease). */
+  waiting: number;
+  /** Gives up the opening. */
+  giveUp: AbortController;
   users: number;
   /** No new operation gets it; it is closed when its last user releases it. */
   retired: boolean;
@@ -43,35 +50,57 @@ function retire(key: string, entry: Entry): void {
 }
 
 function open(key: string, options: SharedConnectionOptions): Entry {
+  const giveUp = new AbortController();
+  const target = options.address !== undefined ? { address: options.address } : { env: options.env };
   const entry: Entry = {
-    opening: (options.address !== undefined
-      ? dbusInit({ address: options.address })
-      : dbusInit({ env: options.env })
-    ).then((connection) => {
+    opening: dbusInit({ ...target, signal: giveUp.signal }).then((connection) => {
       // Idle until a lease refs it.
       connection.unref();
       return connection;
     }),
+    opened: false,
+    waiting: 0,
+    giveUp,
     users: 0,
     retired: false,
   };
-  entry.opening.catch(() => retire(key, entry));
+  entry.opening.then(
+    () => (entry.opened = true),
+    () => {
+      entry.opened = true;
+      retire(key, entry);
+    },
+  );
   entries.set(key, entry);
   return entry;
 }
 
 /**
- * The shared connection for `options`' bus, opened on first use.
- * @throws NoBackendError when there is no bus to connect to.
+ * The shared connection for `options`' bus, opened on first use. Aborting `signal` while it is being opened stops the
+ * wait; when nobody else waits for it, the opening is given up as well, so that a bus that never finishes the
+ * handshake does not keep the process alive.
+ * @throws NoBackendError when there is no bus to connect to; the signal's reason when it aborts first.
  */
-export async function leaseSharedConnection(options: SharedConnectionOptions): Promise<Lease> {
+export async function leaseSharedConnection(options: SharedConnectionOptions, signal?: AbortSignal): Promise<Lease> {
   const key = keyOf(options);
   const current = entries.get(key) ?? open(key, options);
-  const connection = await current.opening;
+  let connection: Connection;
+  current.waiting++;
+  try {
+    connection = await (signal ? abortable(current.opening, signal) : current.opening);
+  } catch (error) {
+    if (--current.waiting === 0 && !current.opened && signal?.aborted) {
+      retire(key, current);
+      current.giveUp.abort(error);
+      current.opening.catch(() => undefined);
+    }
+    throw error;
+  }
+  current.waiting--;
   if (connection.closed) {
     // The bus went away (or it was closed after an abandoned operation) since it was opened: open a new one.
     retire(key, current);
-    return leaseSharedConnection(options);
+    return leaseSharedConnection(options, signal);
   }
   if (current.users++ === 0) connection.ref();
   let released = false;

@@ -3,6 +3,10 @@
  * reused, never keeping the process alive when idle, replaced when the bus or an abandoned operation ended it.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionClosedError, NoBackendError, TimeoutException, type Connection } from '../../src/index.js';
 import { closeSharedConnections, getPassword, setPassword, deletePassword } from '../../src/keyring/index.js';
@@ -131,4 +135,33 @@ describe('the shared connection after an abandoned operation (mock service)', ()
     await expect(abandoned).rejects.toThrow('gave up');
     expect(await other).toBeNull();
   });
+});
+
+describe('the shared connection while it is being opened', () => {
+  it('a timed-out operation gives up a bus that never finishes the handshake: its socket is closed at once', async () => {
+    // A socket that accepts and never answers: the handshake would wait for its own deadline (the call timeout, 25 s),
+    // keeping a CLI run with --timeout alive that long (found by a review).
+    const dir = await mkdtemp(join(tmpdir(), 'mute-bus-'));
+    const accepted: Socket[] = [];
+    const server = createServer((socket) => {
+      accepted.push(socket);
+      socket.resume(); // reads (and drops) what the client sends, so that its end is seen
+    });
+    await new Promise<void>((resolve) => server.listen(join(dir, 'bus'), resolve));
+    try {
+      const address = `unix:path=${join(dir, 'bus')}`;
+      const error = await getPassword('s', 'u', { address, timeoutMs: 200 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TimeoutException);
+      expect(accepted).toHaveLength(1);
+      await new Promise((resolve) => (accepted[0].closed ? resolve(undefined) : accepted[0].once('close', resolve)));
+      // A later operation opens a new connection (here: gives up on it too), rather than waiting on the old one.
+      await expect(getPassword('s', 'u', { address, timeoutMs: 200 })).rejects.toBeInstanceOf(TimeoutException);
+      expect(accepted).toHaveLength(2);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
+    // Without the give-up the socket closes only at the handshake's own deadline (25 s), past this test's limit.
+  }, 20_000);
 });
