@@ -4,8 +4,8 @@
  * write (`uv_write2`), and accept the descriptors that arrive with a read. Node opens such pipes only for a child's
  * IPC channel, so this module builds one itself from Node's `pipe_wrap` binding (reachable through
  * `process.binding`, present in Node 20 to 24) and wraps it in an ordinary `net.Socket`, which reads and writes as
- * any other. A runtime without that binding (Bun, Deno) gets undefined from {@link unixFdPipes} and a clear error
- * from the callers. The descriptors passed are those of other sockets (`net.Socket`): a socket pair made from a
+ * any other. Other runtimes (Bun, Deno: Deno 2 imitates the binding, but the bus drops a connection that passes a
+ * descriptor through it) get undefined from {@link unixFdPipes} and a clear error from the callers. The descriptors passed are those of other sockets (`net.Socket`): a socket pair made from a
  * listening socket in a private folder stands in for the pipe libsecret hands the portal.
  */
 import { Socket } from 'node:net';
@@ -34,6 +34,13 @@ let bindings: { pipe: PipeBinding; stream: StreamBinding } | null | undefined;
 /** Node's pipe and stream bindings, or undefined where the runtime has none. */
 export function unixFdPipes(): { pipe: PipeBinding; stream: StreamBinding } | undefined {
   if (bindings === undefined) {
+    // Deno 2 imitates the pipe binding, but what it writes with a descriptor makes the bus drop the connection; Bun's
+    // is no more Node's. Only Node's own is used.
+    const versions = process.versions as NodeJS.ProcessVersions & { bun?: string; deno?: string };
+    if (versions.bun !== undefined || versions.deno !== undefined) {
+      bindings = null;
+      return undefined;
+    }
     try {
       const binding = (process as unknown as { binding(name: string): unknown }).binding;
       const pipe = binding('pipe_wrap') as PipeBinding;

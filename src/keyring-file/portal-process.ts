@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { discoverSessionBusAddress } from '../dbus/address.js';
+import { unixFdPipes } from '../dbus/unix-fds.js';
 import { PromptDismissedException, SecretStorageError, TimeoutException } from '../errors.js';
 import { timerDelay } from '../timer-delay.js';
 import type { PortalChildFailure } from './portal-child.js';
@@ -39,11 +40,18 @@ function childCommand(): string[] {
 export async function retrievePortalSecret(options: PortalSecretOptions = {}): Promise<Uint8Array> {
   const address = options.address ?? discoverSessionBusAddress(options.env ?? process.env);
   if (!address) throw new PortalUnavailableError('There is no session bus, so no Secret portal to ask.');
+  // Bun and Deno cannot pass a descriptor (nor would `process.execPath` run the child as Node does): no portal there.
+  if (!unixFdPipes()) {
+    throw new PortalUnavailableError(
+      'The Secret portal cannot be asked from this runtime, which cannot pass file descriptors over D-Bus.',
+    );
+  }
   const timeoutMs = options.timeoutMs ?? 60_000;
   const child = spawn(process.execPath, [...childCommand(), address, String(timeoutMs)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Nothing of this process's environment but what finding node and a cookie-authenticated bus need.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    // Nothing of this process's environment but what finding node and a cookie-authenticated bus need; in an Electron
+    // application `process.execPath` is Electron, which runs the script as Node only when told to.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ELECTRON_RUN_AS_NODE: '1' },
   });
   const chunks: Buffer[] = [];
   let stderr = '';

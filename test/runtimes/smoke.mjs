@@ -95,4 +95,17 @@ try {
 } finally {
   await rm(folder, { recursive: true, force: true });
 }
+// In a sandbox (SNAP_NAME is how libsecret and oo7 tell a Snap) the keyring file's key comes from the Secret portal;
+// with no portal on the bus (there is none under `headless`), or a runtime that cannot pass descriptors (Bun, Deno),
+// the Secret Service is used, as oo7 falls back. On Node, the portal is asked from a child process.
+const sandboxed = {
+  env: { ...process.env, SNAP_NAME: 'smoke', XDG_DATA_HOME: join(tmpdir(), `smoke-xdg-${process.pid}`) },
+};
+await setPassword(service, 'dora', 'sandboxed ✓', sandboxed);
+check(
+  (await getPassword(service, 'dora')) === 'sandboxed ✓',
+  'in a sandbox without a Secret portal: the Secret Service',
+);
+check((await deletePassword(service, 'dora')) === true, 'in a sandbox without a Secret portal: deletePassword');
+await closeSharedConnections();
 console.log(`all checks passed on ${runtime}`);
