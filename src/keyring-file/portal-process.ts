@@ -12,13 +12,17 @@ import { unixFdPipes } from '../dbus/unix-fds.js';
 import { PromptDismissedException, SecretStorageError, TimeoutException } from '../errors.js';
 import { timerDelay } from '../timer-delay.js';
 import type { PortalChildFailure } from './portal-child.js';
-import { PortalUnavailableError, type PortalSecretOptions } from './portal-secret.js';
+import { nodeFs } from '../node-fs.js';
+import { PortalUnavailableError, retrievePortalSecretHere, type PortalSecretOptions } from './portal-secret.js';
 
 /** How long past its own deadline the child is given before it is killed. */
 const CHILD_GRACE_MS = 5_000;
 
-/** `node` and the child's entry: the `.js` beside this build, or the `.ts` source (through tsx) in the repository. */
-function childCommand(): string[] {
+/**
+ * `node` and the child's entry: the `.js` beside this build, or the `.ts` source (through tsx) in the repository;
+ * undefined when there is no such file (the library bundled into an application's own files by a bundler).
+ */
+function childCommand(): string[] | undefined {
   // In the CommonJS build `import.meta` is empty and `__filename` is this file; in ES modules only the first exists.
   // The CommonJS declarations are made with module CommonJS, where tsc refuses the syntax of `import.meta` itself.
   // eslint-disable-next-line @typescript-eslint/ban-ts-comment
@@ -28,6 +32,7 @@ function childCommand(): string[] {
   const source = here.endsWith('.ts');
   // By way of `../keyring-file/`: in dist/bundle and dist/cjs this code sits in chunks/, a sibling of keyring-file/.
   const entry = fileURLToPath(new URL(`../keyring-file/portal-child.${source ? 'ts' : 'js'}`, here));
+  if (!nodeFs().existsSync(entry)) return undefined;
   return source ? ['--import', 'tsx', entry] : [entry];
 }
 
@@ -47,7 +52,11 @@ export async function retrievePortalSecret(options: PortalSecretOptions = {}): P
     );
   }
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const child = spawn(process.execPath, [...childCommand(), address, String(timeoutMs)], {
+  const command = childCommand();
+  // Bundled into an application, the library has no child script to run: it asks from this process, as it did
+  // before, with the risk the module comment describes.
+  if (!command) return retrievePortalSecretHere({ ...options, address, timeoutMs });
+  const child = spawn(process.execPath, [...command, address, String(timeoutMs)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Nothing of this process's environment but what finding node and a cookie-authenticated bus need; in an Electron
     // application `process.execPath` is Electron, which runs the script as Node only when told to.

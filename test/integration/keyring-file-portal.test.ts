@@ -6,7 +6,7 @@
  * cannot create `/.flatpak-info` on a shared machine (detectSandbox is checked against a folder of its own).
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { defaultKeyringFilePath, detectSandbox } from '../../src/keyring-file/lo
 import { retrievePortalSecret } from '../../src/keyring-file/portal-process.js';
 import { startMockSecretPortal, type MockSecretPortal } from '../../src/testing/mock-portal.js';
 import { startPrivateBus, type PrivateBus } from '../../src/testing/private-bus.js';
+import { finished, REPO_ROOT } from '../helpers/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secretstorage-portal-test-'));
 let bus: PrivateBus;
@@ -106,6 +107,33 @@ describe('the Secret portal (mock) through a real dbus-daemon', () => {
     // This process is alive and asks again, of a portal that behaves.
     const secret = await retrievePortalSecret({ address: bus.address });
     expect(Buffer.from(secret).toString()).toBe(PORTAL_SECRET);
+  });
+
+  it('the built package asks from its child; bundled without the child script, it asks from its own process', async () => {
+    const run = async (keyringModule: string) => {
+      const script = `
+        const { setPassword, getPassword } = await import(${JSON.stringify(keyringModule)});
+        await setPassword('bundled', 'me', 'via the portal key');
+        console.log(await getPassword('bundled', 'me'));`;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        env: { PATH: process.env.PATH, ...sandboxEnv() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return finished(child);
+    };
+    const before = portal.calls;
+    const built = join(REPO_ROOT, 'dist', 'bundle');
+    expect(await run(join(built, 'keyring', 'index.js'))).toMatchObject({ code: 0, stdout: 'via the portal key\n' });
+    // As an application's bundler leaves it: the library's code, but no keyring-file/portal-child.js beside it.
+    const copy = mkdtempSync(join(tmpdir(), 'bundled-'));
+    try {
+      cpSync(built, copy, { recursive: true });
+      rmSync(join(copy, 'keyring-file', 'portal-child.js'));
+      expect(await run(join(copy, 'keyring', 'index.js'))).toMatchObject({ code: 0, stdout: 'via the portal key\n' });
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+    expect(portal.calls).toBe(before + 2);
   });
 
   it('in a sandbox, the password API uses the sandbox keyring file with the portal key, asking the portal once', async () => {
