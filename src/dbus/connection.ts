@@ -230,9 +230,9 @@ export class DBusConnection {
     const message = header?.message;
     // Its descriptor, if it came with one (as for any message dropped unread), is not kept open.
     if (this.unixFds && (!message || message.unixFds !== undefined)) takeReceivedUnixFd(this.socket)?.destroy();
-    const call = message?.replySerial === undefined ? undefined : this.pending.get(message.replySerial);
     const isReply = message?.type === MessageType.MethodReturn || message?.type === MessageType.Error;
-    if (isReply && call && !call.encoded && this.mayAnswer(call, message.sender)) {
+    const call = isReply ? this.answeredCall(message) : undefined;
+    if (call) {
       this.pending.settle(call);
       call.reject(
         new ProtocolError(
@@ -266,15 +266,24 @@ export class DBusConnection {
     }
   }
 
-  private dispatchReply(header: DecodedHeader): BodyTaker | undefined {
-    const { message } = header;
+  /**
+   * The pending call a reply or error answers, when its sender may answer it. A forged one (any client can send a reply
+   * with a guessed serial) neither answers nor fails the call: it is logged and dropped.
+   */
+  private answeredCall(message: IncomingMessage): PendingCall | undefined {
     const call = message.replySerial === undefined ? undefined : this.pending.get(message.replySerial);
     if (!call || call.encoded) return undefined;
     if (!this.mayAnswer(call, message.sender)) {
-      // Forged (any client can send a reply with a guessed serial): it neither answers nor fails the call.
       this.log?.(`dropped a reply to ${call.what} from ${message.sender ?? 'no sender'}, which the call did not go to`);
       return undefined;
     }
+    return call;
+  }
+
+  private dispatchReply(header: DecodedHeader): BodyTaker | undefined {
+    const { message } = header;
+    const call = this.answeredCall(message);
+    if (!call) return undefined;
     return (body) => {
       if (this.pending.get(call.serial) !== call) return; // timed out or aborted while the body arrived
       this.pending.settle(call);
